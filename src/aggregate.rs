@@ -1,0 +1,261 @@
+//! The aggregates a scan builds: usage per user × tool × day, discovery candidates per
+//! registrable domain, per-file statistics and per-source day coverage.
+//!
+//! Every aggregate has an exact, commutative `merge`, so any split of the work (files,
+//! chunks of a file, threads) gives the same totals, and reports sort before writing, so the
+//! output is byte-identical at any thread count.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+
+use crate::discovery::Reasons;
+use crate::error::ParseError;
+use crate::event::SourceKind;
+use crate::signatures::ToolId;
+
+/// A UTC day number (days since 1970-01-01), or `None` for events without a timestamp.
+pub type Day = Option<i32>;
+
+/// Skipped-line examples kept per file.
+pub const MAX_EXAMPLES: usize = 5;
+
+/// Counters for one group of events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cell {
+    /// Events counted.
+    pub events: u64,
+    /// Uploaded bytes, summed where the format records them.
+    pub bytes_out: u64,
+    /// Earliest timestamp.
+    pub first: Option<i64>,
+    /// Latest timestamp.
+    pub last: Option<i64>,
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) | (None, x) => x,
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    a.max(b)
+}
+
+impl Cell {
+    /// Counts one event.
+    pub fn add(&mut self, ts: Option<i64>, bytes_out: Option<u64>) {
+        self.events += 1;
+        self.bytes_out += bytes_out.unwrap_or(0);
+        self.first = min_opt(self.first, ts);
+        self.last = max_opt(self.last, ts);
+    }
+
+    /// Adds another cell's counts.
+    pub fn merge(&mut self, o: &Cell) {
+        self.events += o.events;
+        self.bytes_out += o.bytes_out;
+        self.first = min_opt(self.first, o.first);
+        self.last = max_opt(self.last, o.last);
+    }
+}
+
+/// An unmatched registrable domain that looks like AI.
+#[derive(Clone, Debug, Default)]
+pub struct Candidate {
+    /// Distinct hosts seen under it.
+    pub hosts: HashSet<Box<[u8]>>,
+    /// Distinct users.
+    pub users: HashSet<Box<[u8]>>,
+    /// Counts and times.
+    pub cell: Cell,
+    /// Union of the hosts' signals.
+    pub reasons: Reasons,
+}
+
+/// What became of one input file (or one chunk of it, before merging).
+#[derive(Clone, Debug, Default)]
+pub struct FileStats {
+    /// The input.
+    pub path: PathBuf,
+    /// The format it was read as.
+    pub format: Option<&'static str>,
+    /// Whether it was gzip.
+    pub gzip: bool,
+    /// Data lines read (headers, comments and blank lines excluded).
+    pub lines: u64,
+    /// Lines that became events.
+    pub events: u64,
+    /// Events that matched a catalogue tool.
+    pub matched: u64,
+    /// Well-formed lines without a host.
+    pub ignored: u64,
+    /// Malformed lines.
+    pub skipped: u64,
+    /// The first few skipped lines: (1-based line number, reason).
+    pub examples: Vec<(u64, ParseError)>,
+    /// Why the file could not be (fully) read.
+    pub error: Option<String>,
+}
+
+impl FileStats {
+    /// Counts a skipped line, keeping it as an example while there is room.
+    pub fn skip(&mut self, line: u64, why: ParseError) {
+        self.lines += 1;
+        self.skipped += 1;
+        if self.examples.len() < MAX_EXAMPLES {
+            self.examples.push((line, why));
+        }
+    }
+
+    /// Adds the counts of a later chunk of the same file, whose lines start after
+    /// `line_offset` physical lines.
+    pub fn merge_chunk(&mut self, o: &FileStats, line_offset: u64) {
+        self.lines += o.lines;
+        self.events += o.events;
+        self.matched += o.matched;
+        self.ignored += o.ignored;
+        self.skipped += o.skipped;
+        for &(l, why) in &o.examples {
+            if self.examples.len() < MAX_EXAMPLES {
+                self.examples.push((l + line_offset, why));
+            }
+        }
+        if self.error.is_none() {
+            self.error.clone_from(&o.error);
+        }
+    }
+}
+
+/// Per user: per (tool, day) counters. Users are normalized bytes.
+pub type Usage = HashMap<Box<[u8]>, HashMap<(ToolId, Day), Cell>>;
+
+/// Everything a scan has counted so far.
+#[derive(Debug, Default)]
+pub struct Agg {
+    /// Usage of catalogue tools.
+    pub usage: Usage,
+    /// Discovery candidates by registrable domain.
+    pub candidates: HashMap<Box<[u8]>, Candidate>,
+    /// Days with data, per source kind.
+    pub coverage: BTreeSet<(SourceKind, i32)>,
+    /// Earliest and latest event time over all events.
+    pub window: Cell,
+}
+
+impl Agg {
+    /// Counts one matched event.
+    pub fn add_usage(
+        &mut self,
+        user: &[u8],
+        tool: ToolId,
+        ts: Option<i64>,
+        bytes_out: Option<u64>,
+    ) {
+        let day = ts.map(crate::time::day_of);
+        let per_user = match self.usage.get_mut(user) {
+            Some(m) => m,
+            None => self.usage.entry(user.into()).or_default(),
+        };
+        per_user.entry((tool, day)).or_default().add(ts, bytes_out);
+    }
+
+    /// Counts one event to an unmatched, AI-looking host.
+    pub fn add_candidate(
+        &mut self,
+        domain: &[u8],
+        host: &[u8],
+        user: &[u8],
+        reasons: Reasons,
+        ts: Option<i64>,
+    ) {
+        let c = match self.candidates.get_mut(domain) {
+            Some(c) => c,
+            None => self.candidates.entry(domain.into()).or_default(),
+        };
+        if !c.hosts.contains(host) {
+            c.hosts.insert(host.into());
+        }
+        if !c.users.contains(user) {
+            c.users.insert(user.into());
+        }
+        c.reasons.0 |= reasons.0;
+        c.cell.add(ts, None);
+    }
+
+    /// Adds everything `o` counted.
+    pub fn merge(&mut self, o: Agg) {
+        for (user, cells) in o.usage {
+            let mine = self.usage.entry(user).or_default();
+            for (k, c) in cells {
+                mine.entry(k).or_default().merge(&c);
+            }
+        }
+        for (domain, c) in o.candidates {
+            let mine = self.candidates.entry(domain).or_default();
+            mine.hosts.extend(c.hosts);
+            mine.users.extend(c.users);
+            mine.cell.merge(&c.cell);
+            mine.reasons.0 |= c.reasons.0;
+        }
+        self.coverage.extend(o.coverage);
+        self.window.merge(&o.window);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_is_order_independent() {
+        let mut a = Agg::default();
+        a.add_usage(b"alice", 1, Some(100), Some(5));
+        a.add_usage(b"alice", 1, Some(90_000), None);
+        let mut b = Agg::default();
+        b.add_usage(b"alice", 1, Some(50), Some(7));
+        b.add_usage(b"bob", 2, None, None);
+        let mut ab = Agg::default();
+        ab.merge(a);
+        let mut ba = Agg::default();
+        ba.merge(b);
+        let cell = ba.usage[&b"alice"[..]][&(1, Some(0))];
+        assert_eq!(
+            cell,
+            Cell {
+                events: 1,
+                bytes_out: 7,
+                first: Some(50),
+                last: Some(50)
+            }
+        );
+        ab.merge(ba);
+        let day0 = ab.usage[&b"alice"[..]][&(1, Some(0))];
+        assert_eq!(
+            day0,
+            Cell {
+                events: 2,
+                bytes_out: 12,
+                first: Some(50),
+                last: Some(100)
+            }
+        );
+        assert_eq!(ab.usage[&b"alice"[..]][&(1, Some(1))].events, 1);
+        assert_eq!(ab.usage[&b"bob"[..]][&(2, None)].events, 1);
+    }
+
+    #[test]
+    fn chunk_examples_are_renumbered() {
+        let mut a = FileStats::default();
+        a.skip(3, ParseError::BadTimestamp);
+        let mut b = FileStats::default();
+        b.skip(2, ParseError::TooLong);
+        a.merge_chunk(&b, 10);
+        assert_eq!(
+            a.examples,
+            vec![(3, ParseError::BadTimestamp), (12, ParseError::TooLong)]
+        );
+        assert_eq!((a.lines, a.skipped), (2, 2));
+    }
+}

@@ -1,0 +1,27 @@
+//! Checked run settings. Built from the command line in `cli.rs`; everything below takes
+//! `&Config` and knows nothing of clap.
+
+use std::path::PathBuf;
+
+use crate::formats::LogFormat;
+
+/// Plain files larger than this are read as parallel chunks (formats without header state).
+pub const DEFAULT_CHUNK_BYTES: u64 = 64 << 20;
+
+/// Settings of one `scan`.
+pub struct Config {
+    /// Files and directories to read.
+    pub inputs: Vec<PathBuf>,
+    /// Report folder.
+    pub out: PathBuf,
+    /// `--format`: skip detection.
+    pub format: Option<&'static dyn LogFormat>,
+    /// Keep `DOMAIN\user` and `user@domain` whole.
+    pub keep_user_domain: bool,
+    /// Draw a progress bar (only ever on a terminal).
+    pub progress: bool,
+    /// Chunk size for splitting large plain files.
+    pub chunk_bytes: u64,
+    /// The command line, for the report's method section.
+    pub command_line: String,
+}

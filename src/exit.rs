@@ -1,0 +1,27 @@
+//! Exit codes, one documented enum (README "Exit codes"), so schedulers can act on them.
+
+use std::process::ExitCode;
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Every input was read fully and the outputs were written.
+    Ok = 0,
+    /// Nothing useful could be done (no report written).
+    Fatal = 1,
+    /// Usage or configuration error: bad flag, bad signature file or register.
+    Usage = 2,
+    /// Outputs were written, but some input was unreadable or only partly read.
+    Partial = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// A configuration problem: reported with exit code [`Exit::Usage`].
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);

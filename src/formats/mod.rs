@@ -1,0 +1,246 @@
+//! The log formats: one module per vendor format, each a static [`LogFormat`] descriptor that
+//! can sniff a file head and build a per-file [`LineParser`].
+//!
+//! Adding a format is one file in this folder, one line in [`formats!`] below, a sample in
+//! `sample-logs/<name>/` and its tests; see CONTRIBUTING.md. The registry macro declares the
+//! module and lists it in [`FORMATS`] in one place, so the two can never drift apart.
+#![deny(missing_docs)]
+
+use crate::error::ParseError;
+use crate::event::{Parsed, SourceKind};
+
+pub mod syslog;
+
+/// A static description of one log format.
+pub trait LogFormat: Sync {
+    /// Short name, used by `--format` and in reports: `squid`, `zeek-dns`, …
+    fn name(&self) -> &'static str;
+    /// What kind of sensor writes it.
+    fn kind(&self) -> SourceKind;
+    /// One line for `shadowai formats`.
+    fn about(&self) -> &'static str;
+    /// The fields it reads, for `shadowai formats` and the README.
+    fn fields(&self) -> &'static str;
+    /// The vendor's format documentation.
+    fn spec_url(&self) -> &'static str;
+    /// The sample under `sample-logs/`, compiled in for `shadowai formats` and the tests.
+    fn sample(&self) -> &'static str;
+    /// How sure (0..=100) this format is that `head` (whole lines, decompressed) is its own.
+    fn sniff(&self, head: &[u8]) -> u8;
+    /// A parser for one file (or one chunk of a file).
+    fn new_parser(&self) -> Box<dyn LineParser>;
+    /// Whether a parser learns from header lines (Zeek `#fields`, W3C `#Fields:`). Files of
+    /// such formats are read start to end by one worker instead of in parallel chunks.
+    fn stateful(&self) -> bool {
+        false
+    }
+}
+
+/// Parses the lines of one file, in order.
+pub trait LineParser: Send {
+    /// Turns one line (without its newline) into an event, a non-event, or an error.
+    fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError>;
+}
+
+/// Declares the format modules and the [`FORMATS`] registry from one list.
+macro_rules! formats {
+    ($($module:ident :: $ty:ident),* $(,)?) => {
+        $(mod $module;)*
+        /// Every supported format, in the order `shadowai formats` lists them.
+        pub const FORMATS: &[&dyn LogFormat] = &[$(&$module::$ty),*];
+    };
+}
+
+formats! {
+    squid::Squid,
+    zeek_dns::ZeekDns,
+    bind_query::BindQuery,
+}
+
+/// The format named `name`, if there is one.
+pub fn by_name(name: &str) -> Option<&'static dyn LogFormat> {
+    FORMATS.iter().copied().find(|f| f.name() == name)
+}
+
+/// The lowest sniff score that identifies a format.
+const MIN_SCORE: u8 = 60;
+/// How far ahead of the runner-up the winner must be.
+const MIN_LEAD: u8 = 20;
+
+/// Why a file's format could not be told from its head.
+#[derive(Debug, thiserror::Error)]
+pub enum DetectError {
+    /// No format scored enough.
+    #[error("no known log format recognized{}; use --format NAME (see `shadowai formats`)", best_guess(.0))]
+    Unknown(Vec<(&'static str, u8)>),
+    /// Two formats scored too close to call.
+    #[error("ambiguous log format: {} (scores {}); use --format NAME", names(.0), scores(.0))]
+    Ambiguous(Vec<(&'static str, u8)>),
+}
+
+fn best_guess(scores: &[(&'static str, u8)]) -> String {
+    match scores.first() {
+        Some((name, s)) if *s > 0 => format!(" (closest: {name}, score {s})"),
+        _ => String::new(),
+    }
+}
+
+fn names(scores: &[(&'static str, u8)]) -> String {
+    scores
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+fn scores(scores: &[(&'static str, u8)]) -> String {
+    scores
+        .iter()
+        .map(|(_, s)| s.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Picks the format of a file from its head: the best score wins if it is at least
+/// [`MIN_SCORE`] and [`MIN_LEAD`] ahead of the runner-up.
+pub fn detect(head: &[u8]) -> Result<&'static dyn LogFormat, DetectError> {
+    let mut scored: Vec<(&'static dyn LogFormat, u8)> =
+        FORMATS.iter().map(|f| (*f, f.sniff(head))).collect();
+    scored.sort_by_key(|s| std::cmp::Reverse(s.1));
+    let (best, best_score) = scored[0];
+    let runner_up = scored.get(1).map_or(0, |s| s.1);
+    let summary = || {
+        scored
+            .iter()
+            .map(|(f, s)| (f.name(), *s))
+            .collect::<Vec<_>>()
+    };
+    if best_score < MIN_SCORE {
+        return Err(DetectError::Unknown(summary()));
+    }
+    if best_score - runner_up < MIN_LEAD {
+        let close = scored
+            .iter()
+            .filter(|(_, s)| best_score - s < MIN_LEAD)
+            .map(|(f, s)| (f.name(), *s))
+            .collect();
+        return Err(DetectError::Ambiguous(close));
+    }
+    Ok(best)
+}
+
+/// Lines a sniffer looks at, at most.
+const SNIFF_LINES: usize = 64;
+
+/// Scores `head` as the percentage of its non-blank lines (up to [`SNIFF_LINES`]) that `pred`
+/// accepts. `pred` returns `None` for lines that should not count either way (comments).
+pub(crate) fn score_lines(head: &[u8], pred: impl Fn(&[u8]) -> Option<bool>) -> u8 {
+    let (mut seen, mut hit) = (0u32, 0u32);
+    for line in head.split(|&b| b == b'\n').map(<[u8]>::trim_ascii) {
+        if line.is_empty() {
+            continue;
+        }
+        match pred(line) {
+            Some(true) => hit += 1,
+            Some(false) => {}
+            None => continue,
+        }
+        seen += 1;
+        if seen as usize == SNIFF_LINES {
+            break;
+        }
+    }
+    (hit * 100).checked_div(seen).unwrap_or(0) as u8
+}
+
+/// Splits `line` on `sep` into at most `N` fields; runs of `sep` count as one when
+/// `collapse` (Squid pads with spaces). Returns the fields and how many were found; the last
+/// field holds the unsplit remainder when there are more than `N`.
+pub(crate) fn split_fields<const N: usize>(
+    line: &[u8],
+    sep: u8,
+    collapse: bool,
+) -> ([&[u8]; N], usize) {
+    let mut out: [&[u8]; N] = [&[]; N];
+    let mut n = 0;
+    let mut rest = line;
+    if collapse {
+        rest = trim_start(rest, sep);
+    }
+    while n < N {
+        if n == N - 1 {
+            out[n] = rest;
+            return (out, N);
+        }
+        match memchr::memchr(sep, rest) {
+            Some(i) => {
+                out[n] = &rest[..i];
+                n += 1;
+                rest = &rest[i + 1..];
+                if collapse {
+                    rest = trim_start(rest, sep);
+                    if rest.is_empty() {
+                        return (out, n);
+                    }
+                }
+            }
+            None => {
+                out[n] = rest;
+                return (out, n + 1);
+            }
+        }
+    }
+    (out, n)
+}
+
+fn trim_start(mut s: &[u8], sep: u8) -> &[u8] {
+    while let [first, rest @ ..] = s {
+        if *first != sep {
+            break;
+        }
+        s = rest;
+    }
+    s
+}
+
+/// `None` for the placeholders logs write for "no value".
+pub(crate) fn present(field: &[u8]) -> Option<&[u8]> {
+    match field {
+        b"" | b"-" | b"(empty)" => None,
+        f => Some(f),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_names_are_unique_and_samples_detect_as_themselves() {
+        for f in FORMATS {
+            assert_eq!(FORMATS.iter().filter(|g| g.name() == f.name()).count(), 1);
+            let got = detect(f.sample().as_bytes()).map(|g| g.name());
+            assert_eq!(got.ok(), Some(f.name()), "sample of {}", f.name());
+        }
+    }
+
+    #[test]
+    fn garbage_is_not_detected() {
+        assert!(matches!(
+            detect(b"hello world\nthis is not a log\n"),
+            Err(DetectError::Unknown(_))
+        ));
+        assert!(matches!(detect(b""), Err(DetectError::Unknown(_))));
+    }
+
+    #[test]
+    fn split_fields_collapses_runs() {
+        let (f, n) = split_fields::<4>(b"  a   b c", b' ', true);
+        assert_eq!(n, 3);
+        assert_eq!(&f[..n], &[&b"a"[..], b"b", b"c"]);
+        let (f, n) = split_fields::<2>(b"a\tb\tc", b'\t', false);
+        assert_eq!((n, f[1]), (2, &b"b\tc"[..]));
+        let (f, n) = split_fields::<3>(b"a\t\tc", b'\t', false);
+        assert_eq!(&f[..n], &[&b"a"[..], b"", b"c"]);
+    }
+}

@@ -1,0 +1,26 @@
+//! shadowai: finds shadow AI in DNS, web-proxy and endpoint logs.
+//!
+//! The flow, one module per stage: [`input`] (walk, gzip) → [`lines`] → [`formats`] (one
+//! module per log format, producing one normalized [`event::Event`]) → [`signatures`]
+//! (catalogue matcher) and [`discovery`] → [`aggregate`] (per user × tool × day) →
+//! [`report`] (CSV, JSON). [`pipeline`] runs it in parallel; [`commands`] are the subcommands.
+
+pub mod aggregate;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod discovery;
+pub mod error;
+pub mod event;
+pub mod exit;
+pub mod formats;
+pub mod input;
+pub mod lines;
+pub mod normalize;
+pub mod pipeline;
+pub mod report;
+pub mod signatures;
+pub mod time;
+
+#[cfg(test)]
+mod testutil;

@@ -1,0 +1,116 @@
+//! Host and user normalization, shared by every format so that `Chat.OpenAI.com:443`,
+//! `https://chat.openai.com/c/1` and `chat.openai.com.` all count as one host, and
+//! `CORP\Alice`, `alice@corp.example` and `ALICE` as one user.
+//!
+//! Both functions write into a caller-owned scratch buffer: they run per event in the hot
+//! loop, and the buffer is reused across lines.
+
+use memchr::{memchr, memchr3, memmem, memrchr};
+
+/// The hostname inside a logged host, `host:port` or URL, as a sub-slice: scheme, userinfo,
+/// path, query, port and trailing dots removed. IPv6 literals come back without brackets and
+/// are otherwise left alone. Case is untouched (see [`lowercase_into`]).
+pub fn host_part(raw: &[u8]) -> &[u8] {
+    let mut s = raw.trim_ascii();
+    if let Some(i) = memmem::find(s, b"://") {
+        let scheme_like = s[..i]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
+        if scheme_like {
+            s = &s[i + 3..];
+        }
+    }
+    if let Some(i) = memchr3(b'/', b'?', b'#', s) {
+        s = &s[..i];
+    }
+    if let Some(i) = memrchr(b'@', s) {
+        s = &s[i + 1..];
+    }
+    if s.first() == Some(&b'[') {
+        return match memchr(b']', s) {
+            Some(end) => &s[1..end],
+            None => s,
+        };
+    }
+    if let Some(i) = memchr(b':', s) {
+        // One colon is a port; more than one is a bare IPv6 literal, left whole.
+        if memchr(b':', &s[i + 1..]).is_none() {
+            s = &s[..i];
+        }
+    }
+    while let [rest @ .., b'.'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// Clears `out` and writes `s` lowercased (ASCII only: punycode and UTF-8 pass through).
+pub fn lowercase_into(out: &mut Vec<u8>, s: &[u8]) {
+    out.clear();
+    out.extend(s.iter().map(u8::to_ascii_lowercase));
+}
+
+/// Clears `out` and writes the normalized user name: lowercase, `DOMAIN\name` → `name`
+/// (also Squid's URL-encoded `DOMAIN%5Cname`), `name@domain` → `name`, unless `keep_domain`.
+pub fn user_into(out: &mut Vec<u8>, raw: &[u8], keep_domain: bool) {
+    let mut s = raw.trim_ascii();
+    if let [b'"', inner @ .., b'"'] = s {
+        s = inner;
+    }
+    if !keep_domain {
+        if let Some(i) = memrchr(b'\\', s) {
+            s = &s[i + 1..];
+        } else if let Some(i) = s.windows(3).rposition(|w| w.eq_ignore_ascii_case(b"%5c")) {
+            s = &s[i + 3..];
+        }
+        if let Some(i) = memchr(b'@', s) {
+            // `@domain` with nothing before it is not a user part; keep it whole.
+            if i > 0 {
+                s = &s[..i];
+            }
+        }
+    }
+    lowercase_into(out, s);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(raw: &str) -> String {
+        let mut out = Vec::new();
+        lowercase_into(&mut out, host_part(raw.as_bytes()));
+        String::from_utf8(out).unwrap()
+    }
+
+    fn user(raw: &str, keep: bool) -> String {
+        let mut out = Vec::new();
+        user_into(&mut out, raw.as_bytes(), keep);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn hosts_from_every_shape() {
+        assert_eq!(host("Chat.OpenAI.com"), "chat.openai.com");
+        assert_eq!(host("chat.openai.com:443"), "chat.openai.com");
+        assert_eq!(host("https://chat.openai.com/c/123?x=1"), "chat.openai.com");
+        assert_eq!(host("http://user:pw@claude.ai:8080/path"), "claude.ai");
+        assert_eq!(host("chatgpt.com."), "chatgpt.com");
+        assert_eq!(host("[2001:db8::1]:443"), "2001:db8::1");
+        assert_eq!(host("2001:db8::1"), "2001:db8::1");
+        assert_eq!(host("xn--80ak6aa92e.com"), "xn--80ak6aa92e.com");
+        assert_eq!(host("claude.ai?q=1"), "claude.ai");
+        assert_eq!(host(" gemini.google.com "), "gemini.google.com");
+    }
+
+    #[test]
+    fn users_lose_their_domain_unless_asked() {
+        assert_eq!(user("CORP\\Alice", false), "alice");
+        assert_eq!(user("CORP%5cBob", false), "bob");
+        assert_eq!(user("Carol@Corp.Example", false), "carol");
+        assert_eq!(user("CORP\\Alice", true), "corp\\alice");
+        assert_eq!(user("Carol@Corp.Example", true), "carol@corp.example");
+        assert_eq!(user("\"dave\"", false), "dave");
+        assert_eq!(user("@odd", false), "@odd");
+    }
+}

@@ -1,0 +1,395 @@
+//! The scan: walk → open → detect → parse → match → aggregate, in parallel.
+//!
+//! Work is split into tasks: one per file, or, for large plain files of formats without
+//! header state, one per newline-aligned chunk. Each rayon worker owns its aggregates, its host
+//! cache and its buffers, so the hot loop takes no lock; workers merge at the end, and the
+//! per-chunk statistics are put back together in file order.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::PathBuf;
+
+use indicatif::ProgressBar;
+use publicsuffix::List;
+use rayon::prelude::*;
+
+use crate::aggregate::{Agg, FileStats};
+use crate::config::Config;
+use crate::discovery::{self, Reasons};
+use crate::error::ParseError;
+use crate::event::{Event, Parsed, SourceKind};
+use crate::formats::{self, LogFormat};
+use crate::input;
+use crate::lines::{Line, LineReader};
+use crate::normalize;
+use crate::signatures::{Catalogue, ToolId};
+
+/// Distinct hosts a worker remembers before starting over; bounds memory on a year of logs.
+const HOST_CACHE_LIMIT: usize = 1 << 20;
+
+/// What the scan needs besides the inputs.
+pub struct Context<'a> {
+    /// Settings.
+    pub config: &'a Config,
+    /// Signatures.
+    pub catalogue: &'a Catalogue,
+    /// Public suffix list for discovery.
+    pub psl: &'a List,
+    /// Progress, hidden unless on a terminal.
+    pub bar: ProgressBar,
+}
+
+/// The scan's result: aggregates and one entry per input, in walk order.
+pub struct Scan {
+    /// Counted usage and candidates.
+    pub agg: Agg,
+    /// Per input file.
+    pub files: Vec<FileStats>,
+}
+
+/// A file ready to read, or already finished (error, empty).
+struct Plan {
+    path: PathBuf,
+    size: u64,
+    format: Option<&'static dyn LogFormat>,
+    gzip: bool,
+    /// Set when the file needs no reading: its final statistics.
+    done: Option<FileStats>,
+}
+
+struct Task {
+    file: usize,
+    chunk: usize,
+    start: u64,
+    end: Option<u64>,
+}
+
+/// One task's statistics, and how many physical lines it covered (for renumbering).
+struct Part {
+    file: usize,
+    chunk: usize,
+    stats: FileStats,
+    physical: u64,
+}
+
+/// What a host is, computed once per distinct host per worker.
+#[derive(Clone, Copy)]
+enum HostClass {
+    Tool(ToolId),
+    /// Discovery candidate: its registrable domain starts at this byte.
+    Candidate(u16, Reasons),
+    Nothing,
+}
+
+/// Runs the scan.
+pub fn scan(ctx: &Context) -> Scan {
+    let found = input::walk(&ctx.config.inputs);
+    let plans: Vec<Plan> = found.into_par_iter().map(|f| plan(ctx, f)).collect();
+    ctx.bar.set_length(
+        plans
+            .iter()
+            .filter(|p| p.done.is_none())
+            .map(|p| p.size)
+            .sum(),
+    );
+    let tasks = tasks(&plans, ctx.config.chunk_bytes);
+    let (agg, mut parts) = tasks
+        .par_iter()
+        .fold(
+            || Worker::new(ctx),
+            |mut w, t| {
+                w.run(&plans[t.file], t);
+                w
+            },
+        )
+        .map(|w| (w.agg, w.parts))
+        .reduce(
+            || (Agg::default(), Vec::new()),
+            |(mut a, mut pa), (b, pb)| {
+                a.merge(b);
+                pa.extend(pb);
+                (a, pa)
+            },
+        );
+    parts.sort_by_key(|p| (p.file, p.chunk));
+    let mut files: Vec<Option<FileStats>> = plans.into_iter().map(|p| p.done).collect();
+    let mut offset: HashMap<usize, u64> = HashMap::new();
+    for part in parts {
+        let before = offset.entry(part.file).or_insert(0);
+        match &mut files[part.file] {
+            Some(stats) => stats.merge_chunk(&part.stats, *before),
+            slot @ None => *slot = Some(part.stats),
+        }
+        *before += part.physical;
+    }
+    ctx.bar.finish_and_clear();
+    Scan {
+        agg,
+        files: files.into_iter().flatten().collect(),
+    }
+}
+
+/// Opens a file, reads its head and picks its format.
+fn plan(ctx: &Context, found: input::Found) -> Plan {
+    let (path, walk_error) = match found {
+        Ok(p) => (p, None),
+        Err((p, msg)) => (p, Some(msg)),
+    };
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let mut plan = Plan {
+        path,
+        size,
+        format: None,
+        gzip: false,
+        done: None,
+    };
+    let fail = |plan: &mut Plan, msg: String| {
+        plan.done = Some(FileStats {
+            path: plan.path.clone(),
+            format: plan.format.map(|f| f.name()),
+            gzip: plan.gzip,
+            error: Some(msg),
+            ..FileStats::default()
+        });
+    };
+    if let Some(msg) = walk_error {
+        fail(&mut plan, msg);
+        return plan;
+    }
+    let hidden = ProgressBar::hidden();
+    let head = input::open(&plan.path, 0, &hidden).and_then(|mut o| {
+        plan.gzip = o.gzip;
+        input::read_head(&mut o.reader)
+    });
+    let head = match head {
+        Ok(h) => h,
+        Err(e) => {
+            let msg = describe_io(&e, plan.gzip);
+            fail(&mut plan, msg);
+            return plan;
+        }
+    };
+    if head.is_empty() {
+        // An empty log (a quiet day, a fresh rotation) is read fully: nothing to count.
+        plan.done = Some(FileStats {
+            path: plan.path.clone(),
+            gzip: plan.gzip,
+            ..FileStats::default()
+        });
+        return plan;
+    }
+    match ctx.config.format.map_or_else(|| formats::detect(&head), Ok) {
+        Ok(f) => plan.format = Some(f),
+        Err(e) => fail(&mut plan, e.to_string()),
+    }
+    plan
+}
+
+fn tasks(plans: &[Plan], chunk_bytes: u64) -> Vec<Task> {
+    let mut out = Vec::new();
+    for (file, p) in plans.iter().enumerate() {
+        let Some(format) = p.format.filter(|_| p.done.is_none()) else {
+            continue;
+        };
+        if p.gzip || format.stateful() || p.size <= chunk_bytes {
+            out.push(Task {
+                file,
+                chunk: 0,
+                start: 0,
+                end: None,
+            });
+            continue;
+        }
+        let n = p.size.div_ceil(chunk_bytes);
+        for chunk in 0..n {
+            let start = chunk * chunk_bytes;
+            let end = (chunk + 1 < n).then(|| start + chunk_bytes);
+            out.push(Task {
+                file,
+                chunk: chunk as usize,
+                start,
+                end,
+            });
+        }
+    }
+    out
+}
+
+/// Says what went wrong reading a file, in the terms of its encoding.
+fn describe_io(e: &io::Error, gzip: bool) -> String {
+    if gzip && e.kind() == io::ErrorKind::UnexpectedEof {
+        "gzip stream truncated; lines before the cut were counted".to_string()
+    } else if gzip
+        && matches!(
+            e.kind(),
+            io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData
+        )
+    {
+        format!("corrupt gzip data: {e}")
+    } else {
+        e.to_string()
+    }
+}
+
+/// One rayon worker's state: aggregates plus reused buffers and the host cache.
+struct Worker<'c> {
+    ctx: &'c Context<'c>,
+    agg: Agg,
+    parts: Vec<Part>,
+    cache: HashMap<Box<[u8]>, HostClass>,
+    host: Vec<u8>,
+    user: Vec<u8>,
+    exe: Vec<u8>,
+    /// The last (source, day) added to coverage: consecutive events share it.
+    last_cover: Option<(SourceKind, i32)>,
+}
+
+impl<'c> Worker<'c> {
+    fn new(ctx: &'c Context<'c>) -> Self {
+        Worker {
+            ctx,
+            agg: Agg::default(),
+            parts: Vec::new(),
+            cache: HashMap::new(),
+            host: Vec::with_capacity(256),
+            user: Vec::with_capacity(64),
+            exe: Vec::with_capacity(64),
+            last_cover: None,
+        }
+    }
+
+    fn run(&mut self, plan: &Plan, task: &Task) {
+        let Some(format) = plan.format else { return };
+        let mut stats = FileStats {
+            path: plan.path.clone(),
+            format: Some(format.name()),
+            gzip: plan.gzip,
+            ..FileStats::default()
+        };
+        let mut physical = 0;
+        if let Err(e) = self.read(plan, format, task, &mut stats, &mut physical) {
+            stats.error = Some(describe_io(&e, plan.gzip));
+        }
+        self.parts.push(Part {
+            file: task.file,
+            chunk: task.chunk,
+            stats,
+            physical,
+        });
+    }
+
+    fn read(
+        &mut self,
+        plan: &Plan,
+        format: &'static dyn LogFormat,
+        task: &Task,
+        stats: &mut FileStats,
+        physical: &mut u64,
+    ) -> io::Result<()> {
+        // A chunk starts one byte early and drops the partial line up to the first newline:
+        // that line belongs to the previous chunk (if the byte is `\n`, it drops nothing).
+        let begin = task.start.saturating_sub(1);
+        let opened = input::open(&plan.path, begin, &self.ctx.bar)?;
+        let mut lines = LineReader::new(opened.reader);
+        if task.start > 0 {
+            lines.next_line()?;
+        }
+        let mut parser = format.new_parser();
+        let kind = format.kind();
+        loop {
+            if task.end.is_some_and(|end| begin + lines.offset() >= end) {
+                break;
+            }
+            let Some(line) = lines.next_line()? else {
+                break;
+            };
+            *physical += 1;
+            let text = match line {
+                Line::Text(t) => t,
+                Line::TooLong => {
+                    stats.skip(*physical, ParseError::TooLong);
+                    continue;
+                }
+            };
+            match parser.parse(text) {
+                Ok(Parsed::Event(e)) => {
+                    stats.lines += 1;
+                    stats.events += 1;
+                    if self.count(&e, kind) {
+                        stats.matched += 1;
+                    }
+                }
+                Ok(Parsed::Ignored) => {
+                    stats.lines += 1;
+                    stats.ignored += 1;
+                }
+                Ok(Parsed::Meta) => {}
+                Err(why) => stats.skip(*physical, why),
+            }
+        }
+        Ok(())
+    }
+
+    /// Matches and counts one event; true when it matched a catalogue tool.
+    ///
+    /// # Performance
+    /// Runs once per event: no allocation unless a new host, user or candidate appears; the
+    /// host is classified once per distinct host.
+    fn count(&mut self, e: &Event, kind: SourceKind) -> bool {
+        if let Some(ts) = e.ts {
+            self.agg.window.first = Some(self.agg.window.first.map_or(ts, |f| f.min(ts)));
+            self.agg.window.last = Some(self.agg.window.last.map_or(ts, |l| l.max(ts)));
+            let cover = (kind, crate::time::day_of(ts));
+            if self.last_cover != Some(cover) {
+                self.agg.coverage.insert(cover);
+                self.last_cover = Some(cover);
+            }
+        }
+        normalize::lowercase_into(&mut self.host, normalize::host_part(e.host));
+        let class = match self.cache.get(self.host.as_slice()) {
+            Some(c) => *c,
+            None => self.classify(),
+        };
+        let tool = match class {
+            HostClass::Tool(t) => Some(t),
+            _ => e
+                .process
+                .and_then(|p| self.ctx.catalogue.find_exe(p, &mut self.exe)),
+        };
+        match e.user.or(e.client) {
+            Some(u) => normalize::user_into(&mut self.user, u, self.ctx.config.keep_user_domain),
+            None => {
+                self.user.clear();
+                self.user.extend_from_slice(b"unknown");
+            }
+        }
+        if let Some(t) = tool {
+            self.agg.add_usage(&self.user, t, e.ts, e.bytes_out);
+            return true;
+        }
+        if let HostClass::Candidate(start, reasons) = class {
+            let host = &self.host;
+            self.agg
+                .add_candidate(&host[start as usize..], host, &self.user, reasons, e.ts);
+        }
+        false
+    }
+
+    fn classify(&mut self) -> HostClass {
+        if self.cache.len() >= HOST_CACHE_LIMIT {
+            self.cache.clear();
+        }
+        let host = self.host.as_slice();
+        let class = match self.ctx.catalogue.find_host(host) {
+            Some(p) => HostClass::Tool(p.tool),
+            None => match discovery::assess(self.ctx.psl, host) {
+                Some((start, r)) if start <= usize::from(u16::MAX) => {
+                    HostClass::Candidate(start as u16, r)
+                }
+                _ => HostClass::Nothing,
+            },
+        };
+        self.cache.insert(host.into(), class);
+        class
+    }
+}

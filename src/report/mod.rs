@@ -1,0 +1,317 @@
+//! Reports: the scan's aggregates turned into sorted rows, then written by each exporter.
+//!
+//! Rows are built once ([`Report::build`]) and sorted with total orders, so every exporter
+//! writes byte-identical output whatever the thread count. Output files are created as
+//! temporary files before the scan (a bad `--out` fails at once, not after an hour) and
+//! renamed into place only when complete.
+
+pub mod csv;
+pub mod json;
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+use crate::aggregate::{Cell, Day, FileStats};
+use crate::config::Config;
+use crate::pipeline::Scan;
+use crate::signatures::{Catalogue, ToolId};
+use crate::time::{fmt_day, fmt_rfc3339};
+
+/// Tier of every tool until a register says otherwise: unapproved / shadow AI.
+pub const DEFAULT_TIER: u8 = 4;
+
+/// One user × tool.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserRow {
+    /// Normalized user (or client address).
+    pub user: String,
+    /// Tool.
+    #[serde(flatten)]
+    pub tool: ToolCols,
+    /// Counts.
+    #[serde(flatten)]
+    pub stats: Stats,
+}
+
+/// The tool columns every row carries.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolCols {
+    /// Slug.
+    pub tool_id: String,
+    /// Name.
+    pub tool: String,
+    /// Vendor.
+    pub vendor: String,
+    /// Category.
+    pub category: String,
+    /// Policy tier 1..=4.
+    pub tier: u8,
+}
+
+/// Events, uploads and first/last seen.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// Events.
+    pub events: u64,
+    /// Uploaded bytes.
+    pub bytes_out: u64,
+    /// RFC 3339, empty when unknown.
+    pub first_seen: String,
+    /// RFC 3339, empty when unknown.
+    pub last_seen: String,
+}
+
+impl From<&Cell> for Stats {
+    fn from(c: &Cell) -> Self {
+        Stats {
+            events: c.events,
+            bytes_out: c.bytes_out,
+            first_seen: c.first.map(fmt_rfc3339).unwrap_or_default(),
+            last_seen: c.last.map(fmt_rfc3339).unwrap_or_default(),
+        }
+    }
+}
+
+/// One tool over all users.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolRow {
+    /// Tool.
+    #[serde(flatten)]
+    pub tool: ToolCols,
+    /// Distinct users.
+    pub users: u64,
+    /// Counts.
+    #[serde(flatten)]
+    pub stats: Stats,
+}
+
+/// One day × tool.
+#[derive(Debug, Clone, Serialize)]
+pub struct DailyRow {
+    /// `YYYY-MM-DD`, empty for events without a timestamp.
+    pub day: String,
+    /// Slug.
+    pub tool_id: String,
+    /// Name.
+    pub tool: String,
+    /// Tier.
+    pub tier: u8,
+    /// Distinct users that day.
+    pub users: u64,
+    /// Events that day.
+    pub events: u64,
+}
+
+/// One unknown-AI candidate domain.
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateRow {
+    /// The registrable domain.
+    pub registrable_domain: String,
+    /// Distinct hosts under it.
+    pub hosts: u64,
+    /// Distinct users.
+    pub users: u64,
+    /// Events.
+    pub events: u64,
+    /// RFC 3339.
+    pub first_seen: String,
+    /// RFC 3339.
+    pub last_seen: String,
+    /// Why it looks like AI.
+    pub reasons: String,
+    /// Ranking weight of the reasons.
+    pub score: u32,
+}
+
+/// Everything the exporters write.
+pub struct Report<'a> {
+    /// Per user × tool, by user then tool id.
+    pub per_user: Vec<UserRow>,
+    /// Per tool, most users first.
+    pub per_tool: Vec<ToolRow>,
+    /// Per day × tool, by day then tool id.
+    pub daily: Vec<DailyRow>,
+    /// Discovery candidates, best first.
+    pub candidates: Vec<CandidateRow>,
+    /// Inputs in walk order.
+    pub files: &'a [FileStats],
+    /// Source.
+    pub scan: &'a Scan,
+    /// Catalogue.
+    pub catalogue: &'a Catalogue,
+    /// Settings.
+    pub config: &'a Config,
+}
+
+/// Distinct users, borrowed from the aggregates.
+type UserSet<'a> = HashSet<&'a [u8]>;
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+impl<'a> Report<'a> {
+    /// Builds the sorted rows.
+    pub fn build(scan: &'a Scan, catalogue: &'a Catalogue, config: &'a Config) -> Self {
+        let tool_cols = |t: ToolId| {
+            let tool = &catalogue.tools[t as usize];
+            ToolCols {
+                tool_id: tool.id.clone(),
+                tool: tool.name.clone(),
+                vendor: tool.vendor.clone(),
+                category: tool.category.clone(),
+                tier: DEFAULT_TIER,
+            }
+        };
+        let mut per_user_cells: BTreeMap<(String, ToolId), Cell> = BTreeMap::new();
+        let mut per_tool: BTreeMap<ToolId, (Cell, UserSet)> = BTreeMap::new();
+        let mut daily: BTreeMap<(Day, ToolId), (u64, UserSet)> = BTreeMap::new();
+        for (user, cells) in &scan.agg.usage {
+            for (&(tool, day), cell) in cells {
+                per_user_cells
+                    .entry((lossy(user), tool))
+                    .or_default()
+                    .merge(cell);
+                let t = per_tool.entry(tool).or_default();
+                t.0.merge(cell);
+                t.1.insert(user);
+                let d = daily.entry((day, tool)).or_default();
+                d.0 += cell.events;
+                d.1.insert(user);
+            }
+        }
+        let mut per_user: Vec<UserRow> = per_user_cells
+            .into_iter()
+            .map(|((user, tool), cell)| UserRow {
+                user,
+                tool: tool_cols(tool),
+                stats: Stats::from(&cell),
+            })
+            .collect();
+        per_user.sort_by(|a, b| (&a.user, &a.tool.tool_id).cmp(&(&b.user, &b.tool.tool_id)));
+        let mut per_tool: Vec<ToolRow> = per_tool
+            .into_iter()
+            .map(|(tool, (cell, users))| ToolRow {
+                tool: tool_cols(tool),
+                users: users.len() as u64,
+                stats: Stats::from(&cell),
+            })
+            .collect();
+        per_tool.sort_by(|a, b| {
+            (b.users, b.stats.events)
+                .cmp(&(a.users, a.stats.events))
+                .then_with(|| a.tool.tool_id.cmp(&b.tool.tool_id))
+        });
+        // Days ascending; events without a timestamp (day unknown) last.
+        let mut daily: Vec<(Option<i32>, DailyRow)> = daily
+            .into_iter()
+            .map(|((day, tool), (events, users))| {
+                let t = tool_cols(tool);
+                (
+                    day,
+                    DailyRow {
+                        day: day.map(fmt_day).unwrap_or_default(),
+                        tool_id: t.tool_id,
+                        tool: t.tool,
+                        tier: t.tier,
+                        users: users.len() as u64,
+                        events,
+                    },
+                )
+            })
+            .collect();
+        daily.sort_by(|(da, a), (db, b)| {
+            (da.is_none(), da, &a.tool_id).cmp(&(db.is_none(), db, &b.tool_id))
+        });
+        let mut candidates: Vec<CandidateRow> = scan
+            .agg
+            .candidates
+            .iter()
+            .map(|(domain, c)| CandidateRow {
+                registrable_domain: lossy(domain),
+                hosts: c.hosts.len() as u64,
+                users: c.users.len() as u64,
+                events: c.cell.events,
+                first_seen: c.cell.first.map(fmt_rfc3339).unwrap_or_default(),
+                last_seen: c.cell.last.map(fmt_rfc3339).unwrap_or_default(),
+                reasons: c.reasons.describe(),
+                score: c.reasons.score(),
+            })
+            .collect();
+        candidates.sort_by(|a, b| {
+            (b.score, b.users, b.events)
+                .cmp(&(a.score, a.users, a.events))
+                .then_with(|| a.registrable_domain.cmp(&b.registrable_domain))
+        });
+        Report {
+            per_user,
+            per_tool,
+            daily: daily.into_iter().map(|(_, r)| r).collect(),
+            candidates,
+            files: &scan.files,
+            scan,
+            catalogue,
+            config,
+        }
+    }
+}
+
+/// Writes one output file.
+pub trait Exporter: Sync {
+    /// File name inside `--out`.
+    fn file_name(&self) -> &'static str;
+    /// Writes the report.
+    fn write(&self, r: &Report, w: &mut dyn Write) -> anyhow::Result<()>;
+}
+
+/// Every output of a scan.
+pub const EXPORTERS: &[&dyn Exporter] = &[
+    &csv::PerUser,
+    &csv::PerTool,
+    &csv::Daily,
+    &csv::Candidates,
+    &json::Summary,
+];
+
+/// The output folder with a temporary file per exporter, created before the scan.
+pub struct Outputs {
+    dir: PathBuf,
+    pending: Vec<(PathBuf, File)>,
+}
+
+impl Outputs {
+    /// Creates `dir` and a temporary file for every exporter in it.
+    pub fn create(dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating output folder {}", dir.display()))?;
+        let mut pending = Vec::new();
+        for e in EXPORTERS {
+            let tmp = dir.join(format!(".{}.tmp", e.file_name()));
+            let f = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+            pending.push((tmp, f));
+        }
+        Ok(Outputs {
+            dir: dir.to_path_buf(),
+            pending,
+        })
+    }
+
+    /// Writes every exporter's output and renames it into place.
+    pub fn write(self, report: &Report) -> anyhow::Result<()> {
+        for ((tmp, file), e) in self.pending.into_iter().zip(EXPORTERS) {
+            let mut w = BufWriter::new(file);
+            e.write(report, &mut w)
+                .with_context(|| format!("writing {}", e.file_name()))?;
+            w.flush()?;
+            let dest = self.dir.join(e.file_name());
+            std::fs::rename(&tmp, &dest)
+                .with_context(|| format!("renaming {} to {}", tmp.display(), dest.display()))?;
+        }
+        Ok(())
+    }
+}

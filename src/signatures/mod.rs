@@ -1,0 +1,533 @@
+//! The AI-service signature catalogue: `signatures/*.toml` compiled into the binary, plus any
+//! `--signatures FILE` of the user's, checked and compiled into one [`Matcher`].
+//!
+//! The file format is documented in `signatures/README.md`. Loading validates everything a
+//! reviewer would: syntax, known categories, hostname syntax, no public suffix, no shared
+//! non-AI domain, no id or pattern claimed twice. Every error names file and line.
+#![deny(missing_docs)]
+
+pub mod matcher;
+
+use std::collections::HashMap;
+
+use publicsuffix::{List, Psl, Type};
+use serde::Deserialize;
+use toml::Spanned;
+
+use matcher::{Matcher, PatternId};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_signatures.rs"));
+}
+
+/// The fixed category vocabulary (documented in `signatures/README.md`).
+pub const CATEGORIES: &[&str] = &[
+    "chat-assistant",
+    "coding-assistant",
+    "image-generation",
+    "video-generation",
+    "audio-voice",
+    "music-generation",
+    "meeting-assistant",
+    "writing-assistant",
+    "search-research",
+    "document-assistant",
+    "translation",
+    "presentation-design",
+    "productivity",
+    "model-api",
+    "inference-cloud",
+    "model-hub",
+    "agent-builder",
+    "companion",
+    "education",
+];
+
+/// Domains used by many non-AI products. A pattern equal to one of these would accuse
+/// everyone who reads mail or a web page of using AI, so the loader refuses it; a more
+/// specific host below it (`copilot.microsoft.com`) is fine.
+const SHARED_DOMAINS: &[&str] = &[
+    "akamaihd.net",
+    "akamaized.net",
+    "amazonaws.com",
+    "apple.com",
+    "azure.com",
+    "azureedge.net",
+    "bing.com",
+    "cloudflare.com",
+    "cloudflare.net",
+    "cloudfront.net",
+    "discord.com",
+    "discord.gg",
+    "dropbox.com",
+    "facebook.com",
+    "fastly.net",
+    "github.com",
+    "githubusercontent.com",
+    "google.com",
+    "googleapis.com",
+    "googleusercontent.com",
+    "gstatic.com",
+    "instagram.com",
+    "live.com",
+    "microsoft.com",
+    "microsoftonline.com",
+    "office.com",
+    "office.net",
+    "slack.com",
+    "twitter.com",
+    "windows.net",
+    "x.com",
+    "youtube.com",
+    "zoom.us",
+];
+
+/// Index of a tool in [`Catalogue::tools`].
+pub type ToolId = u16;
+
+/// One AI service.
+#[derive(Clone, Debug)]
+pub struct Tool {
+    /// Stable slug.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Company behind it.
+    pub vendor: String,
+    /// One of [`CATEGORIES`].
+    pub category: String,
+    /// `consumer`, `enterprise` or `both`, where the catalogue knows.
+    pub offering: Option<String>,
+    /// Desktop executables, lowercase.
+    pub exe: Vec<String>,
+    /// The file that defined it.
+    pub file: String,
+}
+
+/// One host pattern of a tool.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    /// As written: `chatgpt.com`, `=chat.openai.com`, `*.openai.azure.com`.
+    pub text: String,
+    /// `app`, `api`, `assets`, `upload` or `telemetry`.
+    pub role: &'static str,
+    /// Owner.
+    pub tool: ToolId,
+}
+
+/// A catalogue problem, located.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {msg}")]
+pub struct SignatureError {
+    /// File name or path.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong.
+    pub msg: String,
+}
+
+/// The compiled catalogue.
+pub struct Catalogue {
+    /// Every tool, in load order.
+    pub tools: Vec<Tool>,
+    /// Every pattern; [`PatternId`] indexes this.
+    pub patterns: Vec<Pattern>,
+    matcher: Matcher,
+    exe: HashMap<Box<[u8]>, ToolId>,
+    ids: HashMap<String, (String, usize)>,
+    /// Files loaded, in order.
+    pub files: Vec<String>,
+    /// A short fingerprint of the catalogue contents, for reports.
+    pub version: String,
+    digest: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Doc {
+    #[serde(default)]
+    tool: Vec<ToolDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToolDoc {
+    id: Spanned<String>,
+    name: String,
+    vendor: String,
+    category: Spanned<String>,
+    #[serde(default)]
+    offering: Option<Spanned<String>>,
+    #[serde(default)]
+    exe: Vec<String>,
+    #[serde(default)]
+    app: Vec<Spanned<String>>,
+    #[serde(default)]
+    api: Vec<Spanned<String>>,
+    #[serde(default)]
+    assets: Vec<Spanned<String>>,
+    #[serde(default)]
+    upload: Vec<Spanned<String>>,
+    #[serde(default)]
+    telemetry: Vec<Spanned<String>>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    notes: Option<String>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// FNV-1a, for a stable catalogue fingerprint (not security-relevant).
+fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    h
+}
+
+impl Catalogue {
+    /// An empty catalogue.
+    pub fn empty() -> Self {
+        Catalogue {
+            tools: Vec::new(),
+            patterns: Vec::new(),
+            matcher: Matcher::default(),
+            exe: HashMap::new(),
+            ids: HashMap::new(),
+            files: Vec::new(),
+            version: String::new(),
+            digest: 0xcbf2_9ce4_8422_2325,
+        }
+    }
+
+    /// The catalogue compiled into the binary.
+    pub fn embedded(psl: &List) -> Result<Self, Vec<SignatureError>> {
+        let mut c = Catalogue::empty();
+        for (name, text) in embedded::EMBEDDED {
+            c.add_source(&format!("signatures/{name}"), text, psl)?;
+        }
+        Ok(c)
+    }
+
+    /// Adds one signature file. On error nothing of this file is kept, and every problem
+    /// found in it is returned.
+    pub fn add_source(
+        &mut self,
+        file: &str,
+        text: &str,
+        psl: &List,
+    ) -> Result<(), Vec<SignatureError>> {
+        let err = |line: usize, msg: String| SignatureError {
+            file: file.to_string(),
+            line,
+            msg,
+        };
+        let doc: Doc = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| line_of(text, s.start));
+            vec![err(line, e.message().to_string())]
+        })?;
+        let mut staged = Catalogue {
+            tools: self.tools.clone(),
+            patterns: self.patterns.clone(),
+            matcher: Matcher::default(),
+            exe: self.exe.clone(),
+            ids: self.ids.clone(),
+            files: self.files.clone(),
+            version: String::new(),
+            digest: self.digest,
+        };
+        // Rebuild the matcher from the kept patterns: cheap (a few thousand inserts) and it
+        // keeps a failed file from leaving half its patterns behind.
+        for (i, p) in staged.patterns.iter().enumerate() {
+            staged.matcher.insert(&p.text, i as PatternId);
+        }
+        let mut errors = Vec::new();
+        for t in doc.tool {
+            staged.add_tool(t, file, text, psl, &mut errors);
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        staged.files.push(file.to_string());
+        staged.digest = fnv1a(staged.digest, text.as_bytes());
+        staged.version = format!("{}-{:08x}", env!("CARGO_PKG_VERSION"), staged.digest as u32);
+        *self = staged;
+        Ok(())
+    }
+
+    fn add_tool(
+        &mut self,
+        t: ToolDoc,
+        file: &str,
+        text: &str,
+        psl: &List,
+        errors: &mut Vec<SignatureError>,
+    ) {
+        let at = |span: std::ops::Range<usize>| line_of(text, span.start);
+        let line = at(t.id.span());
+        let mut err = |line: usize, msg: String| {
+            errors.push(SignatureError {
+                file: file.to_string(),
+                line,
+                msg,
+            });
+        };
+        let id = t.id.into_inner();
+        if id.is_empty()
+            || !id
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        {
+            err(
+                line,
+                format!("tool id `{id}` must be lowercase letters, digits and `-`"),
+            );
+        }
+        if let Some((f, l)) = self.ids.get(&id) {
+            err(line, format!("tool id `{id}` already defined at {f}:{l}"));
+            return;
+        }
+        if t.name.trim().is_empty() || t.vendor.trim().is_empty() {
+            err(line, format!("tool `{id}` needs a name and a vendor"));
+        }
+        let cat_line = at(t.category.span());
+        let category = t.category.into_inner();
+        if !CATEGORIES.contains(&category.as_str()) {
+            err(
+                cat_line,
+                format!("unknown category `{category}` (see signatures/README.md)"),
+            );
+        }
+        let offering = t.offering.map(|o| {
+            let l = at(o.span());
+            let o = o.into_inner();
+            if !matches!(o.as_str(), "consumer" | "enterprise" | "both") {
+                err(
+                    l,
+                    format!("offering `{o}` must be consumer, enterprise or both"),
+                );
+            }
+            o
+        });
+        let tool = self.tools.len() as ToolId;
+        let roles = [
+            ("app", t.app),
+            ("api", t.api),
+            ("assets", t.assets),
+            ("upload", t.upload),
+            ("telemetry", t.telemetry),
+        ];
+        let mut count = 0;
+        for (role, list) in roles {
+            for p in list {
+                count += 1;
+                let pl = at(p.span());
+                let text = p.into_inner();
+                if let Err(msg) = check_pattern(&text, psl) {
+                    err(pl, msg);
+                    continue;
+                }
+                let pid = self.patterns.len() as PatternId;
+                if let Some(prev) = self.matcher.insert(&text, pid) {
+                    let owner = &self.tools[self.patterns[prev as usize].tool as usize].id;
+                    let owner = if self.patterns[prev as usize].tool == tool {
+                        &id
+                    } else {
+                        owner
+                    };
+                    err(
+                        pl,
+                        format!("pattern `{text}` is already claimed by `{owner}`"),
+                    );
+                    continue;
+                }
+                self.patterns.push(Pattern { text, role, tool });
+            }
+        }
+        let exe: Vec<String> = t.exe.iter().map(|e| e.to_ascii_lowercase()).collect();
+        for e in &exe {
+            if e.is_empty() || e.contains(['/', '\\']) {
+                err(line, format!("exe `{e}` must be a file name"));
+            } else if let Some(prev) = self.exe.insert(e.as_bytes().into(), tool) {
+                let owner = self
+                    .tools
+                    .get(prev as usize)
+                    .map_or(id.as_str(), |t| t.id.as_str());
+                err(line, format!("exe `{e}` is already claimed by `{owner}`"));
+            }
+        }
+        if count == 0 && exe.is_empty() {
+            err(line, format!("tool `{id}` has no host pattern and no exe"));
+        }
+        self.ids.insert(id.clone(), (file.to_string(), line));
+        self.tools.push(Tool {
+            id,
+            name: t.name,
+            vendor: t.vendor,
+            category,
+            offering,
+            exe,
+            file: file.to_string(),
+        });
+    }
+
+    /// The most specific pattern matching a normalized (lowercase) host.
+    pub fn find_host(&self, host: &[u8]) -> Option<&Pattern> {
+        self.matcher
+            .find(host)
+            .map(|id| &self.patterns[id as usize])
+    }
+
+    /// The tool whose desktop executable is `process` (a path or file name, any case).
+    pub fn find_exe(&self, process: &[u8], scratch: &mut Vec<u8>) -> Option<ToolId> {
+        if self.exe.is_empty() {
+            return None;
+        }
+        let base = match memchr::memrchr2(b'/', b'\\', process) {
+            Some(i) => &process[i + 1..],
+            None => process,
+        };
+        crate::normalize::lowercase_into(scratch, base.trim_ascii());
+        self.exe.get(scratch.as_slice()).copied()
+    }
+
+    /// A tool by id.
+    pub fn tool_by_id(&self, id: &str) -> Option<ToolId> {
+        self.tools
+            .iter()
+            .position(|t| t.id == id)
+            .map(|i| i as ToolId)
+    }
+}
+
+/// Checks one pattern's syntax and that it claims no public suffix or shared domain.
+fn check_pattern(p: &str, psl: &List) -> Result<(), String> {
+    let body = p.strip_prefix('=').unwrap_or(p);
+    let labels: Vec<&str> = body.split('.').collect();
+    if labels.len() < 2 {
+        return Err(format!("pattern `{p}` needs at least two labels"));
+    }
+    for l in &labels {
+        let ok = !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'*')
+            })
+            && l.bytes().filter(|&c| c == b'*').count() <= 1;
+        if !ok {
+            return Err(format!(
+                "pattern `{p}` is not a lowercase hostname (label `{l}`)"
+            ));
+        }
+    }
+    if labels.last().is_some_and(|l| l.contains('*')) {
+        return Err(format!(
+            "pattern `{p}` may not wildcard the top-level domain"
+        ));
+    }
+    if p.starts_with('=') && body.contains('*') {
+        return Err(format!("pattern `{p}`: `=` and `*` do not combine"));
+    }
+    // The literal part right of the last wildcard label must not be a public suffix either,
+    // except a private one such as `hf.space`, whose every subdomain belongs to one service:
+    // `*.hf.space` is precise, `*.com` is not.
+    let tail_from = labels
+        .iter()
+        .rposition(|l| l.contains('*'))
+        .map_or(0, |i| i + 1);
+    let tail = labels[tail_from..].join(".");
+    if let Some(s) = psl.suffix(tail.as_bytes()) {
+        let wildcard_under_private = tail_from > 0 && s.typ() == Some(Type::Private);
+        if s.is_known() && s.as_bytes() == tail.as_bytes() && !wildcard_under_private {
+            return Err(format!(
+                "pattern `{p}` is a public suffix; it would match unrelated sites"
+            ));
+        }
+    }
+    if tail_from == 0 && SHARED_DOMAINS.contains(&body) {
+        return Err(format!(
+            "pattern `{p}` is a domain shared with non-AI products"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn psl() -> List {
+        crate::discovery::load_psl(None).unwrap()
+    }
+
+    #[test]
+    fn embedded_catalogue_loads_and_every_tool_has_patterns() {
+        let c = Catalogue::embedded(&psl()).unwrap();
+        assert!(!c.tools.is_empty());
+        assert!(
+            c.tools
+                .iter()
+                .all(|t| CATEGORIES.contains(&t.category.as_str()))
+        );
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let mut c = Catalogue::empty();
+        let text = "[[tool]]\nid = \"a\"\nname = \"A\"\nvendor = \"V\"\ncategory = \"chat-assistant\"\napp = [\"a.example\"]\n\n[[tool]]\nid = \"b\"\nname = \"B\"\nvendor = \"V\"\ncategory = \"nope\"\napp = [\"a.example\", \"com\", \"Bad.example\", \"google.com\"]\n";
+        let errs = c.add_source("user.toml", text, &psl()).unwrap_err();
+        let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            vec![
+                "user.toml:12: unknown category `nope` (see signatures/README.md)",
+                "user.toml:13: pattern `a.example` is already claimed by `a`",
+                "user.toml:13: pattern `com` needs at least two labels",
+                "user.toml:13: pattern `Bad.example` is not a lowercase hostname (label `Bad`)",
+                "user.toml:13: pattern `google.com` is a domain shared with non-AI products",
+            ]
+        );
+        assert!(c.tools.is_empty(), "a failed file leaves nothing behind");
+        let errs = c
+            .add_source("bad.toml", "[[tool]]\nid = 3\n", &psl())
+            .unwrap_err();
+        assert_eq!(errs[0].line, 2);
+    }
+
+    #[test]
+    fn public_suffixes_are_refused() {
+        let l = psl();
+        assert!(check_pattern("co.uk", &l).is_err());
+        assert!(check_pattern("*.com", &l).is_err());
+        assert!(check_pattern("s3.amazonaws.com", &l).is_err());
+        assert!(check_pattern("*.openai.azure.com", &l).is_ok());
+        assert!(check_pattern("hf.space", &l).is_err());
+        assert!(check_pattern("*.hf.space", &l).is_ok());
+        assert!(check_pattern("bedrock-runtime.*.amazonaws.com", &l).is_ok());
+        assert!(check_pattern("example.*", &l).is_err());
+    }
+
+    #[test]
+    fn exe_lookup_takes_the_file_name() {
+        let mut c = Catalogue::empty();
+        let text = "[[tool]]\nid = \"cursor\"\nname = \"Cursor\"\nvendor = \"Anysphere\"\ncategory = \"coding-assistant\"\nexe = [\"Cursor.exe\"]\napp = [\"cursor.sh\"]\n";
+        c.add_source("t.toml", text, &psl()).unwrap();
+        let mut s = Vec::new();
+        assert_eq!(
+            c.find_exe(
+                br"C:\Users\a\AppData\Local\Programs\cursor\CURSOR.EXE",
+                &mut s
+            ),
+            Some(0)
+        );
+        assert_eq!(c.find_exe(b"/usr/bin/cursorx", &mut s), None);
+    }
+}
