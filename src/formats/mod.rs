@@ -1,7 +1,7 @@
 //! The log formats: one module per vendor format, each a static [`LogFormat`] descriptor that
 //! can sniff a file head and build a per-file [`LineParser`].
 //!
-//! Adding a format is one file in this folder, one line in [`formats!`] below, a sample in
+//! Adding a format is one file in this folder, one line in the `formats!` list below, a sample in
 //! `sample-logs/<name>/` and its tests; see CONTRIBUTING.md. The registry macro declares the
 //! module and lists it in [`FORMATS`] in one place, so the two can never drift apart.
 #![deny(missing_docs)]
@@ -102,7 +102,7 @@ fn scores(scores: &[(&'static str, u8)]) -> String {
 }
 
 /// Picks the format of a file from its head: the best score wins if it is at least
-/// [`MIN_SCORE`] and [`MIN_LEAD`] ahead of the runner-up.
+/// `MIN_SCORE` and `MIN_LEAD` ahead of the runner-up.
 pub fn detect(head: &[u8]) -> Result<&'static dyn LogFormat, DetectError> {
     let mut scored: Vec<(&'static dyn LogFormat, u8)> =
         FORMATS.iter().map(|f| (*f, f.sniff(head))).collect();

@@ -479,6 +479,71 @@ mod tests {
         );
     }
 
+    /// `host<TAB>tool_id` lines, `#` comments allowed.
+    fn expectations(text: &str) -> Vec<(&str, &str)> {
+        text.lines()
+            .map(|l| l.split('#').next().unwrap_or_default().trim())
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                l.split_once('\t')
+                    .map_or((l, ""), |(h, t)| (h.trim(), t.trim()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn catalogue_is_large_and_precise() {
+        let c = Catalogue::embedded(&psl()).unwrap();
+        assert!(c.tools.len() >= 400, "{} tools", c.tools.len());
+        let ai = [
+            include_str!("../../tests/data/catalogue-ai-hosts-a.txt"),
+            include_str!("../../tests/data/catalogue-ai-hosts-b.txt"),
+        ];
+        let mut checked = 0;
+        for (host, want) in ai.iter().flat_map(|t| expectations(t)) {
+            let got = c
+                .find_host(host.as_bytes())
+                .map(|p| c.tools[p.tool as usize].id.as_str());
+            assert_eq!(got, Some(want), "{host}");
+            checked += 1;
+        }
+        assert!(checked >= 300, "{checked}");
+        let lookalikes = [
+            include_str!("../../tests/data/catalogue-lookalikes-a.txt"),
+            include_str!("../../tests/data/catalogue-lookalikes-b.txt"),
+        ];
+        for (host, _) in lookalikes.iter().flat_map(|t| expectations(t)) {
+            let got = c.find_host(host.as_bytes()).map(|p| p.text.as_str());
+            assert_eq!(got, None, "{host} must not match");
+        }
+        for host in [
+            "gemini.com",
+            "x.com",
+            "anthropologie.com",
+            "coherent.com",
+            "notchatgpt.com",
+            "chatgpt.com.evil.example",
+            "www.google.com",
+            "bing.com",
+            "github.com",
+            "discord.com",
+            "www.microsoft.com",
+        ] {
+            assert!(c.find_host(host.as_bytes()).is_none(), "{host}");
+        }
+    }
+
+    #[test]
+    fn shipped_files_are_sorted_by_id() {
+        for (name, text) in embedded::EMBEDDED {
+            let doc: Doc = toml::from_str(text).unwrap();
+            let ids: Vec<&str> = doc.tool.iter().map(|t| t.id.get_ref().as_str()).collect();
+            let mut sorted = ids.clone();
+            sorted.sort_unstable();
+            assert_eq!(ids, sorted, "{name} is not sorted by id");
+        }
+    }
+
     #[test]
     fn errors_name_file_and_line() {
         let mut c = Catalogue::empty();

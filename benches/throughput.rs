@@ -1,0 +1,118 @@
+//! Criterion benchmarks with `Throughput::Bytes`: each parser on generated lines, the host
+//! matcher, and the whole scan pipeline (parse + match + aggregate) on a generated folder.
+//! Run: `cargo bench`. For whole-process comparisons with zcat, ripgrep and DuckDB see
+//! `benches/compare.sh`.
+
+#[path = "../tests/generate.rs"]
+mod generate;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use shadowai::config::Config;
+use shadowai::discovery::load_psl;
+use shadowai::event::Parsed;
+use shadowai::formats;
+use shadowai::normalize;
+use shadowai::pipeline::{Context, scan};
+use shadowai::signatures::Catalogue;
+
+fn parsers(c: &mut Criterion) {
+    let mut rng = generate::Rng::new(1);
+    let mut truth = generate::Truth::new();
+    let inputs = [
+        ("squid", generate::squid(&mut rng, 20_000, &mut truth)),
+        ("zeek-dns", generate::zeek_dns(&mut rng, 20_000, &mut truth)),
+        ("bind-query", generate::bind(&mut rng, 20_000, &mut truth)),
+    ];
+    let mut group = c.benchmark_group("parse");
+    for (name, text) in &inputs {
+        let format = formats::by_name(name).unwrap();
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                let mut p = format.new_parser();
+                let mut events = 0u64;
+                for line in text.as_bytes().split(|&c| c == b'\n') {
+                    if let Ok(Parsed::Event(_)) = p.parse(line) {
+                        events += 1;
+                    }
+                }
+                events
+            })
+        });
+    }
+    group.finish();
+}
+
+fn matcher(c: &mut Criterion) {
+    let psl = load_psl(None).unwrap();
+    let catalogue = Catalogue::embedded(&psl).unwrap();
+    let hosts: Vec<&str> = generate::AI_HOSTS
+        .iter()
+        .map(|(h, _)| *h)
+        .chain(generate::OTHER_HOSTS.iter().copied())
+        .chain([
+            "us-central1-aiplatform.googleapis.com",
+            "bedrock-runtime.eu-west-1.amazonaws.com",
+            "a.b.c.d.example.org",
+        ])
+        .collect();
+    let mut group = c.benchmark_group("match");
+    group.throughput(Throughput::Elements(hosts.len() as u64));
+    group.bench_function("find_host", |b| {
+        let mut buf = Vec::new();
+        b.iter(|| {
+            hosts
+                .iter()
+                .filter(|h| {
+                    normalize::lowercase_into(&mut buf, normalize::host_part(h.as_bytes()));
+                    catalogue.find_host(&buf).is_some()
+                })
+                .count()
+        })
+    });
+    group.finish();
+}
+
+fn pipeline(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    generate::write_logs(dir.path(), 40_000, 9);
+    let bytes: u64 = walk_size(dir.path());
+    let psl = load_psl(None).unwrap();
+    let catalogue = Catalogue::embedded(&psl).unwrap();
+    let config = Config {
+        inputs: vec![dir.path().to_path_buf()],
+        out: dir.path().join("unused"),
+        format: None,
+        keep_user_domain: false,
+        progress: false,
+        chunk_bytes: shadowai::config::DEFAULT_CHUNK_BYTES,
+        command_line: String::new(),
+    };
+    let mut group = c.benchmark_group("pipeline");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes));
+    group.bench_function("scan_generated_folder", |b| {
+        b.iter(|| {
+            let ctx = Context {
+                config: &config,
+                catalogue: &catalogue,
+                psl: &psl,
+                bar: indicatif::ProgressBar::hidden(),
+            };
+            scan(&ctx).files.len()
+        })
+    });
+    group.finish();
+}
+
+fn walk_size(dir: &std::path::Path) -> u64 {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+criterion_group!(benches, parsers, matcher, pipeline);
+criterion_main!(benches);

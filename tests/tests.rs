@@ -1,0 +1,309 @@
+//! Integration tests: the built binary on temporary folders, outputs deserialized before
+//! comparing. Generated logs carry their own ground truth, so counts are checked exactly.
+
+mod generate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use generate::{Truth, write_logs};
+
+fn shadowai(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shadowai"))
+        .args(args)
+        .output()
+        .expect("run shadowai")
+}
+
+fn scan(inputs: &[&Path], out: &Path, extra: &[&str]) -> Output {
+    let mut args: Vec<String> = vec!["scan".into(), "--quiet".into()];
+    args.extend(inputs.iter().map(|p| p.display().to_string()));
+    args.extend(["--out".into(), out.display().to_string()]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    shadowai(&refs)
+}
+
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// (user, tool_id) → events, from per-user.csv.
+fn per_user_events(out: &Path) -> Truth {
+    read_csv(&out.join("per-user.csv"))
+        .into_iter()
+        .map(|row| {
+            (
+                (row["user"].clone(), row["tool_id"].clone()),
+                row["events"].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
+}
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+#[test]
+fn sample_logs_give_exact_per_user_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = scan(&[&repo("sample-logs")], &out, &[]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let got = per_user_events(&out);
+    // Counted by hand from sample-logs/: alice's CONNECTs to chatgpt.com and cdn.oaistatic.com,
+    // bob's (CORP\bob) to claude.ai and api.anthropic.com, the anonymous client's denied
+    // DeepSeek CONNECTs, and DNS clients by address.
+    let want = [
+        (("alice", "chatgpt"), 8),
+        (("bob", "claude"), 4),
+        (("bob", "anthropic-api"), 4),
+        (("carol", "gemini"), 4),
+        (("10.1.0.50", "deepseek"), 3),
+        (("10.2.0.21", "chatgpt"), 8),
+        (("10.2.0.21", "claude"), 3),
+        (("10.3.0.31", "claude"), 6),
+        (("10.3.0.33", "mistral-api"), 5),
+    ];
+    for ((user, tool), n) in want {
+        assert_eq!(
+            got.get(&(user.to_string(), tool.to_string())),
+            Some(&n),
+            "{user} × {tool}"
+        );
+    }
+    let s = summary(&out);
+    assert_eq!(s["totals"]["files"], 3);
+    assert_eq!(s["totals"]["skipped"], 0);
+    assert_eq!(
+        s["totals"]["matched_events"].as_u64(),
+        Some(got.values().sum())
+    );
+    let formats: Vec<&str> = s["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["format"].as_str().unwrap())
+        .collect();
+    assert_eq!(formats, vec!["bind-query", "squid", "zeek-dns"]);
+    // Look-alikes in the sample (notchatgpt.com, chatgpt.com.evil.example) are never tools.
+    assert!(
+        read_csv(&out.join("per-tool.csv"))
+            .iter()
+            .all(|r| !r["tool_id"].is_empty())
+    );
+}
+
+#[test]
+fn generated_logs_in_every_format_plain_and_gzip_count_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    let truth = write_logs(&logs, 20_000, 42);
+    let out = tmp.path().join("out");
+    // A small chunk size splits the large plain Squid file into parallel chunks.
+    let run = scan(&[&logs], &out, &["--chunk-mib", "1"]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(per_user_events(&out), truth);
+    let s = summary(&out);
+    assert_eq!(s["totals"]["skipped"], 0);
+    assert_eq!(s["totals"]["files_with_errors"], 0);
+    assert_eq!(s["files"].as_array().unwrap().len(), 7);
+}
+
+#[test]
+fn one_thread_and_many_give_identical_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    write_logs(&logs, 8_000, 7);
+    let outs: Vec<PathBuf> = ["1", "4"]
+        .iter()
+        .map(|j| {
+            let out = tmp.path().join(format!("out-{j}"));
+            let run = scan(
+                &[&logs, &repo("sample-logs")],
+                &out,
+                &["-j", j, "--chunk-mib", "1"],
+            );
+            assert_eq!(run.status.code(), Some(0));
+            out
+        })
+        .collect();
+    for name in [
+        "per-user.csv",
+        "per-tool.csv",
+        "daily.csv",
+        "unknown-ai-candidates.csv",
+    ] {
+        let a = std::fs::read(outs[0].join(name)).unwrap();
+        let b = std::fs::read(outs[1].join(name)).unwrap();
+        assert!(a == b, "{name} differs between 1 and 4 threads");
+    }
+    let mut a = summary(&outs[0]);
+    let mut b = summary(&outs[1]);
+    a["command"] = serde_json::Value::Null;
+    b["command"] = serde_json::Value::Null;
+    assert_eq!(a, b);
+}
+
+#[test]
+fn bad_files_are_named_and_good_ones_still_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    let truth = write_logs(&logs, 2_000, 3);
+    let mut noise = 0x2545_f491_4f6c_dd1d_u64;
+    let random: Vec<u8> = (0..50_000)
+        .map(|_| {
+            noise ^= noise << 13;
+            noise ^= noise >> 7;
+            noise ^= noise << 17;
+            noise as u8
+        })
+        .collect();
+    std::fs::write(logs.join("random.bin"), &random).unwrap();
+    let gz = std::fs::read(logs.join("squid-b.log.gz")).unwrap();
+    std::fs::write(logs.join("truncated.log.gz"), &gz[..gz.len() / 2]).unwrap();
+    std::fs::write(logs.join("empty.log"), b"").unwrap();
+    let out = tmp.path().join("out");
+    let run = scan(&[&logs], &out, &[]);
+    assert_eq!(run.status.code(), Some(3), "partial exit code");
+    let s = summary(&out);
+    let files = s["files"].as_array().unwrap();
+    let error_of = |name: &str| {
+        files
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(name))
+            .unwrap()["error"]
+            .clone()
+    };
+    assert!(
+        error_of("random.bin")
+            .as_str()
+            .unwrap()
+            .contains("no known log format")
+    );
+    assert!(
+        error_of("truncated.log.gz")
+            .as_str()
+            .unwrap()
+            .contains("truncated")
+    );
+    assert!(error_of("empty.log").is_null());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("random.bin") && stderr.contains("truncated.log.gz"));
+    // Every good file is counted exactly; the truncated copy adds only lines before its cut.
+    let got = per_user_events(&out);
+    for (k, n) in &truth {
+        assert!(got.get(k).copied().unwrap_or(0) >= *n, "{k:?}");
+    }
+    let truncated = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("truncated.log.gz"))
+        .unwrap();
+    let extra: u64 = got.values().sum::<u64>() - truth.values().sum::<u64>();
+    assert_eq!(extra, truncated["matched"].as_u64().unwrap());
+}
+
+#[test]
+fn match_explains_the_pattern() {
+    let run = shadowai(&[
+        "match",
+        "https://Chat.OpenAI.com/c/1",
+        "notchatgpt.com",
+        "=1+1",
+    ]);
+    assert_eq!(run.status.code(), Some(0));
+    let text = String::from_utf8(run.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "host,tool_id,tool,vendor,category,pattern");
+    assert!(
+        lines[1].starts_with("chat.openai.com,chatgpt,ChatGPT,OpenAI,chat-assistant,"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[2], "notchatgpt.com,,,,,");
+    assert_eq!(lines[3], "'=1+1,,,,,");
+}
+
+#[test]
+fn user_signatures_add_tools_and_bad_ones_name_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("inhouse.toml");
+    std::fs::write(
+        &good,
+        "[[tool]]\nid = \"corp-llm-gateway\"\nname = \"Corp LLM Gateway\"\nvendor = \"Corp IT\"\ncategory = \"model-api\"\napi = [\"llm.corp.example\"]\n",
+    )
+    .unwrap();
+    let run = shadowai(&[
+        "match",
+        "--signatures",
+        good.to_str().unwrap(),
+        "eu.llm.corp.example",
+    ]);
+    let text = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        text.contains("eu.llm.corp.example,corp-llm-gateway,Corp LLM Gateway"),
+        "{text}"
+    );
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, "[[tool]]\nid = \"chatgpt\"\nname = \"X\"\nvendor = \"Y\"\ncategory = \"chat-assistant\"\napp = [\"x.example\"]\n").unwrap();
+    let run = shadowai(&["signatures", "lint", bad.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2));
+    let text = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        text.contains("bad.toml:2: tool id `chatgpt` already defined at signatures/"),
+        "{text}"
+    );
+    let run = shadowai(&[
+        "scan",
+        "sample-logs",
+        "--out",
+        tmp.path().join("o").to_str().unwrap(),
+        "--signatures",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+}
+
+#[test]
+fn forced_format_and_unknown_format_name() {
+    let run = shadowai(&["scan", "x", "--out", "y", "--format", "no-such-format"]);
+    assert_eq!(run.status.code(), Some(2));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = scan(
+        &[&repo("sample-logs/squid/access.log")],
+        &out,
+        &["--format", "bind-query"],
+    );
+    assert_eq!(run.status.code(), Some(0));
+    let s = summary(&out);
+    assert_eq!(s["files"][0]["format"], "bind-query");
+    assert_eq!(s["files"][0]["skipped"], s["files"][0]["lines"]);
+}
