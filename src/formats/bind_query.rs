@@ -85,7 +85,7 @@ fn leading_time(s: &[u8]) -> Option<i64> {
 }
 
 impl LineParser for BindParser {
-    fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
+    fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
         if line.trim_ascii().is_empty() {
             return Ok(Parsed::Meta);
         }
@@ -130,7 +130,7 @@ mod tests {
     use super::*;
 
     fn event(line: &str) -> Event<'_> {
-        match BindParser.parse(line.as_bytes()) {
+        match Box::leak(Box::new(BindParser)).parse(line.as_bytes()) {
             Ok(Parsed::Event(e)) => e,
             other => panic!("{line}: {other:?}"),
         }

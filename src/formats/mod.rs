@@ -38,8 +38,10 @@ pub trait LogFormat: Sync {
 
 /// Parses the lines of one file, in order.
 pub trait LineParser: Send {
-    /// Turns one line (without its newline) into an event, a non-event, or an error.
-    fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError>;
+    /// Turns one line (without its newline) into an event, a non-event, or an error. The
+    /// event may borrow from the line or from the parser (JSON formats unescape into a buffer
+    /// the parser owns and reuses).
+    fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError>;
 }
 
 /// Declares the format modules and the [`FORMATS`] registry from one list.

@@ -80,7 +80,7 @@ fn is_result_code(f: &[u8]) -> bool {
 struct SquidParser;
 
 impl LineParser for SquidParser {
-    fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
+    fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
         if line.trim_ascii().is_empty() {
             return Ok(Parsed::Meta);
         }
@@ -118,7 +118,7 @@ mod tests {
     use super::*;
 
     fn parse(line: &str) -> Result<Parsed<'_>, ParseError> {
-        SquidParser.parse(line.as_bytes())
+        Box::leak(Box::new(SquidParser)).parse(line.as_bytes())
     }
 
     #[test]

@@ -171,7 +171,7 @@ impl ZeekDnsParser {
 }
 
 impl LineParser for ZeekDnsParser {
-    fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
+    fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
         if line.first() == Some(&b'#') {
             self.directive(line)?;
             return Ok(Parsed::Meta);
