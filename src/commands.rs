@@ -49,7 +49,7 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template(
-                "{spinner} {bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}",
+                "{spinner} {msg} {bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}",
             )
             .context("progress template")?,
         );

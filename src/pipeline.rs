@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indicatif::ProgressBar;
 use publicsuffix::List;
@@ -93,10 +94,13 @@ pub fn scan(ctx: &Context) -> Scan {
             .sum(),
     );
     let tasks = tasks(&plans, ctx.config.chunk_bytes);
+    // Progress counts tasks (files, or chunks of a large file), updated once per task.
+    let done = AtomicUsize::new(0);
+    ctx.bar.set_message(format!("0/{} files", tasks.len()));
     let (agg, mut parts) = tasks
         .par_iter()
         .fold(
-            || Worker::new(ctx),
+            || Worker::new(ctx, &done, tasks.len()),
             |mut w, t| {
                 w.run(&plans[t.file], t);
                 w
@@ -234,6 +238,8 @@ fn describe_io(e: &io::Error, gzip: bool) -> String {
 /// One rayon worker's state: aggregates plus reused buffers and the host cache.
 struct Worker<'c> {
     ctx: &'c Context<'c>,
+    done: &'c AtomicUsize,
+    total: usize,
     agg: Agg,
     parts: Vec<Part>,
     cache: HashMap<Box<[u8]>, HostClass>,
@@ -245,9 +251,11 @@ struct Worker<'c> {
 }
 
 impl<'c> Worker<'c> {
-    fn new(ctx: &'c Context<'c>) -> Self {
+    fn new(ctx: &'c Context<'c>, done: &'c AtomicUsize, total: usize) -> Self {
         Worker {
             ctx,
+            done,
+            total,
             agg: Agg::default(),
             parts: Vec::new(),
             cache: HashMap::new(),
@@ -276,6 +284,10 @@ impl<'c> Worker<'c> {
             stats,
             physical,
         });
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        self.ctx
+            .bar
+            .set_message(format!("{done}/{} files", self.total));
     }
 
     fn read(
