@@ -86,6 +86,7 @@ fn pipeline(c: &mut Criterion) {
         keep_user_domain: false,
         progress: false,
         chunk_bytes: shadowai::config::DEFAULT_CHUNK_BYTES,
+        min_expansion: shadowai::input::MIN_EXPANSION_LIMIT,
         command_line: String::new(),
     };
     let mut group = c.benchmark_group("pipeline");

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, DEFAULT_CHUNK_BYTES};
 use crate::formats::{self, FORMATS};
+use crate::input::MIN_EXPANSION_LIMIT;
 
 /// Finds shadow AI in DNS, web-proxy and endpoint logs: who uses which AI tools, how often.
 #[derive(Parser, Debug)]
@@ -67,6 +68,9 @@ pub struct ScanArgs {
     /// Split plain files larger than this many MiB into parallel chunks.
     #[arg(long, default_value_t = DEFAULT_CHUNK_BYTES >> 20, value_name = "MIB", hide = true)]
     pub chunk_mib: u64,
+    /// A gzip input may expand to 200x its size or this many MiB, whichever is larger.
+    #[arg(long, default_value_t = MIN_EXPANSION_LIMIT >> 20, value_name = "MIB", hide = true)]
+    pub min_expansion_mib: u64,
     /// Signature catalogue options.
     #[command(flatten)]
     pub catalogue: CatalogueArgs,
@@ -109,6 +113,7 @@ impl ScanArgs {
             keep_user_domain: self.keep_user_domain,
             progress: !self.quiet,
             chunk_bytes: self.chunk_mib.max(1) << 20,
+            min_expansion: self.min_expansion_mib << 20,
             command_line,
         }
     }

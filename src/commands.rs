@@ -80,6 +80,9 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
     }
     Ok(if failed.is_empty() {
         Exit::Ok
+    } else if failed.len() == result.files.len() {
+        // Not one input could be read (a mistyped path, a wrong --format): nothing was audited.
+        Exit::Fatal
     } else {
         Exit::Partial
     })

@@ -22,6 +22,9 @@ pub struct Config {
     pub progress: bool,
     /// Chunk size for splitting large plain files.
     pub chunk_bytes: u64,
+    /// Smallest decompressed size at which a gzip input is cut off as a bomb (see
+    /// `input::MAX_RATIO`).
+    pub min_expansion: u64,
     /// The command line, for the report's method section.
     pub command_line: String,
 }

@@ -16,6 +16,12 @@ use indicatif::ProgressBar;
 /// How much decompressed data format detection looks at.
 pub const HEAD_BYTES: usize = 64 * 1024;
 
+/// A gzip input may expand to at most this many times its compressed size...
+pub const MAX_RATIO: u64 = 200;
+/// ...or this many bytes, whichever is larger. Real logs compress 5-30:1; a decompression
+/// bomb (1000:1 and more) is stopped here with an error, lines before the cut counted.
+pub const MIN_EXPANSION_LIMIT: u64 = 1 << 30;
+
 /// An input found by the walk, or why a path could not be walked.
 pub type Found = Result<PathBuf, (PathBuf, String)>;
 
@@ -79,6 +85,29 @@ impl<R> Drop for Counted<'_, R> {
     }
 }
 
+/// Stops a decompressed stream past a size limit, with an error naming the limit.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        match self.left.checked_sub(n as u64) {
+            Some(left) => {
+                self.left = left;
+                Ok(n)
+            }
+            None => Err(io::Error::other(format!(
+                "decompression bomb: gzip expands past {} bytes (limit: {MAX_RATIO}x the file size, at least {MIN_EXPANSION_LIMIT} bytes); stopped there",
+                self.limit
+            ))),
+        }
+    }
+}
+
 /// An open input: its decompressed byte stream and whether it was gzip.
 pub struct Opened<'a> {
     /// Decompressed bytes.
@@ -88,9 +117,15 @@ pub struct Opened<'a> {
 }
 
 /// Opens `path` at byte `offset` (0 for gzip), decompressing when it starts with the gzip
-/// magic.
-pub fn open<'a>(path: &Path, offset: u64, bar: &'a ProgressBar) -> io::Result<Opened<'a>> {
+/// magic; a gzip stream may expand to `max(MAX_RATIO × file size, min_expansion)` bytes.
+pub fn open<'a>(
+    path: &Path,
+    offset: u64,
+    bar: &'a ProgressBar,
+    min_expansion: u64,
+) -> io::Result<Opened<'a>> {
     let mut file = File::open(path)?;
+    let size = file.metadata()?.len();
     if offset > 0 {
         file.seek(SeekFrom::Start(offset))?;
     }
@@ -104,7 +139,12 @@ pub fn open<'a>(path: &Path, offset: u64, bar: &'a ProgressBar) -> io::Result<Op
     );
     let gzip = offset == 0 && buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     let reader: Box<dyn Read + Send + 'a> = if gzip {
-        Box::new(MultiGzDecoder::new(buffered))
+        let limit = size.saturating_mul(MAX_RATIO).max(min_expansion);
+        Box::new(Bounded {
+            inner: MultiGzDecoder::new(buffered),
+            left: limit,
+            limit,
+        })
     } else {
         Box::new(buffered)
     };
@@ -140,11 +180,29 @@ mod tests {
         }
         std::fs::write(&path, bytes).unwrap();
         let bar = ProgressBar::hidden();
-        let mut o = open(&path, 0, &bar).unwrap();
+        let mut o = open(&path, 0, &bar, MIN_EXPANSION_LIMIT).unwrap();
         let mut s = String::new();
         o.reader.read_to_string(&mut s).unwrap();
         assert!(o.gzip);
         assert_eq!(s, "first\nsecond\n");
+    }
+
+    #[test]
+    fn expansion_past_the_limit_is_an_error() {
+        let mut r = Bounded {
+            inner: &[7u8; 100][..],
+            left: 40,
+            limit: 40,
+        };
+        let mut out = Vec::new();
+        let err = r.read_to_end(&mut out).unwrap_err();
+        assert!(err.to_string().starts_with("decompression bomb"), "{err}");
+        let mut ok = Bounded {
+            inner: &[7u8; 100][..],
+            left: 100,
+            limit: 100,
+        };
+        assert_eq!(ok.read_to_end(&mut out).unwrap(), 100);
     }
 
     #[test]

@@ -161,7 +161,7 @@ fn plan(ctx: &Context, found: input::Found) -> Plan {
         return plan;
     }
     let hidden = ProgressBar::hidden();
-    let head = input::open(&plan.path, 0, &hidden).and_then(|mut o| {
+    let head = input::open(&plan.path, 0, &hidden, ctx.config.min_expansion).and_then(|mut o| {
         plan.gzip = o.gzip;
         input::read_head(&mut o.reader)
     });
@@ -301,7 +301,12 @@ impl<'c> Worker<'c> {
         // A chunk starts one byte early and drops the partial line up to the first newline:
         // that line belongs to the previous chunk (if the byte is `\n`, it drops nothing).
         let begin = task.start.saturating_sub(1);
-        let opened = input::open(&plan.path, begin, &self.ctx.bar)?;
+        let opened = input::open(
+            &plan.path,
+            begin,
+            &self.ctx.bar,
+            self.ctx.config.min_expansion,
+        )?;
         let mut lines = LineReader::new(opened.reader);
         if task.start > 0 {
             lines.next_line()?;

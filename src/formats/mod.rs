@@ -10,6 +10,7 @@ use crate::error::ParseError;
 use crate::event::{Parsed, SourceKind};
 
 pub mod syslog;
+mod zeek;
 
 /// A static description of one log format.
 pub trait LogFormat: Sync {
@@ -57,6 +58,24 @@ formats! {
     squid::Squid,
     zeek_dns::ZeekDns,
     bind_query::BindQuery,
+    combined::Combined,
+    dnsmasq::Dnsmasq,
+    route53::Route53,
+    windows_dns::WindowsDns,
+    w3c::W3c,
+    zeek_http::ZeekHttp,
+    zeek_ssl::ZeekSsl,
+    zeek_json::ZeekJson,
+    zscaler_nss::ZscalerNss,
+    panos::Panos,
+    fortigate::Fortigate,
+    umbrella_dns::UmbrellaDns,
+    umbrella_proxy::UmbrellaProxy,
+    sysmon_json::SysmonJson,
+    sysmon_xml::SysmonXml,
+    crowdstrike::Crowdstrike,
+    mde::Mde,
+    osquery::Osquery,
 }
 
 /// The format named `name`, if there is one.

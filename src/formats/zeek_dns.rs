@@ -4,7 +4,8 @@
 //! (<https://docs.zeek.org/en/master/frameworks/logging.html>). The file starts with
 //! directives: `#separator \x09`, `#set_separator ,`, `#empty_field (empty)`,
 //! `#unset_field -`, `#path dns`, `#fields ts uid id.orig_h … query …`, `#types …`.
-//! Columns are found by name from `#fields`, so reordered or extra columns still parse.
+//! Columns are found by name from `#fields` (the shared reader in `zeek.rs`), so reordered or
+//! extra columns still parse.
 //!
 //! | field | use |
 //! |---|---|
@@ -17,10 +18,11 @@
 //! `#fields` again), possibly with other columns; every `#fields` line resets the layout.
 //! Without any `#fields` line, the default Zeek `dns.log` column order is assumed.
 
+use super::zeek::{ZeekTsv, parse_ts};
 use super::{LineParser, LogFormat, score_lines, split_fields};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
-use crate::time::{parse_epoch, parse_iso8601};
+use crate::time::parse_epoch;
 
 /// Zeek dns.log, TSV.
 pub struct ZeekDns;
@@ -80,134 +82,47 @@ impl LogFormat for ZeekDns {
 /// The default dns.log layout, for files whose header was stripped.
 const DEFAULT_FIELDS: &[u8] = b"ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected";
 
-/// Column positions of the fields we read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Layout {
-    ts: usize,
-    client: usize,
-    query: usize,
-    rejected: Option<usize>,
-    /// One past the largest index we need.
-    width: usize,
-}
-
-impl Layout {
-    fn from_fields(fields: &[u8], sep: u8) -> Option<Layout> {
-        let (mut ts, mut client, mut query, mut rejected) = (None, None, None, None);
-        for (i, name) in fields.split(|&b| b == sep).enumerate() {
-            match name.trim_ascii() {
-                b"ts" => ts = Some(i),
-                b"id.orig_h" => client = Some(i),
-                b"query" => query = Some(i),
-                b"rejected" => rejected = Some(i),
-                _ => {}
-            }
-        }
-        let (ts, client, query) = (ts?, client?, query?);
-        let width = ts.max(client).max(query).max(rejected.unwrap_or(0)) + 1;
-        Some(Layout { ts, client, query, rejected, width })
-    }
-}
+/// The columns read, by name; the first three are required.
+const NAMES: [&[u8]; 4] = [b"ts", b"id.orig_h", b"query", b"rejected"];
+const TS: usize = 0;
+const CLIENT: usize = 1;
+const QUERY: usize = 2;
+const REJECTED: usize = 3;
 
 struct ZeekDnsParser {
-    sep: u8,
-    unset: Vec<u8>,
-    empty: Vec<u8>,
-    /// `None` after a `#fields` line that lacks a column we need.
-    layout: Option<Layout>,
-    /// Field slices of the current line, reused.
-    cols: Vec<(usize, usize)>,
+    tsv: ZeekTsv<4>,
 }
 
 impl Default for ZeekDnsParser {
     fn default() -> Self {
         ZeekDnsParser {
-            sep: b'\t',
-            unset: b"-".to_vec(),
-            empty: b"(empty)".to_vec(),
-            layout: Layout::from_fields(DEFAULT_FIELDS, b'\t'),
-            cols: Vec::with_capacity(32),
+            tsv: ZeekTsv::new(NAMES, 3, DEFAULT_FIELDS),
         }
-    }
-}
-
-/// Decodes a `#separator` value such as `\x09`.
-fn unescape_separator(v: &[u8]) -> Option<u8> {
-    match v {
-        [b'\\', b'x', h, l] => {
-            let hex = |c: u8| (c as char).to_digit(16);
-            Some((hex(*h)? * 16 + hex(*l)?) as u8)
-        }
-        [c] => Some(*c),
-        _ => None,
-    }
-}
-
-impl ZeekDnsParser {
-    fn directive(&mut self, line: &[u8]) -> Result<(), ParseError> {
-        // `#separator` is itself separated by a space; the others by the separator.
-        if let Some(v) = line.strip_prefix(b"#separator ") {
-            self.sep = unescape_separator(v.trim_ascii()).ok_or(ParseError::MissingField("#separator"))?;
-            return Ok(());
-        }
-        let (name, value) = match memchr::memchr(self.sep, line) {
-            Some(i) => (&line[..i], &line[i + 1..]),
-            None => (line, &b""[..]),
-        };
-        match name {
-            b"#unset_field" => self.unset = value.to_vec(),
-            b"#empty_field" => self.empty = value.to_vec(),
-            b"#fields" => self.layout = Layout::from_fields(value, self.sep),
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn value<'a>(&self, line: &'a [u8], i: usize) -> Option<&'a [u8]> {
-        let (b, e) = *self.cols.get(i)?;
-        let v = &line[b..e];
-        (v != self.unset.as_slice() && v != self.empty.as_slice() && !v.is_empty()).then_some(v)
     }
 }
 
 impl LineParser for ZeekDnsParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
-        if line.first() == Some(&b'#') {
-            self.directive(line)?;
+        let tsv = &mut self.tsv;
+        if tsv.meta(line)? {
             return Ok(Parsed::Meta);
         }
-        if line.trim_ascii().is_empty() {
-            return Ok(Parsed::Meta);
-        }
-        let layout = self.layout.ok_or(ParseError::MissingField("#fields query"))?;
-        self.cols.clear();
-        let mut start = 0;
-        for i in memchr::memchr_iter(self.sep, line) {
-            self.cols.push((start, i));
-            start = i + 1;
-            if self.cols.len() == layout.width {
-                break;
-            }
-        }
-        if self.cols.len() < layout.width {
-            self.cols.push((start, line.len()));
-        }
-        if self.cols.len() < layout.width {
-            return Err(ParseError::MissingField("query"));
-        }
-        let ts_field = self.value(line, layout.ts).ok_or(ParseError::MissingField("ts"))?;
-        let ts = parse_epoch(ts_field)
-            .or_else(|| parse_iso8601(ts_field).map(|(t, _)| t))
-            .ok_or(ParseError::BadTimestamp)?;
-        let Some(query) = self.value(line, layout.query) else {
+        tsv.split(line, "query")?;
+        let ts_field = tsv.get(line, TS).ok_or(ParseError::MissingField("ts"))?;
+        let ts = parse_ts(ts_field).ok_or(ParseError::BadTimestamp)?;
+        let Some(query) = tsv.get(line, QUERY) else {
             return Ok(Parsed::Ignored);
         };
-        let rejected = layout.rejected.and_then(|i| self.value(line, i)) == Some(b"T");
+        let rejected = tsv.get(line, REJECTED) == Some(b"T");
         Ok(Parsed::Event(Event {
             ts: Some(ts),
-            client: self.value(line, layout.client),
+            client: tsv.get(line, CLIENT),
             host: query,
-            action: if rejected { Action::Blocked } else { Action::Allowed },
+            action: if rejected {
+                Action::Blocked
+            } else {
+                Action::Allowed
+            },
             source: SourceKind::Dns,
             ..Event::default()
         }))
@@ -244,7 +159,10 @@ mod tests {
         let text = "#separator \\x09\n#unset_field\tNONE\n#fields\tquery\tfoo\tid.orig_h\tts\n\
                     claude.ai\tx\t10.1.1.1\t1700000000.5\nNONE\tx\t10.1.1.2\t1700000001.0\n";
         let (ev, ignored, errors) = events(text);
-        assert_eq!(ev, vec![(Some(1_700_000_000), "10.1.1.1".into(), "claude.ai".into())]);
+        assert_eq!(
+            ev,
+            vec![(Some(1_700_000_000), "10.1.1.1".into(), "claude.ai".into())]
+        );
         assert_eq!((ignored, errors), (1, 0));
     }
 
@@ -255,7 +173,10 @@ mod tests {
         assert_eq!(ev[0].2, "chatgpt.com");
         let line = "1521911720.865716\tC1\t10.47.1.100\t41772\t10.0.0.100\t53\tudp\t1\t0.1\tise.wrccdc.org\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t-\t-\tF";
         let (ev, _, errors) = events(line);
-        assert_eq!((ev[0].1.as_str(), ev[0].2.as_str(), errors), ("10.47.1.100", "ise.wrccdc.org", 0));
+        assert_eq!(
+            (ev[0].1.as_str(), ev[0].2.as_str(), errors),
+            ("10.47.1.100", "ise.wrccdc.org", 0)
+        );
     }
 
     #[test]
@@ -266,7 +187,8 @@ mod tests {
 
     #[test]
     fn real_vendor_sample_parses_fully() {
-        let Some(text) = crate::testutil::shared("real-logs/dns-zeek-tsv/brimdata-wrccdc2018-dns.log")
+        let Some(text) =
+            crate::testutil::shared("real-logs/dns-zeek-tsv/brimdata-wrccdc2018-dns.log")
         else {
             return;
         };
@@ -274,7 +196,14 @@ mod tests {
         let data = text.lines().filter(|l| !l.starts_with('#')).count();
         assert_eq!(errors, 0);
         assert_eq!(ev.len() + ignored, data);
-        assert_eq!(ev[0], (Some(1_521_911_720), "10.47.1.100".into(), "ise.wrccdc.org".into()));
+        assert_eq!(
+            ev[0],
+            (
+                Some(1_521_911_720),
+                "10.47.1.100".into(),
+                "ise.wrccdc.org".into()
+            )
+        );
         assert_eq!(ZeekDns.sniff(text.as_bytes()), 100);
     }
 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a bounded time (default 60 s each; `fuzz/run.sh 300` for longer).
+# Corpora are seeded from sample-logs/ and signatures/. A crash leaves its input under
+# fuzz/artifacts/<target>/: add it as a regression test before fixing.
+#
+# Needs cargo-fuzz (`cargo install cargo-fuzz`). cargo-fuzz wants nightly-only sanitizer flags;
+# on a stable toolchain RUSTC_BOOTSTRAP=1 unlocks them.
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds="${1:-60}"
+export RUSTC_BOOTSTRAP=1
+
+seed() {
+    local target=$1; shift
+    mkdir -p "corpus/$target"
+    for f in "$@"; do
+        # One seed file per sample, capped to keep libFuzzer's inputs small.
+        head -c 4096 "$f" > "corpus/$target/$(echo "$f" | tr '/' '_')"
+    done
+}
+
+samples=$(find ../sample-logs -type f | sort)
+i=0
+mkdir -p corpus/parsers
+for f in $samples; do
+    # The parsers target takes its format from the first byte: seed every format with its sample.
+    for n in $(seq 0 31); do
+        { printf "\\x$(printf %02x "$n")"; head -c 4096 "$f"; } > "corpus/parsers/seed-$i-$n"
+    done
+    i=$((i + 1))
+done
+seed detect $samples
+seed lines $samples
+seed signatures ../signatures/*.toml
+
+for target in parsers detect lines signatures; do
+    echo "== $target: ${seconds}s"
+    cargo fuzz run -O "$target" "corpus/$target" -- -max_total_time="$seconds" -max_len=8192 2>&1 \
+        | grep -E "^(#[0-9]+ +DONE|==[0-9]+==ERROR|SUMMARY|Done)" || true
+    if ls "artifacts/$target"/crash-* >/dev/null 2>&1; then
+        echo "crash found in $target: see fuzz/artifacts/$target" >&2
+        exit 1
+    fi
+done

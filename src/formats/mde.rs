@@ -1,0 +1,299 @@
+//! Microsoft Defender for Endpoint `DeviceNetworkEvents` rows as JSON lines: Advanced Hunting
+//! streaming API records (Event Hub / storage: `{"category": "AdvancedHunting-DeviceNetworkEvents",
+//! "properties": {…}}`) and flat exports of Advanced Hunting / Sentinel query results.
+//!
+//! Spec: <https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-devicenetworkevents-table>;
+//! streaming API record shape:
+//! <https://learn.microsoft.com/en-us/defender-endpoint/raw-data-export-event-hub>.
+//!
+//! | column | use |
+//! |---|---|
+//! | `RemoteUrl` | `host`; for `DnsConnectionInspected` / `HttpConnectionInspected` rows without one, `AdditionalFields.query` / `.host` |
+//! | `Timestamp` (RFC 3339, 7 fraction digits), else `TimeGenerated` / the record's `time` | `ts` |
+//! | `DeviceName` | `device` |
+//! | `InitiatingProcessAccountDomain` + `InitiatingProcessAccountName` | `user` as `domain\name` |
+//! | `InitiatingProcessFolderPath`, else `InitiatingProcessFileName` | `process` |
+//! | `LocalIP` | `client` |
+//! | `ActionType` | `…Blocked` → blocked; `ConnectionSuccess`, `…Inspected`, … → allowed; `ConnectionFailed` → unknown |
+//!
+//! Quirks: rows without a host (most `ConnectionSuccess` to bare IPs, other tables such as
+//! `DeviceProcessEvents`) are ignored; a `category` / `Type` naming another table is ignored.
+//! `AdditionalFields` is an object in streamed records and a JSON string in some exports: both
+//! are read. Event Hub batches (`{"records": [ … ]}` on one line) must be split into one record
+//! per line first. The CSV export is not read by this format.
+
+use std::borrow::Cow;
+
+use memchr::memmem;
+use serde::Deserialize;
+
+use super::sysmon_json::{Maybe, Stash};
+use super::{LineParser, LogFormat, score_lines};
+use crate::error::ParseError;
+use crate::event::{Action, Event, Parsed, SourceKind};
+use crate::time::parse_iso8601;
+
+/// Microsoft Defender for Endpoint DeviceNetworkEvents as JSON lines.
+pub struct Mde;
+
+impl LogFormat for Mde {
+    fn name(&self) -> &'static str {
+        "mde"
+    }
+    fn kind(&self) -> SourceKind {
+        SourceKind::Endpoint
+    }
+    fn about(&self) -> &'static str {
+        "Microsoft Defender for Endpoint DeviceNetworkEvents, JSON lines (streaming API or export)"
+    }
+    fn fields(&self) -> &'static str {
+        "Timestamp, DeviceName, ActionType, RemoteUrl, LocalIP, InitiatingProcessFolderPath, InitiatingProcessAccountDomain/Name"
+    }
+    fn spec_url(&self) -> &'static str {
+        "https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-devicenetworkevents-table"
+    }
+    fn sample(&self) -> &'static str {
+        include_str!("../../sample-logs/mde/DeviceNetworkEvents.json")
+    }
+    fn sniff(&self, head: &[u8]) -> u8 {
+        score_lines(head, |line| {
+            Some(
+                line.starts_with(b"{")
+                    && memmem::find(line, b"\"DeviceName\"").is_some()
+                    && memmem::find(line, b"\"ActionType\"").is_some()
+                    && memmem::find(line, b"\"Timestamp\"").is_some(),
+            )
+        })
+    }
+    fn new_parser(&self) -> Box<dyn LineParser> {
+        Box::new(MdeParser::default())
+    }
+}
+
+#[derive(Deserialize)]
+struct Additional<'a> {
+    #[serde(borrow)]
+    query: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    host: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AdditionalField<'a> {
+    Obj(#[serde(borrow)] Additional<'a>),
+    Str(#[serde(borrow)] Cow<'a, str>),
+    Other(serde::de::IgnoredAny),
+}
+
+#[derive(Deserialize)]
+struct Row<'a> {
+    #[serde(rename = "Timestamp", borrow)]
+    timestamp: Option<Cow<'a, str>>,
+    #[serde(rename = "TimeGenerated", borrow)]
+    time_generated: Option<Cow<'a, str>>,
+    #[serde(rename = "DeviceName", borrow)]
+    device: Option<Cow<'a, str>>,
+    #[serde(rename = "ActionType", borrow)]
+    action_type: Option<Cow<'a, str>>,
+    #[serde(rename = "RemoteUrl", borrow)]
+    remote_url: Option<Cow<'a, str>>,
+    #[serde(rename = "LocalIP", borrow)]
+    local_ip: Option<Cow<'a, str>>,
+    #[serde(rename = "InitiatingProcessFolderPath", borrow)]
+    folder_path: Option<Cow<'a, str>>,
+    #[serde(rename = "InitiatingProcessFileName", borrow)]
+    file_name: Option<Cow<'a, str>>,
+    #[serde(rename = "InitiatingProcessAccountDomain", borrow)]
+    account_domain: Option<Cow<'a, str>>,
+    #[serde(rename = "InitiatingProcessAccountName", borrow)]
+    account_name: Option<Cow<'a, str>>,
+    #[serde(rename = "AdditionalFields", borrow)]
+    additional: Option<AdditionalField<'a>>,
+    /// Sentinel's table name.
+    #[serde(rename = "Type", borrow)]
+    table: Option<Maybe<Cow<'a, str>>>,
+}
+
+/// A streamed record, or a flat row (then `properties` is absent and the row is the line).
+#[derive(Deserialize)]
+struct Record<'a> {
+    #[serde(borrow)]
+    category: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    properties: Option<Row<'a>>,
+}
+
+#[derive(Default)]
+struct MdeParser {
+    stash: Stash,
+}
+
+fn action_of(t: &str) -> Action {
+    if t.contains("Blocked") {
+        Action::Blocked
+    } else if t == "ConnectionFailed" || t.is_empty() {
+        Action::Unknown
+    } else {
+        Action::Allowed
+    }
+}
+
+impl LineParser for MdeParser {
+    fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            return Ok(Parsed::Meta);
+        }
+        if line.first() != Some(&b'{') {
+            return Err(ParseError::Unrecognized("mde"));
+        }
+        let bad = |_| ParseError::Unrecognized("mde");
+        let rec: Record = serde_json::from_slice(line).map_err(bad)?;
+        if rec
+            .category
+            .as_deref()
+            .is_some_and(|c| !c.ends_with("DeviceNetworkEvents"))
+        {
+            return Ok(Parsed::Ignored);
+        }
+        let row: Row = match rec.properties {
+            Some(p) => p,
+            None => serde_json::from_slice(line).map_err(bad)?,
+        };
+        let table = row.table.as_ref().and_then(Maybe::get).map(|t| t.as_ref());
+        if table.is_some_and(|t| t != "DeviceNetworkEvents") {
+            return Ok(Parsed::Ignored);
+        }
+        let action_type = row.action_type.as_deref().unwrap_or("");
+        let st = &mut self.stash;
+        st.clear();
+        let mut host = st.put(row.remote_url.as_deref());
+        if host.is_none() && action_type.ends_with("ConnectionInspected") {
+            host = match &row.additional {
+                Some(AdditionalField::Obj(a)) => st.put(a.query.as_deref().or(a.host.as_deref())),
+                Some(AdditionalField::Str(s)) => match serde_json::from_str::<Additional>(s) {
+                    Ok(a) => st.put(a.query.as_deref().or(a.host.as_deref())),
+                    Err(_) => None,
+                },
+                _ => None,
+            };
+        }
+        let Some(host) = host else {
+            return Ok(Parsed::Ignored);
+        };
+        let device = st.put(row.device.as_deref());
+        let client = st.put(row.local_ip.as_deref());
+        let process = st.put(row.folder_path.as_deref().or(row.file_name.as_deref()));
+        let user = match row.account_name.as_deref() {
+            Some(name) => st.join(&[row.account_domain.as_deref(), Some(name)], b'\\'),
+            None => None,
+        };
+        let ts = row
+            .timestamp
+            .as_deref()
+            .or(row.time_generated.as_deref())
+            .or(rec.time.as_deref())
+            .and_then(|t| parse_iso8601(t.as_bytes()))
+            .map(|(t, _)| t);
+        let st = &self.stash;
+        Ok(Parsed::Event(Event {
+            ts,
+            user: st.get(user),
+            client: st.get(client),
+            host: st.get(Some(host)).unwrap_or_default(),
+            action: action_of(action_type),
+            source: SourceKind::Endpoint,
+            device: st.get(device),
+            process: st.get(process),
+            ..Event::default()
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats;
+
+    type Seen = (Option<i64>, String, String, String, String, Action);
+
+    fn parse_all(text: &str) -> (Vec<Seen>, usize, usize) {
+        let mut p = MdeParser::default();
+        let (mut ev, mut ig, mut er) = (Vec::new(), 0, 0);
+        let s = |b: Option<&[u8]>| String::from_utf8_lossy(b.unwrap_or_default()).into_owned();
+        for l in text.lines() {
+            match p.parse(l.as_bytes()) {
+                Ok(Parsed::Event(e)) => ev.push((
+                    e.ts,
+                    s(Some(e.host)),
+                    s(e.user),
+                    s(e.device),
+                    s(e.process),
+                    e.action,
+                )),
+                Ok(Parsed::Ignored) => ig += 1,
+                Ok(Parsed::Meta) => {}
+                Err(_) => er += 1,
+            }
+        }
+        (ev, ig, er)
+    }
+
+    #[test]
+    fn streamed_and_flat_rows() {
+        let streamed = r#"{"category":"AdvancedHunting-DeviceNetworkEvents","time":"2024-03-05T09:12:30Z","properties":{"Timestamp":"2024-03-05T09:12:00.9814521Z","DeviceName":"wks-017.corp.example","ActionType":"ConnectionSuccess","RemoteUrl":"chatgpt.com","LocalIP":"10.20.4.21","InitiatingProcessFileName":"chrome.exe","InitiatingProcessFolderPath":"c:\\program files\\google\\chrome\\application\\chrome.exe","InitiatingProcessAccountDomain":"corp","InitiatingProcessAccountName":"alice"}}"#;
+        let flat = r#"{"Timestamp":"2024-03-05T09:13:00Z","DeviceName":"pc2","ActionType":"ConnectionFailed","RemoteUrl":"claude.ai","InitiatingProcessFileName":"claude.exe","InitiatingProcessAccountName":"bob","Type":"DeviceNetworkEvents"}"#;
+        let dns_str = r#"{"Timestamp":"2024-03-05T09:14:00Z","DeviceName":"pc3","ActionType":"DnsConnectionInspected","RemoteUrl":"","AdditionalFields":"{\"query\":\"gemini.google.com\",\"qtype_name\":\"A\"}"}"#;
+        let no_url = r#"{"Timestamp":"2024-03-05T09:14:00Z","DeviceName":"pc3","ActionType":"ConnectionSuccess","RemoteUrl":""}"#;
+        let other = r#"{"category":"AdvancedHunting-DeviceProcessEvents","properties":{"Timestamp":"2024-03-05T09:14:00Z","RemoteUrl":"x.example"}}"#;
+        let (ev, ig, er) =
+            parse_all(&[streamed, flat, dns_str, no_url, other, "", "{", "x"].join("\r\n"));
+        assert_eq!((ig, er), (2, 2));
+        assert_eq!(
+            ev[0],
+            (
+                Some(1_709_629_920),
+                "chatgpt.com".into(),
+                r"corp\alice".into(),
+                "wks-017.corp.example".into(),
+                r"c:\program files\google\chrome\application\chrome.exe".into(),
+                Action::Allowed
+            )
+        );
+        assert_eq!(
+            (ev[1].2.as_str(), ev[1].4.as_str(), ev[1].5),
+            ("bob", "claude.exe", Action::Unknown)
+        );
+        assert_eq!(ev[2].1, "gemini.google.com");
+    }
+
+    #[test]
+    fn real_vendor_samples_parse_fully() {
+        let Some(hub) = crate::testutil::shared(
+            "real-logs/endpoint-mde-json/elastic-integrations-m365_defender-test-device-DeviceNetworkEvents-lines14-15.log",
+        ) else {
+            return;
+        };
+        let (ev, ig, er) = parse_all(&hub);
+        assert_eq!((ev.len(), ig, er), (2, 0, 0));
+        assert_eq!(ev[0].1, "subdomain.domain.tld");
+        assert_eq!(ev[0].2, r"corporatedomain\username");
+        assert_eq!(ev[1].1, "janeslaptop1.corporatedomain");
+        assert_eq!(Mde.sniff(hub.as_bytes()), 100);
+
+        let Some(otrf) = crate::testutil::shared(
+            "real-logs/endpoint-mde-json/otrf-GoldenSAMLADFSMailAccess-Microsoft365DefenderEvents.json",
+        ) else {
+            return;
+        };
+        let (ev, ig, er) = parse_all(&otrf);
+        assert_eq!((ev.len(), ig, er), (0, 9, 0));
+        assert_eq!(
+            formats::detect(otrf.as_bytes()).map(|f| f.name()).ok(),
+            Some("mde")
+        );
+    }
+}
