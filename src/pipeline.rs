@@ -313,6 +313,7 @@ impl<'c> Worker<'c> {
         }
         let mut parser = format.new_parser();
         let kind = format.kind();
+        let own_envelope = format.reads_syslog();
         loop {
             if task.end.is_some_and(|end| begin + lines.offset() >= end) {
                 break;
@@ -328,8 +329,15 @@ impl<'c> Worker<'c> {
                     continue;
                 }
             };
+            let envelope = if own_envelope {
+                None
+            } else {
+                formats::unwrap_envelope(text)
+            };
+            let (text, envelope_ts) = envelope.map_or((text, None), |env| (env.msg, env.ts));
             match parser.parse(text) {
-                Ok(Parsed::Event(e)) => {
+                Ok(Parsed::Event(mut e)) => {
+                    e.ts = e.ts.or(envelope_ts);
                     stats.lines += 1;
                     stats.events += 1;
                     if self.count(&e, kind) {

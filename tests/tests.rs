@@ -486,3 +486,26 @@ fn nothing_readable_is_exit_1() {
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("no-such-dir"));
 }
+
+#[test]
+fn syslog_wrapped_lines_count_as_their_inner_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut rng = generate::Rng::new(21);
+    let mut truth = Truth::new();
+    let text = generate::squid(&mut rng, 500, &mut truth);
+    let wrapped: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i % 2 {
+            0 => format!("<150>Nov 24 10:00:00 proxy1 squid[412]: {l}\n"),
+            _ => format!("<150>1 2026-11-24T10:00:00Z proxy1 squid 412 - - {l}\n"),
+        })
+        .collect();
+    let log = tmp.path().join("access.log");
+    std::fs::write(&log, wrapped).unwrap();
+    let out = tmp.path().join("out");
+    let run = scan(&[&log], &out, &[]);
+    assert_eq!(run.status.code(), Some(0));
+    assert_eq!(summary(&out)["files"][0]["format"], "squid");
+    assert_eq!(per_user_events(&out), truth);
+}

@@ -56,6 +56,9 @@ impl LogFormat for BindQuery {
     fn new_parser(&self) -> Box<dyn LineParser> {
         Box::new(BindParser)
     }
+    fn reads_syslog(&self) -> bool {
+        true
+    }
 }
 
 /// Where `client [@0x…] IP#port` starts, and the rest after the port.

@@ -67,6 +67,9 @@ impl LogFormat for Combined {
     fn new_parser(&self) -> Box<dyn LineParser> {
         Box::new(CombinedParser)
     }
+    fn reads_syslog(&self) -> bool {
+        true
+    }
 }
 
 /// The parts of an access line: the tokens before the time, the time, and what follows it.

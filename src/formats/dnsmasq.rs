@@ -61,6 +61,9 @@ impl LogFormat for Dnsmasq {
     fn new_parser(&self) -> Box<dyn LineParser> {
         Box::new(DnsmasqParser)
     }
+    fn reads_syslog(&self) -> bool {
+        true
+    }
 }
 
 /// Whether the tag is `dnsmasq`, `dnsmasq[pid]`, `dnsmasq-dhcp[pid]`, `pihole-FTL[pid]`.

@@ -71,6 +71,9 @@ impl LogFormat for Fortigate {
     fn new_parser(&self) -> Box<dyn LineParser> {
         Box::new(FortigateParser)
     }
+    fn reads_syslog(&self) -> bool {
+        true
+    }
 }
 
 /// Iterates over the `key=value` pairs of a line, quotes removed from the values. Words

@@ -35,6 +35,12 @@ pub trait LogFormat: Sync {
     fn stateful(&self) -> bool {
         false
     }
+    /// Whether the parser reads syslog envelopes itself (it needs the header: dnsmasq's tag,
+    /// PAN-OS's receive time). For every other format, lines wrapped in an RFC 3164/5424
+    /// envelope are unwrapped before `sniff` and `parse` (see [`unwrap_envelope`]).
+    fn reads_syslog(&self) -> bool {
+        false
+    }
 }
 
 /// Parses the lines of one file, in order.
@@ -122,11 +128,42 @@ fn scores(scores: &[(&'static str, u8)]) -> String {
         .join(", ")
 }
 
+/// The syslog envelope of a line, if it has one. Cheap when it has none: only lines opening
+/// with `<PRI>`, an RFC 3164 month or an ISO `…T…` time are looked at, so the formats' own
+/// date-first lines (W3C, BIND) are never mistaken for an envelope.
+pub fn unwrap_envelope(line: &[u8]) -> Option<syslog::Envelope<'_>> {
+    let first = *line.first()?;
+    let plausible = first == b'<' || first.is_ascii_uppercase() || line.get(10) == Some(&b'T');
+    if plausible { syslog::strip(line) } else { None }
+}
+
+/// `head` with every syslog envelope removed, if any line had one.
+fn unwrapped(head: &[u8]) -> Option<Vec<u8>> {
+    let mut any = false;
+    let mut out = Vec::with_capacity(head.len());
+    for line in head.split(|&b| b == b'\n') {
+        match unwrap_envelope(line) {
+            Some(e) => {
+                any = true;
+                out.extend_from_slice(e.msg);
+            }
+            None => out.extend_from_slice(line),
+        }
+        out.push(b'\n');
+    }
+    any.then_some(out)
+}
+
 /// Picks the format of a file from its head: the best score wins if it is at least
 /// `MIN_SCORE` and `MIN_LEAD` ahead of the runner-up.
 pub fn detect(head: &[u8]) -> Result<&'static dyn LogFormat, DetectError> {
+    let inner = unwrapped(head);
+    let score = |f: &dyn LogFormat| match &inner {
+        Some(inner) if !f.reads_syslog() => f.sniff(head).max(f.sniff(inner)),
+        _ => f.sniff(head),
+    };
     let mut scored: Vec<(&'static dyn LogFormat, u8)> =
-        FORMATS.iter().map(|f| (*f, f.sniff(head))).collect();
+        FORMATS.iter().map(|f| (*f, score(*f))).collect();
     scored.sort_by_key(|s| std::cmp::Reverse(s.1));
     let (best, best_score) = scored[0];
     let runner_up = scored.get(1).map_or(0, |s| s.1);
@@ -242,6 +279,19 @@ mod tests {
             assert_eq!(FORMATS.iter().filter(|g| g.name() == f.name()).count(), 1);
             let got = detect(f.sample().as_bytes()).map(|g| g.name());
             assert_eq!(got.ok(), Some(f.name()), "sample of {}", f.name());
+        }
+    }
+
+    #[test]
+    fn syslog_wrapped_lines_are_detected_as_their_inner_format() {
+        for f in FORMATS.iter().filter(|f| !f.reads_syslog()) {
+            let wrapped: String = f
+                .sample()
+                .lines()
+                .map(|l| format!("<134>1 2026-11-24T10:00:00Z relay app - - - {l}\n"))
+                .collect();
+            let got = detect(wrapped.as_bytes()).map(|g| g.name());
+            assert_eq!(got.ok(), Some(f.name()), "wrapped sample of {}", f.name());
         }
     }
 

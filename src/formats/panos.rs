@@ -65,6 +65,9 @@ impl LogFormat for Panos {
     fn new_parser(&self) -> Box<dyn LineParser> {
         Box::new(PanosParser)
     }
+    fn reads_syslog(&self) -> bool {
+        true
+    }
 }
 
 const KNOWN_TYPES: &[&[u8]] = &[

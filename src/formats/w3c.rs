@@ -127,6 +127,8 @@ struct Layout {
     need: Option<usize>,
     /// One past the largest index we read.
     width: usize,
+    /// How many columns the `#Fields:` line names.
+    columns: usize,
 }
 
 impl Layout {
@@ -136,6 +138,7 @@ impl Layout {
             .split(|&b| b == b' ' || b == b'\t')
             .filter(|n| !n.is_empty());
         for (i, name) in names.enumerate() {
+            l.columns = i + 1;
             let slot = match name.to_ascii_lowercase().as_slice() {
                 b"date" => &mut l.date,
                 b"time" => &mut l.time,
@@ -248,8 +251,13 @@ fn parse_clock(b: &[u8]) -> Option<i64> {
     parts.next().is_none().then_some(secs)
 }
 
+/// Earlier layouts remembered per file (IIS rewrites its header on every restart).
+const MAX_LAYOUTS: usize = 16;
+
 struct W3cParser {
     layout: Layout,
+    /// Layouts of earlier `#Fields:` lines, newest last.
+    earlier: Vec<Layout>,
     /// The date of the last `#Date:` directive, for layouts without a `date` column.
     header_day: Option<i64>,
     cols: Vec<(usize, usize)>,
@@ -259,6 +267,7 @@ impl Default for W3cParser {
     fn default() -> Self {
         W3cParser {
             layout: Layout::from_fields(DEFAULT_FIELDS),
+            earlier: Vec::new(),
             header_day: None,
             cols: Vec::with_capacity(32),
         }
@@ -269,6 +278,11 @@ impl W3cParser {
     fn directive(&mut self, line: &[u8]) {
         if let Some(names) = line.strip_prefix(b"#Fields:") {
             self.layout = Layout::from_fields(names);
+            self.earlier.retain(|l| *l != self.layout);
+            if self.earlier.len() == MAX_LAYOUTS {
+                self.earlier.remove(0);
+            }
+            self.earlier.push(self.layout);
         } else if let Some(date) = line.strip_prefix(b"#Date:") {
             let date = date.trim_ascii();
             let end = date.iter().position(|&c| c == b' ').unwrap_or(date.len());
@@ -292,8 +306,22 @@ impl LineParser for W3cParser {
         if line.trim_ascii().is_empty() {
             return Ok(Parsed::Meta);
         }
-        let l = self.layout;
+        let mut l = self.layout;
         split_w3c(line, l.width, &mut self.cols);
+        if l.need.is_some_and(|need| self.cols.len() <= need) {
+            // Too short for this layout. IIS keeps writing rows in an earlier layout after a
+            // restart appended a new `#Fields:` header: use an earlier layout of exactly this
+            // many columns, if there is one.
+            split_w3c(line, usize::MAX, &mut self.cols);
+            let n = self.cols.len();
+            l = *self
+                .earlier
+                .iter()
+                .rev()
+                .find(|e| e.columns == n)
+                .ok_or(ParseError::MissingField("cs-host"))?;
+            split_w3c(line, l.width, &mut self.cols);
+        }
         let Some(need) = l.need else {
             // No host column at all (IIS with only s-sitename): well-formed, nothing to report.
             return Ok(Parsed::Ignored);
@@ -517,8 +545,8 @@ mod tests {
         };
         let (ev, ignored, errors) = run(&text);
         // Header 1 has no host column: 1 ignored. Headers 2 and 3: one event each. The last two
-        // rows are in header 1's layout under header 3: too short to reach cs-host.
-        assert_eq!((ev.len(), ignored, errors), (2, 1, 2));
+        // rows are in header 1's 15-column layout under header 3: read with header 1, ignored.
+        assert_eq!((ev.len(), ignored, errors), (2, 3, 0));
         assert_eq!(
             ev[0],
             (
