@@ -131,6 +131,47 @@ impl FileStats {
 /// Per user: per (tool, day) counters. Users are normalized bytes.
 pub type Usage = HashMap<Box<[u8]>, HashMap<(ToolId, Day), Cell>>;
 
+/// Devices or processes kept per user × tool, at most; an audit wants to know which machine
+/// and which program talked to the service, not an unbounded list.
+pub const MAX_SEEN: usize = 8;
+
+/// Where endpoint events of a user × tool came from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SeenOn {
+    /// Device names, sorted, at most [`MAX_SEEN`].
+    pub devices: BTreeSet<Box<[u8]>>,
+    /// Process file names, sorted, at most [`MAX_SEEN`].
+    pub processes: BTreeSet<Box<[u8]>>,
+}
+
+/// Inserts while under the cap. Keeping the smallest names makes the kept set independent of
+/// the order events arrive in, so output is identical at any thread count.
+fn insert_capped(set: &mut BTreeSet<Box<[u8]>>, v: &[u8]) {
+    if set.contains(v) {
+        return;
+    }
+    if set.len() == MAX_SEEN {
+        match set.last() {
+            Some(last) if **last > *v => {
+                set.pop_last();
+            }
+            _ => return,
+        }
+    }
+    set.insert(v.into());
+}
+
+impl SeenOn {
+    fn merge(&mut self, o: SeenOn) {
+        for d in o.devices {
+            insert_capped(&mut self.devices, &d);
+        }
+        for p in o.processes {
+            insert_capped(&mut self.processes, &p);
+        }
+    }
+}
+
 /// Everything a scan has counted so far.
 #[derive(Debug, Default)]
 pub struct Agg {
@@ -138,6 +179,8 @@ pub struct Agg {
     pub usage: Usage,
     /// Discovery candidates by registrable domain.
     pub candidates: HashMap<Box<[u8]>, Candidate>,
+    /// Devices and processes behind endpoint usage, per user × tool.
+    pub seen_on: HashMap<(Box<[u8]>, ToolId), SeenOn>,
     /// Days with data, per source kind.
     pub coverage: BTreeSet<(SourceKind, i32)>,
     /// Earliest and latest event time over all events.
@@ -159,6 +202,24 @@ impl Agg {
             None => self.usage.entry(user.into()).or_default(),
         };
         per_user.entry((tool, day)).or_default().add(ts, bytes_out);
+    }
+
+    /// Notes the device and process behind a matched endpoint event.
+    pub fn add_seen_on(
+        &mut self,
+        user: &[u8],
+        tool: ToolId,
+        device: Option<&[u8]>,
+        process: Option<&[u8]>,
+    ) {
+        // Keyed by an owned user: this runs only for endpoint events that matched.
+        let s = self.seen_on.entry((user.into(), tool)).or_default();
+        if let Some(d) = device {
+            insert_capped(&mut s.devices, d);
+        }
+        if let Some(p) = process {
+            insert_capped(&mut s.processes, p);
+        }
     }
 
     /// Counts one event to an unmatched, AI-looking host.
@@ -198,6 +259,9 @@ impl Agg {
             mine.users.extend(c.users);
             mine.cell.merge(&c.cell);
             mine.reasons.0 |= c.reasons.0;
+        }
+        for (k, s) in o.seen_on {
+            self.seen_on.entry(k).or_default().merge(s);
         }
         self.coverage.extend(o.coverage);
         self.window.merge(&o.window);
@@ -243,6 +307,23 @@ mod tests {
         );
         assert_eq!(ab.usage[&b"alice"[..]][&(1, Some(1))].events, 1);
         assert_eq!(ab.usage[&b"bob"[..]][&(2, None)].events, 1);
+    }
+
+    #[test]
+    fn seen_on_keeps_the_smallest_names_whatever_the_order() {
+        let names: Vec<Vec<u8>> = (0..20u8).map(|i| vec![b'a' + i]).collect();
+        let mut fwd = Agg::default();
+        let mut rev = Agg::default();
+        for n in &names {
+            fwd.add_seen_on(b"u", 1, Some(n), None);
+        }
+        for n in names.iter().rev() {
+            rev.add_seen_on(b"u", 1, Some(n), None);
+        }
+        let key = (Box::<[u8]>::from(&b"u"[..]), 1);
+        assert_eq!(fwd.seen_on[&key], rev.seen_on[&key]);
+        assert_eq!(fwd.seen_on[&key].devices.len(), MAX_SEEN);
+        assert_eq!(&fwd.seen_on[&key].devices.first().unwrap()[..], b"a");
     }
 
     #[test]

@@ -30,7 +30,11 @@ pub enum Command {
     #[command(subcommand)]
     Signatures(SignaturesCommand),
     /// List the supported log formats.
-    Formats,
+    Formats {
+        /// Print a Markdown table (the one in README.md).
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 /// Catalogue options shared by the commands that match hosts.

@@ -192,8 +192,12 @@ pub fn signatures(cmd: SignaturesCommand) -> anyhow::Result<Exit> {
 }
 
 /// `shadowai formats`.
-pub fn formats() -> anyhow::Result<Exit> {
+pub fn formats(markdown: bool) -> anyhow::Result<Exit> {
     let mut out = io::stdout().lock();
+    if markdown {
+        out.write_all(crate::formats::markdown_table().as_bytes())?;
+        return Ok(Exit::Ok);
+    }
     for f in FORMATS {
         let example = f
             .sample()

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => commands::scan(args, command_line),
         Command::Match(args) => commands::match_hosts(args),
         Command::Signatures(cmd) => commands::signatures(cmd),
-        Command::Formats => commands::formats(),
+        Command::Formats { markdown } => commands::formats(markdown),
     };
     match result {
         Ok(code) => code.into(),

@@ -235,6 +235,11 @@ fn describe_io(e: &io::Error, gzip: bool) -> String {
     }
 }
 
+/// The file name of a process image path (Windows or Unix separators).
+fn file_name(path: &[u8]) -> &[u8] {
+    memchr::memrchr2(b'/', b'\\', path).map_or(path, |i| &path[i + 1..])
+}
+
 /// One rayon worker's state: aggregates plus reused buffers and the host cache.
 struct Worker<'c> {
     ctx: &'c Context<'c>,
@@ -246,6 +251,7 @@ struct Worker<'c> {
     host: Vec<u8>,
     user: Vec<u8>,
     exe: Vec<u8>,
+    device: Vec<u8>,
     /// The last (source, day) added to coverage: consecutive events share it.
     last_cover: Option<(SourceKind, i32)>,
 }
@@ -262,6 +268,7 @@ impl<'c> Worker<'c> {
             host: Vec::with_capacity(256),
             user: Vec::with_capacity(64),
             exe: Vec::with_capacity(64),
+            device: Vec::with_capacity(64),
             last_cover: None,
         }
     }
@@ -307,12 +314,16 @@ impl<'c> Worker<'c> {
             &self.ctx.bar,
             self.ctx.config.min_expansion,
         )?;
-        let mut lines = LineReader::new(opened.reader);
+        let reader = if opened.gzip {
+            input::in_background(opened.reader)
+        } else {
+            opened.reader
+        };
+        let mut lines = LineReader::new(reader);
         if task.start > 0 {
             lines.next_line()?;
         }
         let mut parser = format.new_parser();
-        let kind = format.kind();
         let own_envelope = format.reads_syslog();
         loop {
             if task.end.is_some_and(|end| begin + lines.offset() >= end) {
@@ -340,7 +351,7 @@ impl<'c> Worker<'c> {
                     e.ts = e.ts.or(envelope_ts);
                     stats.lines += 1;
                     stats.events += 1;
-                    if self.count(&e, kind) {
+                    if self.count(&e) {
                         stats.matched += 1;
                     }
                 }
@@ -360,11 +371,12 @@ impl<'c> Worker<'c> {
     /// # Performance
     /// Runs once per event: no allocation unless a new host, user or candidate appears; the
     /// host is classified once per distinct host.
-    fn count(&mut self, e: &Event, kind: SourceKind) -> bool {
+    fn count(&mut self, e: &Event) -> bool {
         if let Some(ts) = e.ts {
             self.agg.window.first = Some(self.agg.window.first.map_or(ts, |f| f.min(ts)));
             self.agg.window.last = Some(self.agg.window.last.map_or(ts, |l| l.max(ts)));
-            let cover = (kind, crate::time::day_of(ts));
+            // The event's own source: one format (Zeek JSON, Zscaler) can carry DNS and proxy.
+            let cover = (e.source, crate::time::day_of(ts));
             if self.last_cover != Some(cover) {
                 self.agg.coverage.insert(cover);
                 self.last_cover = Some(cover);
@@ -390,6 +402,18 @@ impl<'c> Worker<'c> {
         }
         if let Some(t) = tool {
             self.agg.add_usage(&self.user, t, e.ts, e.bytes_out);
+            if e.device.is_some() || e.process.is_some() {
+                // Host and file names are case-insensitive on the systems that log them.
+                let device = e.device.map(|d| {
+                    normalize::lowercase_into(&mut self.device, d);
+                    self.device.as_slice()
+                });
+                let process = e.process.map(|p| {
+                    normalize::lowercase_into(&mut self.exe, file_name(p));
+                    self.exe.as_slice()
+                });
+                self.agg.add_seen_on(&self.user, t, device, process);
+            }
             return true;
         }
         if let HostClass::Candidate(start, reasons) = class {

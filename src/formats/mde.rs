@@ -20,7 +20,7 @@
 //! `DeviceProcessEvents`) are ignored; a `category` / `Type` naming another table is ignored.
 //! `AdditionalFields` is an object in streamed records and a JSON string in some exports: both
 //! are read. Event Hub batches (`{"records": [ … ]}` on one line) must be split into one record
-//! per line first. The CSV export is not read by this format.
+//! per line first. The CSV export is the `mde-csv` format.
 
 use std::borrow::Cow;
 
@@ -131,7 +131,7 @@ struct MdeParser {
     stash: Stash,
 }
 
-fn action_of(t: &str) -> Action {
+pub(super) fn action_of(t: &str) -> Action {
     if t.contains("Blocked") {
         Action::Blocked
     } else if t == "ConnectionFailed" || t.is_empty() {

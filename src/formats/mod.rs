@@ -73,6 +73,7 @@ formats! {
     zeek_ssl::ZeekSsl,
     zeek_json::ZeekJson,
     zscaler_nss::ZscalerNss,
+    zscaler_nss_tsv::ZscalerNssTsv,
     panos::Panos,
     fortigate::Fortigate,
     umbrella_dns::UmbrellaDns,
@@ -81,7 +82,23 @@ formats! {
     sysmon_xml::SysmonXml,
     crowdstrike::Crowdstrike,
     mde::Mde,
+    mde_csv::MdeCsv,
     osquery::Osquery,
+}
+
+/// The README's format table, generated from the registry so the two cannot disagree.
+pub fn markdown_table() -> String {
+    let mut t = String::from("| name | kind | what | fields read |\n|---|---|---|---|\n");
+    for f in FORMATS {
+        t.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            f.name(),
+            f.kind().as_str(),
+            f.about(),
+            f.fields()
+        ));
+    }
+    t
 }
 
 /// The format named `name`, if there is one.
@@ -293,6 +310,15 @@ mod tests {
             let got = detect(wrapped.as_bytes()).map(|g| g.name());
             assert_eq!(got.ok(), Some(f.name()), "wrapped sample of {}", f.name());
         }
+    }
+
+    #[test]
+    fn readme_table_matches_the_registry() {
+        let readme = include_str!("../../README.md");
+        assert!(
+            readme.contains(&markdown_table()),
+            "README.md's format table is stale: paste `shadowai formats --markdown`"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@
 //! the `sourcetype`/`event` wrapper is read as the event itself. `None`, `NA` and empty values
 //! mean absent. The `time` field is in the feed's configured zone (usually GMT); `epochtime`
 //! is preferred when the feed has it. JSON escapes (`\/`) are undone into a buffer the parser
-//! reuses. The default tab-separated NSS web feed is not handled.
+//! reuses. The tab-separated NSS web feed is the `zscaler-nss-tsv` format.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -194,13 +194,16 @@ fn resolve<'a>(s: Option<Span<'a>>, scratch: &'a [u8]) -> Option<&'a [u8]> {
 }
 
 /// C `ctime` style, as NSS writes `%s{time}`: `Fri Dec 31 07:07:07 2021` (day may be padded).
-fn parse_ctime(s: &str) -> Option<i64> {
-    let mut it = s.split_ascii_whitespace();
+/// Shared with the tab-separated feed (`zscaler_nss_tsv`).
+pub(super) fn parse_ctime(s: &[u8]) -> Option<i64> {
+    let mut it = s
+        .split(u8::is_ascii_whitespace)
+        .filter(|w| !w.is_empty());
     let _weekday = it.next()?;
-    let month = parse_month(it.next()?.as_bytes())?;
-    let day = parse_u64(it.next()?.as_bytes())? as u32;
-    let clock = it.next()?.as_bytes();
-    let year = parse_u64(it.next()?.as_bytes())? as i64;
+    let month = parse_month(it.next()?)?;
+    let day = parse_u64(it.next()?)? as u32;
+    let clock = it.next()?;
+    let year = parse_u64(it.next()?)? as i64;
     if clock.len() != 8 || clock[2] != b':' || clock[5] != b':' {
         return None;
     }
@@ -213,13 +216,23 @@ fn parse_ctime(s: &str) -> Option<i64> {
     Some(days_from_civil(year, month, day) * 86_400 + hh * 3600 + mm * 60 + ss.min(59))
 }
 
+/// The web feed's `action` value: `Blocked` / `Allowed` (any case; `Caution` is allowed).
+/// Shared with the tab-separated feed (`zscaler_nss_tsv`).
+pub(super) fn web_action(a: &[u8]) -> Action {
+    const BLOCKED: [&[u8]; 4] = [b"blocked", b"block", b"denied", b"deny"];
+    const ALLOWED: [&[u8]; 3] = [b"allowed", b"allow", b"caution"];
+    if BLOCKED.iter().any(|w| a.eq_ignore_ascii_case(w)) {
+        Action::Blocked
+    } else if ALLOWED.iter().any(|w| a.eq_ignore_ascii_case(w)) {
+        Action::Allowed
+    } else {
+        Action::Unknown
+    }
+}
+
 fn action_of(r: &Record<'_>) -> Action {
     if let Some(a) = value(&r.action) {
-        return match a.to_ascii_lowercase().as_str() {
-            "blocked" | "block" | "denied" | "deny" => Action::Blocked,
-            "allowed" | "allow" | "caution" => Action::Allowed,
-            _ => Action::Unknown,
-        };
+        return web_action(a.as_bytes());
     }
     let dns = [value(&r.reqaction), value(&r.resaction)];
     if dns.iter().flatten().any(|a| a.contains("BLOCK")) {
@@ -263,7 +276,7 @@ impl LineParser for NssParser {
         let ts = match rec.epochtime.and_then(|n| i64::try_from(n).ok()) {
             Some(t) => Some(t),
             None => match value(&rec.time).or(value(&rec.datetime)) {
-                Some(t) => Some(parse_ctime(t).ok_or(ParseError::BadTimestamp)?),
+                Some(t) => Some(parse_ctime(t.as_bytes()).ok_or(ParseError::BadTimestamp)?),
                 None => None,
             },
         };

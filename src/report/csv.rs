@@ -83,6 +83,7 @@ impl Exporter for PerUser {
             .into_iter()
             .chain(TOOL_COLS)
             .chain(STAT_COLS)
+            .chain(["devices", "processes"])
             .collect();
         write_table(&r.per_user, &header, w)
     }

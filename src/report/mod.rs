@@ -8,7 +8,7 @@
 pub mod csv;
 pub mod json;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use serde::Serialize;
 
-use crate::aggregate::{Cell, Day, FileStats};
+use crate::aggregate::{Cell, Day, FileStats, SeenOn};
 use crate::config::Config;
 use crate::pipeline::Scan;
 use crate::signatures::{Catalogue, ToolId};
@@ -36,6 +36,10 @@ pub struct UserRow {
     /// Counts.
     #[serde(flatten)]
     pub stats: Stats,
+    /// Endpoint devices behind the usage, `;`-separated (at most 8).
+    pub devices: String,
+    /// Endpoint process file names behind the usage, `;`-separated (at most 8).
+    pub processes: String,
 }
 
 /// The tool columns every row carries.
@@ -185,12 +189,23 @@ impl<'a> Report<'a> {
                 d.1.insert(user);
             }
         }
+        let mut seen_on: HashMap<(String, ToolId), &SeenOn> = HashMap::new();
+        for ((user, tool), s) in &scan.agg.seen_on {
+            seen_on.insert((lossy(user), *tool), s);
+        }
+        let join =
+            |set: &BTreeSet<Box<[u8]>>| set.iter().map(|v| lossy(v)).collect::<Vec<_>>().join(";");
         let mut per_user: Vec<UserRow> = per_user_cells
             .into_iter()
-            .map(|((user, tool), cell)| UserRow {
-                user,
-                tool: tool_cols(tool),
-                stats: Stats::from(&cell),
+            .map(|((user, tool), cell)| {
+                let seen = seen_on.get(&(user.clone(), tool));
+                UserRow {
+                    devices: seen.map(|s| join(&s.devices)).unwrap_or_default(),
+                    processes: seen.map(|s| join(&s.processes)).unwrap_or_default(),
+                    user,
+                    tool: tool_cols(tool),
+                    stats: Stats::from(&cell),
+                }
             })
             .collect();
         per_user.sort_by(|a, b| (&a.user, &a.tool.tool_id).cmp(&(&b.user, &b.tool.tool_id)));
