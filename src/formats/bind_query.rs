@@ -131,12 +131,10 @@ impl LineParser for BindParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{event_with, tally};
 
     fn event(line: &str) -> Event<'_> {
-        match Box::leak(Box::new(BindParser)).parse(line.as_bytes()) {
-            Ok(Parsed::Event(e)) => e,
-            other => panic!("{line}: {other:?}"),
-        }
+        event_with(BindParser, line)
     }
 
     #[test]
@@ -185,13 +183,8 @@ mod tests {
             let Some(text) = crate::testutil::shared(rel) else {
                 return;
             };
-            let mut ok = 0;
-            for line in text.lines() {
-                if matches!(BindParser.parse(line.as_bytes()), Ok(Parsed::Event(_) | Parsed::Ignored)) {
-                    ok += 1;
-                }
-            }
-            assert_eq!(ok, text.lines().count(), "{rel}");
+            let t = tally(&mut BindParser, &text);
+            assert_eq!(t.events.len() + t.ignored, text.lines().count(), "{rel}");
             assert_eq!(BindQuery.sniff(text.as_bytes()), 100, "{rel}");
         }
     }

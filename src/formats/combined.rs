@@ -258,17 +258,15 @@ impl LineParser for CombinedParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{event_with, parse_with, tally};
     use crate::formats;
 
     fn parse(line: &str) -> Result<Parsed<'_>, ParseError> {
-        Box::leak(Box::new(CombinedParser)).parse(line.as_bytes())
+        parse_with(CombinedParser, line)
     }
 
     fn event(line: &str) -> Event<'_> {
-        match parse(line) {
-            Ok(Parsed::Event(e)) => e,
-            other => panic!("{line}: {other:?}"),
-        }
+        event_with(CombinedParser, line)
     }
 
     #[test]
@@ -392,17 +390,13 @@ mod tests {
             let Some(text) = crate::testutil::shared(rel) else {
                 return;
             };
-            let (mut ev, mut ig, mut total) = (0, 0, 0);
-            let mut p = CombinedParser;
-            for line in text.lines() {
-                total += 1;
-                match p.parse(line.as_bytes()) {
-                    Ok(Parsed::Event(_)) => ev += 1,
-                    Ok(Parsed::Ignored) => ig += 1,
-                    other => panic!("{rel}: {line}: {other:?}"),
-                }
-            }
-            assert_eq!((total, ev, ig), (lines, events, ignored), "{rel}");
+            let t = tally(&mut CombinedParser, &text);
+            assert_eq!((t.meta, t.errors), (0, 0), "{rel}");
+            assert_eq!(
+                (text.lines().count(), t.events.len(), t.ignored),
+                (lines, events, ignored),
+                "{rel}"
+            );
             assert_eq!(Combined.sniff(text.as_bytes()), 100, "{rel}");
             assert_eq!(
                 formats::detect(text.as_bytes()).map(|f| f.name()).ok(),

@@ -24,10 +24,10 @@ use std::borrow::Cow;
 use memchr::memmem;
 use serde::Deserialize;
 
-use super::sysmon_json::Stash;
+use super::json::{self, Stash};
 use super::{LineParser, LogFormat, score_lines};
 use crate::error::ParseError;
-use crate::event::{Action, Event, Parsed, SourceKind};
+use crate::event::{Parsed, SourceKind};
 
 /// CrowdStrike Falcon FDR NDJSON.
 pub struct Crowdstrike;
@@ -122,15 +122,9 @@ struct CrowdstrikeParser {
 
 impl LineParser for CrowdstrikeParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
-        let line = line.trim_ascii();
-        if line.is_empty() {
+        let Some(r) = json::object::<Record>(line, "crowdstrike")? else {
             return Ok(Parsed::Meta);
-        }
-        if line.first() != Some(&b'{') {
-            return Err(ParseError::Unrecognized("crowdstrike"));
-        }
-        let r: Record =
-            serde_json::from_slice(line).map_err(|_| ParseError::Unrecognized("crowdstrike"))?;
+        };
         let name = r
             .simple_name
             .as_deref()
@@ -154,41 +148,28 @@ impl LineParser for CrowdstrikeParser {
             .or(r.timestamp.map(|ms| ms / 1000.0))
             .filter(|t| *t >= 0.0 && *t < 1e12)
             .map(|t| t as i64);
-        let st = &self.stash;
-        Ok(Parsed::Event(Event {
-            ts,
-            user: st.get(user),
-            host: st.get(Some(host)).unwrap_or_default(),
-            action: Action::Allowed,
-            source: SourceKind::Endpoint,
-            device: st.get(device),
-            process: st.get(process),
-            ..Event::default()
-        }))
+        Ok(Parsed::Event(
+            self.stash.endpoint_event(ts, host, user, device, process),
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::tally;
     use crate::formats;
 
     /// (ts, host, device, user).
     type Seen = (Option<i64>, String, String, String);
 
     fn parse_all(text: &str) -> (Vec<Seen>, usize, usize) {
-        let mut p = CrowdstrikeParser::default();
-        let (mut ev, mut ig, mut er) = (Vec::new(), 0, 0);
-        let s = |b: Option<&[u8]>| String::from_utf8_lossy(b.unwrap_or_default()).into_owned();
-        for l in text.lines() {
-            match p.parse(l.as_bytes()) {
-                Ok(Parsed::Event(e)) => ev.push((e.ts, s(Some(e.host)), s(e.device), s(e.user))),
-                Ok(Parsed::Ignored) => ig += 1,
-                Ok(Parsed::Meta) => {}
-                Err(_) => er += 1,
-            }
-        }
-        (ev, ig, er)
+        let t = tally(&mut CrowdstrikeParser::default(), text);
+        let seen = t.events.into_iter().map(|e| {
+            let d = |v: Option<String>| v.unwrap_or_default();
+            (e.ts, e.host, d(e.device), d(e.user))
+        });
+        (seen.collect(), t.ignored, t.errors)
     }
 
     #[test]

@@ -178,17 +178,15 @@ impl LineParser for DnsmasqParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{event_with, parse_with, tally};
     use crate::formats;
 
     fn parse(line: &str) -> Result<Parsed<'_>, ParseError> {
-        Box::leak(Box::new(DnsmasqParser)).parse(line.as_bytes())
+        parse_with(DnsmasqParser, line)
     }
 
     fn event(line: &str) -> Event<'_> {
-        match parse(line) {
-            Ok(Parsed::Event(e)) => e,
-            other => panic!("{line}: {other:?}"),
-        }
+        event_with(DnsmasqParser, line)
     }
 
     #[test]
@@ -247,21 +245,12 @@ mod tests {
         let Some(text) = crate::testutil::shared(rel) else {
             return;
         };
-        let (mut ev, mut ig, mut meta, mut total) = (0, 0, 0, 0);
-        let mut p = DnsmasqParser;
-        for line in text.lines() {
-            total += 1;
-            match p.parse(line.as_bytes()) {
-                Ok(Parsed::Event(e)) => {
-                    assert_eq!(e.host, b"queried_website.com");
-                    ev += 1
-                }
-                Ok(Parsed::Ignored) => ig += 1,
-                Ok(Parsed::Meta) => meta += 1,
-                Err(e) => panic!("{line}: {e}"),
-            }
-        }
-        assert_eq!((total, ev, ig, meta), (35, 1, 33, 1));
+        let t = tally(&mut DnsmasqParser, &text);
+        assert!(t.events.iter().all(|e| e.host == "queried_website.com"));
+        assert_eq!(
+            (text.lines().count(), t.events.len(), t.ignored, t.meta, t.errors),
+            (35, 1, 33, 1, 0)
+        );
         assert!(Dnsmasq.sniff(text.as_bytes()) >= 90);
         assert_eq!(
             formats::detect(text.as_bytes()).map(|f| f.name()).ok(),

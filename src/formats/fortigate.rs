@@ -245,16 +245,14 @@ impl LineParser for FortigateParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{event_with, parse_with, tally};
 
     fn parse(line: &str) -> Result<Parsed<'_>, ParseError> {
-        Box::leak(Box::new(FortigateParser)).parse(line.as_bytes())
+        parse_with(FortigateParser, line)
     }
 
     fn event(line: &str) -> Event<'_> {
-        match parse(line) {
-            Ok(Parsed::Event(e)) => e,
-            other => panic!("{line}: {other:?}"),
-        }
+        event_with(FortigateParser, line)
     }
 
     #[test]
@@ -341,19 +339,15 @@ mod tests {
             let Some(text) = crate::testutil::shared(rel) else {
                 return;
             };
-            let mut p = FortigateParser;
-            let (mut got_events, mut ignored) = (0, 0);
-            for line in text.lines() {
-                match p.parse(line.as_bytes()) {
-                    Ok(Parsed::Event(e)) => {
-                        assert!(e.ts.is_some() && e.client.is_some(), "{line}");
-                        got_events += 1;
-                    }
-                    Ok(Parsed::Ignored) => ignored += 1,
-                    other => panic!("{rel}: {other:?}: {line}"),
-                }
+            let t = tally(&mut FortigateParser, &text);
+            for e in &t.events {
+                assert!(e.ts.is_some() && e.client.is_some(), "{e:?}");
             }
-            assert_eq!((got_events, ignored), (events, lines - events), "{rel}");
+            assert_eq!(
+                (t.events.len(), t.ignored, t.meta, t.errors),
+                (events, lines - events, 0, 0),
+                "{rel}"
+            );
             assert_eq!(Fortigate.sniff(text.as_bytes()), 100, "{rel}");
             assert_eq!(
                 super::super::detect(text.as_bytes()).map(|f| f.name()).ok(),

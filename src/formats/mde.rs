@@ -27,7 +27,7 @@ use std::borrow::Cow;
 use memchr::memmem;
 use serde::Deserialize;
 
-use super::sysmon_json::{Maybe, Stash};
+use super::json::{self, Maybe, Stash};
 use super::{LineParser, LogFormat, score_lines};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
@@ -143,15 +143,9 @@ pub(super) fn action_of(t: &str) -> Action {
 
 impl LineParser for MdeParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
-        let line = line.trim_ascii();
-        if line.is_empty() {
+        let Some(rec) = json::object::<Record>(line, "mde")? else {
             return Ok(Parsed::Meta);
-        }
-        if line.first() != Some(&b'{') {
-            return Err(ParseError::Unrecognized("mde"));
-        }
-        let bad = |_| ParseError::Unrecognized("mde");
-        let rec: Record = serde_json::from_slice(line).map_err(bad)?;
+        };
         if rec
             .category
             .as_deref()
@@ -161,7 +155,8 @@ impl LineParser for MdeParser {
         }
         let row: Row = match rec.properties {
             Some(p) => p,
-            None => serde_json::from_slice(line).map_err(bad)?,
+            None => serde_json::from_slice(line.trim_ascii())
+                .map_err(|_| ParseError::Unrecognized("mde"))?,
         };
         let table = row.table.as_ref().and_then(Maybe::get).map(|t| t.as_ref());
         if table.is_some_and(|t| t != "DeviceNetworkEvents") {
@@ -200,15 +195,9 @@ impl LineParser for MdeParser {
             .map(|(t, _)| t);
         let st = &self.stash;
         Ok(Parsed::Event(Event {
-            ts,
-            user: st.get(user),
             client: st.get(client),
-            host: st.get(Some(host)).unwrap_or_default(),
             action: action_of(action_type),
-            source: SourceKind::Endpoint,
-            device: st.get(device),
-            process: st.get(process),
-            ..Event::default()
+            ..st.endpoint_event(ts, host, user, device, process)
         }))
     }
 }
@@ -216,30 +205,18 @@ impl LineParser for MdeParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::tally;
     use crate::formats;
 
     type Seen = (Option<i64>, String, String, String, String, Action);
 
     fn parse_all(text: &str) -> (Vec<Seen>, usize, usize) {
-        let mut p = MdeParser::default();
-        let (mut ev, mut ig, mut er) = (Vec::new(), 0, 0);
-        let s = |b: Option<&[u8]>| String::from_utf8_lossy(b.unwrap_or_default()).into_owned();
-        for l in text.lines() {
-            match p.parse(l.as_bytes()) {
-                Ok(Parsed::Event(e)) => ev.push((
-                    e.ts,
-                    s(Some(e.host)),
-                    s(e.user),
-                    s(e.device),
-                    s(e.process),
-                    e.action,
-                )),
-                Ok(Parsed::Ignored) => ig += 1,
-                Ok(Parsed::Meta) => {}
-                Err(_) => er += 1,
-            }
-        }
-        (ev, ig, er)
+        let t = tally(&mut MdeParser::default(), text);
+        let seen = t.events.into_iter().map(|e| {
+            let d = |v: Option<String>| v.unwrap_or_default();
+            (e.ts, e.host, d(e.user), d(e.device), d(e.process), e.action)
+        });
+        (seen.collect(), t.ignored, t.errors)
     }
 
     #[test]

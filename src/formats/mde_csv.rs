@@ -396,32 +396,19 @@ impl LineParser for MdeCsvParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::tally;
     use crate::event::Action;
     use crate::formats;
 
     type Seen = (Option<i64>, String, String, String, String, String, Action);
 
     fn parse_all(text: &str) -> (Vec<Seen>, usize, usize) {
-        let mut p = MdeCsvParser::default();
-        let (mut ev, mut ig, mut er) = (Vec::new(), 0, 0);
-        let s = |b: Option<&[u8]>| String::from_utf8_lossy(b.unwrap_or_default()).into_owned();
-        for l in text.lines() {
-            match p.parse(l.as_bytes()) {
-                Ok(Parsed::Event(e)) => ev.push((
-                    e.ts,
-                    s(Some(e.host)),
-                    s(e.user),
-                    s(e.device),
-                    s(e.process),
-                    s(e.client),
-                    e.action,
-                )),
-                Ok(Parsed::Ignored) => ig += 1,
-                Ok(Parsed::Meta) => {}
-                Err(_) => er += 1,
-            }
-        }
-        (ev, ig, er)
+        let t = tally(&mut MdeCsvParser::default(), text);
+        let seen = t.events.into_iter().map(|e| {
+            let d = |v: Option<String>| v.unwrap_or_default();
+            (e.ts, e.host, d(e.user), d(e.device), d(e.process), d(e.client), e.action)
+        });
+        (seen.collect(), t.ignored, t.errors)
     }
 
     #[test]

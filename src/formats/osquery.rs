@@ -25,10 +25,10 @@ use std::borrow::Cow;
 use memchr::memmem;
 use serde::Deserialize;
 
-use super::sysmon_json::{Stash, de_num};
+use super::json::{self, Stash, de_num};
 use super::{LineParser, LogFormat, present, score_lines};
 use crate::error::ParseError;
-use crate::event::{Action, Event, Parsed, SourceKind};
+use crate::event::{Parsed, SourceKind};
 
 /// osquery result log, JSON lines.
 pub struct Osquery;
@@ -130,15 +130,9 @@ struct OsqueryParser {
 
 impl LineParser for OsqueryParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
-        let line = line.trim_ascii();
-        if line.is_empty() {
+        let Some(r) = json::object::<Record>(line, "osquery")? else {
             return Ok(Parsed::Meta);
-        }
-        if line.first() != Some(&b'{') {
-            return Err(ParseError::Unrecognized("osquery"));
-        }
-        let r: Record =
-            serde_json::from_slice(line).map_err(|_| ParseError::Unrecognized("osquery"))?;
+        };
         if r.columns.is_none() && r.snapshot.is_none() {
             return Err(ParseError::MissingField("columns"));
         }
@@ -162,43 +156,28 @@ impl LineParser for OsqueryParser {
         let user = st.put(row.username.as_deref().or(row.user.as_deref()));
         let device = st.put(r.host_identifier.as_deref());
         let ts = r.unix_time.and_then(|t| i64::try_from(t).ok());
-        let st = &self.stash;
-        Ok(Parsed::Event(Event {
-            ts,
-            user: st.get(user),
-            host: st.get(Some(host)).unwrap_or_default(),
-            action: Action::Allowed,
-            source: SourceKind::Endpoint,
-            device: st.get(device),
-            process: st.get(process),
-            ..Event::default()
-        }))
+        Ok(Parsed::Event(
+            self.stash.endpoint_event(ts, host, user, device, process),
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::tally;
     use crate::formats;
 
     /// (ts, host, user, device, process).
     type Seen = (Option<i64>, String, String, String, String);
 
     fn parse_all(text: &str) -> (Vec<Seen>, usize, usize) {
-        let mut p = OsqueryParser::default();
-        let (mut ev, mut ig, mut er) = (Vec::new(), 0, 0);
-        let s = |b: Option<&[u8]>| String::from_utf8_lossy(b.unwrap_or_default()).into_owned();
-        for l in text.lines() {
-            match p.parse(l.as_bytes()) {
-                Ok(Parsed::Event(e)) => {
-                    ev.push((e.ts, s(Some(e.host)), s(e.user), s(e.device), s(e.process)))
-                }
-                Ok(Parsed::Ignored) => ig += 1,
-                Ok(Parsed::Meta) => {}
-                Err(_) => er += 1,
-            }
-        }
-        (ev, ig, er)
+        let t = tally(&mut OsqueryParser::default(), text);
+        let seen = t.events.into_iter().map(|e| {
+            let d = |v: Option<String>| v.unwrap_or_default();
+            (e.ts, e.host, d(e.user), d(e.device), d(e.process))
+        });
+        (seen.collect(), t.ignored, t.errors)
     }
 
     #[test]

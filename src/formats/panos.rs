@@ -238,9 +238,10 @@ impl LineParser for PanosParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{parse_with, tally};
 
     fn parse(line: &str) -> Result<Parsed<'_>, ParseError> {
-        Box::leak(Box::new(PanosParser)).parse(line.as_bytes())
+        parse_with(PanosParser, line)
     }
 
     #[test]
@@ -331,16 +332,12 @@ mod tests {
             let Some(text) = crate::testutil::shared(rel) else {
                 return;
             };
-            let mut p = PanosParser;
-            let (mut got_events, mut ignored) = (0, 0);
-            for line in text.lines() {
-                match p.parse(line.as_bytes()) {
-                    Ok(Parsed::Event(_)) => got_events += 1,
-                    Ok(Parsed::Ignored) => ignored += 1,
-                    other => panic!("{rel}: {other:?}: {line}"),
-                }
-            }
-            assert_eq!((got_events, ignored), (events, lines - events), "{rel}");
+            let t = tally(&mut PanosParser, &text);
+            assert_eq!(
+                (t.events.len(), t.ignored, t.meta, t.errors),
+                (events, lines - events, 0, 0),
+                "{rel}"
+            );
             assert_eq!(Panos.sniff(text.as_bytes()), 100, "{rel}");
             assert_eq!(
                 super::super::detect(text.as_bytes()).map(|f| f.name()).ok(),

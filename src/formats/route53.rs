@@ -22,6 +22,7 @@ use std::borrow::Cow;
 use memchr::memmem;
 use serde::Deserialize;
 
+use super::json::{self, keep, non_empty};
 use super::{LineParser, LogFormat, score_lines};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
@@ -92,34 +93,11 @@ struct Route53Parser {
     device: Vec<u8>,
 }
 
-/// The value's bytes: borrowed from the line, or copied into `buf` if it was unescaped.
-fn keep<'a>(v: Cow<'a, str>, buf: &'a mut Vec<u8>) -> &'a [u8] {
-    match v {
-        Cow::Borrowed(s) => s.as_bytes(),
-        Cow::Owned(s) => {
-            buf.clear();
-            buf.extend_from_slice(s.as_bytes());
-            let buf: &'a Vec<u8> = buf;
-            buf
-        }
-    }
-}
-
-fn non_empty(v: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
-    v.filter(|s| !s.is_empty() && s != "-")
-}
-
 impl LineParser for Route53Parser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
-        let line = line.trim_ascii();
-        if line.is_empty() {
+        let Some(rec) = json::object::<Record<'a>>(line, "Route 53 Resolver JSON")? else {
             return Ok(Parsed::Meta);
-        }
-        if line.first() != Some(&b'{') {
-            return Err(ParseError::Unrecognized("Route 53 Resolver JSON"));
-        }
-        let rec: Record<'a> = serde_json::from_slice(line)
-            .map_err(|_| ParseError::Unrecognized("Route 53 Resolver JSON"))?;
+        };
         let ts = match rec.query_timestamp {
             Some(t) => Some(
                 parse_iso8601(t.as_bytes())
@@ -153,17 +131,15 @@ impl LineParser for Route53Parser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{event_with, parse_with, tally};
     use crate::formats;
 
     fn parse(line: &str) -> Result<Parsed<'_>, ParseError> {
-        Box::leak(Box::new(Route53Parser::default())).parse(line.as_bytes())
+        parse_with(Route53Parser::default(), line)
     }
 
     fn event(line: &str) -> Event<'_> {
-        match parse(line) {
-            Ok(Parsed::Event(e)) => e,
-            other => panic!("{line}: {other:?}"),
-        }
+        event_with(Route53Parser::default(), line)
     }
 
     #[test]
@@ -217,22 +193,13 @@ mod tests {
         let Some(text) = crate::testutil::shared(rel) else {
             return;
         };
-        let mut p = Route53Parser::default();
-        let (mut events, mut blocked, mut devices, mut total) = (0, 0, 0, 0);
-        for line in text.lines() {
-            total += 1;
-            match p.parse(line.as_bytes()) {
-                Ok(Parsed::Event(e)) => {
-                    events += 1;
-                    blocked += usize::from(e.action == Action::Blocked);
-                    devices += usize::from(e.device.is_some());
-                    assert!(e.ts.is_some() && e.client.is_some());
-                }
-                other => panic!("{line}: {other:?}"),
-            }
-        }
-        assert_eq!((total, events, blocked), (34, 34, 1));
-        assert!(devices > 0);
+        let t = tally(&mut Route53Parser::default(), &text);
+        let ev = &t.events;
+        assert!(ev.iter().all(|e| e.ts.is_some() && e.client.is_some()));
+        let blocked = ev.iter().filter(|e| e.action == Action::Blocked).count();
+        assert_eq!((t.ignored, t.meta, t.errors), (0, 0, 0));
+        assert_eq!((text.lines().count(), ev.len(), blocked), (34, 34, 1));
+        assert!(ev.iter().any(|e| e.device.is_some()));
         assert_eq!(Route53.sniff(text.as_bytes()), 100);
         assert_eq!(
             formats::detect(text.as_bytes()).map(|f| f.name()).ok(),

@@ -116,9 +116,10 @@ impl LineParser for SquidParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{parse_with, tally};
 
     fn parse(line: &str) -> Result<Parsed<'_>, ParseError> {
-        Box::leak(Box::new(SquidParser)).parse(line.as_bytes())
+        parse_with(SquidParser, line)
     }
 
     #[test]
@@ -170,16 +171,9 @@ mod tests {
         else {
             return;
         };
-        let mut p = SquidParser;
-        let (mut events, mut total) = (0, 0);
-        for line in text.lines() {
-            total += 1;
-            if let Ok(Parsed::Event(_)) = p.parse(line.as_bytes()) {
-                events += 1;
-            }
-        }
-        assert_eq!(total, 100);
-        assert_eq!(events, 100);
+        let t = tally(&mut SquidParser, &text);
+        assert_eq!(text.lines().count(), 100);
+        assert_eq!(t.events.len(), 100);
         assert_eq!(Squid.sniff(text.as_bytes()), 100);
     }
 }

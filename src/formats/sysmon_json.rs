@@ -31,14 +31,14 @@
 //! parser reuses, which the event borrows.
 
 use std::borrow::Cow;
-use std::ops::Range;
 
 use memchr::memmem;
 use serde::Deserialize;
 
+use super::json::{self, Maybe, Stash, de_num};
 use super::{LineParser, LogFormat, present, score_lines};
 use crate::error::ParseError;
-use crate::event::{Action, Event, Parsed, SourceKind};
+use crate::event::{Parsed, SourceKind};
 use crate::time::parse_iso8601;
 
 /// Sysmon events 22 and 3 as JSON lines.
@@ -77,91 +77,6 @@ impl LogFormat for SysmonJson {
     }
     fn new_parser(&self) -> Box<dyn LineParser> {
         Box::new(SysmonJsonParser::default())
-    }
-}
-
-/// A reused buffer that owns the unescaped strings an event borrows.
-#[derive(Default)]
-pub(super) struct Stash {
-    buf: Vec<u8>,
-}
-
-impl Stash {
-    /// Empties the buffer for the next line (keeps its capacity).
-    pub(super) fn clear(&mut self) {
-        self.buf.clear();
-    }
-    /// Copies `s` in; `None` for absent or placeholder values (`""`, `-`).
-    pub(super) fn put(&mut self, s: Option<&str>) -> Option<Range<usize>> {
-        let s = present(s?.trim().as_bytes())?;
-        let start = self.buf.len();
-        self.buf.extend_from_slice(s);
-        Some(start..self.buf.len())
-    }
-    /// Copies `parts` in, joined by `sep`, skipping absent parts; `None` if all are absent.
-    pub(super) fn join(&mut self, parts: &[Option<&str>], sep: u8) -> Option<Range<usize>> {
-        let start = self.buf.len();
-        for p in parts
-            .iter()
-            .filter_map(|p| present(p.unwrap_or("").trim().as_bytes()))
-        {
-            if self.buf.len() > start {
-                self.buf.push(sep);
-            }
-            self.buf.extend_from_slice(p);
-        }
-        (self.buf.len() > start).then_some(start..self.buf.len())
-    }
-    /// The bytes of a range returned by [`Stash::put`].
-    pub(super) fn get(&self, r: Option<Range<usize>>) -> Option<&[u8]> {
-        r.and_then(|r| self.buf.get(r))
-    }
-}
-
-/// Deserializes an id written as a number (`22`) or a string (`"22"`).
-pub(super) fn de_num<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    struct V;
-    impl serde::de::Visitor<'_> for V {
-        type Value = Option<u64>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a number or a numeric string")
-        }
-        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(u64::try_from(v).ok())
-        }
-        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-            Ok((v >= 0.0).then_some(v as u64))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(v.trim().parse().ok())
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-    }
-    d.deserialize_any(V)
-}
-
-/// A JSON value that may be an object of the expected shape or anything else (a string
-/// `host` in NXLog output, an object `host` in Winlogbeat's): the other shapes are dropped.
-#[derive(Deserialize)]
-#[serde(untagged)]
-pub(super) enum Maybe<T> {
-    /// The expected shape.
-    Is(T),
-    /// Anything else.
-    Other(serde::de::IgnoredAny),
-}
-
-impl<T> Maybe<T> {
-    pub(super) fn get(&self) -> Option<&T> {
-        match self {
-            Maybe::Is(t) => Some(t),
-            Maybe::Other(_) => None,
-        }
     }
 }
 
@@ -300,15 +215,9 @@ fn s<'c>(c: &'c Option<Cow<'_, str>>) -> Option<&'c str> {
 
 impl LineParser for SysmonJsonParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
-        let line = line.trim_ascii();
-        if line.is_empty() {
+        let Some(r) = json::object::<Record>(line, "sysmon-json")? else {
             return Ok(Parsed::Meta);
-        }
-        if line.first() != Some(&b'{') {
-            return Err(ParseError::Unrecognized("sysmon-json"));
-        }
-        let r: Record =
-            serde_json::from_slice(line).map_err(|_| ParseError::Unrecognized("sysmon-json"))?;
+        };
         // Flattening with serde would buffer every other key; move the flat keys out instead.
         let flat = Data {
             query_name: r.query_name,
@@ -385,53 +294,28 @@ impl LineParser for SysmonJsonParser {
             .or(s(&r.timestamp))
             .and_then(|t| parse_iso8601(t.as_bytes()))
             .map(|(t, _)| t);
-        let st = &self.stash;
-        Ok(Parsed::Event(Event {
-            ts,
-            user: st.get(user),
-            host: st.get(Some(host)).unwrap_or_default(),
-            action: Action::Allowed,
-            source: SourceKind::Endpoint,
-            device: st.get(device),
-            process: st.get(process),
-            ..Event::default()
-        }))
+        Ok(Parsed::Event(
+            self.stash.endpoint_event(ts, host, user, device, process),
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::tally;
     use crate::formats;
 
     /// (ts, user, host, device, process) of each event, then (ignored, errors).
     type Seen = (Option<i64>, String, String, String, String);
 
-    fn lossy(b: Option<&[u8]>) -> String {
-        String::from_utf8_lossy(b.unwrap_or_default()).into_owned()
-    }
-
-    pub(crate) fn run(p: &mut dyn LineParser, text: &str) -> (Vec<Seen>, usize, usize) {
-        let (mut out, mut ignored, mut errors) = (Vec::new(), 0, 0);
-        for line in text.lines() {
-            match p.parse(line.as_bytes()) {
-                Ok(Parsed::Event(e)) => out.push((
-                    e.ts,
-                    lossy(e.user),
-                    lossy(Some(e.host)),
-                    lossy(e.device),
-                    lossy(e.process),
-                )),
-                Ok(Parsed::Ignored) => ignored += 1,
-                Ok(Parsed::Meta) => {}
-                Err(_) => errors += 1,
-            }
-        }
-        (out, ignored, errors)
-    }
-
     fn events(text: &str) -> (Vec<Seen>, usize, usize) {
-        run(&mut SysmonJsonParser::default(), text)
+        let t = tally(&mut SysmonJsonParser::default(), text);
+        let seen = t.events.into_iter().map(|e| {
+            let d = |v: Option<String>| v.unwrap_or_default();
+            (e.ts, d(e.user), e.host, d(e.device), d(e.process))
+        });
+        (seen.collect(), t.ignored, t.errors)
     }
 
     #[test]

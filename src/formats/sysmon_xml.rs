@@ -235,6 +235,7 @@ impl LineParser for SysmonXmlParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::tally;
     use crate::formats;
 
     const DNS: &str = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Sysmon' Guid='{5770385f-c22a-43e0-bf4c-06f5698ffbd9}'/><EventID>22</EventID><Version>5</Version><Level>4</Level><Task>22</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime='2024-03-05T09:12:01.1234567Z'/><EventRecordID>88210</EventRecordID><Correlation/><Execution ProcessID='3112' ThreadID='4020'/><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>WKS-017.corp.example</Computer><Security UserID='S-1-5-18'/></System><EventData><Data Name='RuleName'>-</Data><Data Name='UtcTime'>2024-03-05 09:12:00.981</Data><Data Name='ProcessGuid'>{3f1c2a9e-6b11-65e6-a001-000000000a00}</Data><Data Name='ProcessId'>4100</Data><Data Name='QueryName'>chatgpt.com</Data><Data Name='QueryStatus'>0</Data><Data Name='QueryResults'>::ffff:104.18.32.47;</Data><Data Name='Image'>C:\\Program Files\\R&amp;D Tools\\chrome.exe</Data><Data Name='User'>CORP\\alice</Data></EventData></Event>";
@@ -312,17 +313,8 @@ mod tests {
     #[test]
     fn sample_detects_and_parses() {
         let text = SysmonXml.sample();
-        let mut p = SysmonXmlParser::default();
-        let (mut ev, mut ig) = (0, 0);
-        for l in text.lines() {
-            match p.parse(l.as_bytes()) {
-                Ok(Parsed::Event(_)) => ev += 1,
-                Ok(Parsed::Ignored) => ig += 1,
-                Ok(Parsed::Meta) => {}
-                Err(e) => panic!("{e}: {l}"),
-            }
-        }
-        assert_eq!((ev, ig), (13, 2));
+        let t = tally(&mut SysmonXmlParser::default(), text);
+        assert_eq!((t.events.len(), t.ignored, t.errors), (13, 2, 0));
         assert_eq!(
             formats::detect(text.as_bytes()).map(|f| f.name()).ok(),
             Some("sysmon-xml")

@@ -182,12 +182,10 @@ impl LineParser for UmbrellaDnsParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{event_with, tally};
 
     fn event(line: &str) -> Event<'_> {
-        match Box::leak(Box::new(UmbrellaDnsParser)).parse(line.as_bytes()) {
-            Ok(Parsed::Event(e)) => e,
-            other => panic!("{line}: {other:?}"),
-        }
+        event_with(UmbrellaDnsParser, line)
     }
 
     #[test]
@@ -239,15 +237,9 @@ mod tests {
         ) else {
             return;
         };
-        let mut p = UmbrellaDnsParser;
-        let mut events = 0;
-        for line in text.lines() {
-            match p.parse(line.as_bytes()) {
-                Ok(Parsed::Event(_)) => events += 1,
-                other => panic!("{other:?}: {line}"),
-            }
-        }
-        assert_eq!((text.lines().count(), events), (15, 15));
+        let t = tally(&mut UmbrellaDnsParser, &text);
+        assert_eq!((t.ignored, t.meta, t.errors), (0, 0, 0));
+        assert_eq!((text.lines().count(), t.events.len()), (15, 15));
         assert_eq!(UmbrellaDns.sniff(text.as_bytes()), 100);
         assert_eq!(
             super::super::detect(text.as_bytes()).map(|f| f.name()).ok(),

@@ -120,12 +120,10 @@ impl LineParser for UmbrellaProxyParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{event_with, tally};
 
     fn event(line: &str) -> Event<'_> {
-        match Box::leak(Box::new(UmbrellaProxyParser)).parse(line.as_bytes()) {
-            Ok(Parsed::Event(e)) => e,
-            other => panic!("{line}: {other:?}"),
-        }
+        event_with(UmbrellaProxyParser, line)
     }
 
     #[test]
@@ -172,15 +170,9 @@ mod tests {
         ) else {
             return;
         };
-        let mut p = UmbrellaProxyParser;
-        let mut events = 0;
-        for line in text.lines() {
-            match p.parse(line.as_bytes()) {
-                Ok(Parsed::Event(_)) => events += 1,
-                other => panic!("{other:?}: {line}"),
-            }
-        }
-        assert_eq!((text.lines().count(), events), (9, 9));
+        let t = tally(&mut UmbrellaProxyParser, &text);
+        assert_eq!((t.ignored, t.meta, t.errors), (0, 0, 0));
+        assert_eq!((text.lines().count(), t.events.len()), (9, 9));
         assert_eq!(UmbrellaProxy.sniff(text.as_bytes()), 100);
         assert_eq!(
             super::super::detect(text.as_bytes()).map(|f| f.name()).ok(),

@@ -381,6 +381,7 @@ impl LineParser for W3cParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::tally;
 
     /// (ts, user, client, host, bytes_out, action) of each event.
     type Seen = (
@@ -392,30 +393,11 @@ mod tests {
         Action,
     );
 
-    fn s(b: Option<&[u8]>) -> Option<String> {
-        b.map(|b| String::from_utf8_lossy(b).into_owned())
-    }
-
     /// Events, ignored count, error count.
     fn run(text: &str) -> (Vec<Seen>, usize, usize) {
-        let mut p = W3cParser::default();
-        let (mut out, mut ignored, mut errors) = (Vec::new(), 0, 0);
-        for line in text.lines() {
-            match p.parse(line.as_bytes()) {
-                Ok(Parsed::Event(e)) => out.push((
-                    e.ts,
-                    s(e.user),
-                    s(e.client),
-                    String::from_utf8_lossy(e.host).into_owned(),
-                    e.bytes_out,
-                    e.action,
-                )),
-                Ok(Parsed::Ignored) => ignored += 1,
-                Ok(Parsed::Meta) => {}
-                Err(_) => errors += 1,
-            }
-        }
-        (out, ignored, errors)
+        let t = tally(&mut W3cParser::default(), text);
+        let seen = t.events.into_iter().map(|e| (e.ts, e.user, e.client, e.host, e.bytes_out, e.action));
+        (seen.collect(), t.ignored, t.errors)
     }
 
     const SG_FIELDS: &str = "#Fields: date time time-taken c-ip sc-status s-action sc-bytes cs-bytes cs-method cs-uri-scheme cs-host cs-uri-port cs-uri-path cs-uri-query cs-username cs-auth-group s-supplier-name rs(Content-Type) cs(Referer) cs(User-Agent) sc-filter-result cs-categories x-virus-id s-ip";

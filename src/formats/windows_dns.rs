@@ -247,17 +247,15 @@ impl LineParser for WindowsDnsParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{event_with, parse_with, tally};
     use crate::time::fmt_rfc3339;
 
     fn parse(line: &str) -> Result<Parsed<'_>, ParseError> {
-        Box::leak(Box::new(WindowsDnsParser::default())).parse(line.as_bytes())
+        parse_with(WindowsDnsParser::default(), line)
     }
 
     fn event(line: &str) -> Event<'_> {
-        match parse(line) {
-            Ok(Parsed::Event(e)) => e,
-            other => panic!("{line}: {other:?}"),
-        }
+        event_with(WindowsDnsParser::default(), line)
     }
 
     #[test]
@@ -351,17 +349,9 @@ mod tests {
     #[test]
     fn sample_parses_and_detects() {
         let text = WindowsDns.sample();
-        let mut p = WindowsDnsParser::default();
-        let (mut events, mut ignored, mut meta) = (0, 0, 0);
-        for line in text.lines() {
-            match p.parse(line.as_bytes()) {
-                Ok(Parsed::Event(_)) => events += 1,
-                Ok(Parsed::Ignored) => ignored += 1,
-                Ok(Parsed::Meta) => meta += 1,
-                Err(e) => panic!("{line}: {e}"),
-            }
-        }
-        assert!(events >= 10 && ignored > 0 && meta > 0);
+        let t = tally(&mut WindowsDnsParser::default(), text);
+        assert_eq!(t.errors, 0);
+        assert!(t.events.len() >= 10 && t.ignored > 0 && t.meta > 0);
         assert_eq!(WindowsDns.sniff(text.as_bytes()), 100);
         // Headerless (a tail of the file) still detects.
         let body: String = text

@@ -106,6 +106,22 @@ impl<const N: usize> ZeekTsv<N> {
         Ok(())
     }
 
+    /// The start of every parse: `Ok(None)` for a header or blank line; otherwise splits the
+    /// data line (see [`split`](Self::split)) and returns its time, read from `names[0]`,
+    /// which must be `ts`.
+    pub(crate) fn row(
+        &mut self,
+        line: &[u8],
+        missing: &'static str,
+    ) -> Result<Option<i64>, ParseError> {
+        if self.meta(line)? {
+            return Ok(None);
+        }
+        self.split(line, missing)?;
+        let ts = self.get(line, 0).ok_or(ParseError::MissingField("ts"))?;
+        parse_ts(ts).map(Some).ok_or(ParseError::BadTimestamp)
+    }
+
     /// The value of `names[k]` in the line last [`split`](Self::split); `None` if the column
     /// is absent, unset, empty or `""`.
     pub(crate) fn get<'a>(&self, line: &'a [u8], k: usize) -> Option<&'a [u8]> {
@@ -117,7 +133,7 @@ impl<const N: usize> ZeekTsv<N> {
 }
 
 /// A Zeek `ts`: epoch seconds, or ISO 8601 where the writer was set to it.
-pub(crate) fn parse_ts(v: &[u8]) -> Option<i64> {
+fn parse_ts(v: &[u8]) -> Option<i64> {
     parse_epoch(v).or_else(|| parse_iso8601(v).map(|(t, _)| t))
 }
 

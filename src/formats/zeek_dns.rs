@@ -18,7 +18,7 @@
 //! `#fields` again), possibly with other columns; every `#fields` line resets the layout.
 //! Without any `#fields` line, the default Zeek `dns.log` column order is assumed.
 
-use super::zeek::{ZeekTsv, parse_ts};
+use super::zeek::ZeekTsv;
 use super::{LineParser, LogFormat, score_lines, split_fields};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
@@ -84,7 +84,6 @@ const DEFAULT_FIELDS: &[u8] = b"ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.res
 
 /// The columns read, by name; the first three are required.
 const NAMES: [&[u8]; 4] = [b"ts", b"id.orig_h", b"query", b"rejected"];
-const TS: usize = 0;
 const CLIENT: usize = 1;
 const QUERY: usize = 2;
 const REJECTED: usize = 3;
@@ -103,13 +102,10 @@ impl Default for ZeekDnsParser {
 
 impl LineParser for ZeekDnsParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
-        let tsv = &mut self.tsv;
-        if tsv.meta(line)? {
+        let Some(ts) = self.tsv.row(line, "query")? else {
             return Ok(Parsed::Meta);
-        }
-        tsv.split(line, "query")?;
-        let ts_field = tsv.get(line, TS).ok_or(ParseError::MissingField("ts"))?;
-        let ts = parse_ts(ts_field).ok_or(ParseError::BadTimestamp)?;
+        };
+        let tsv = &self.tsv;
         let Some(query) = tsv.get(line, QUERY) else {
             return Ok(Parsed::Ignored);
         };
@@ -132,26 +128,15 @@ impl LineParser for ZeekDnsParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::tally;
 
     /// (ts, client, host) of each event.
     type Seen = (Option<i64>, String, String);
 
     fn events(text: &str) -> (Vec<Seen>, usize, usize) {
-        let mut p = ZeekDnsParser::default();
-        let (mut out, mut ignored, mut errors) = (Vec::new(), 0, 0);
-        for line in text.lines() {
-            match p.parse(line.as_bytes()) {
-                Ok(Parsed::Event(e)) => out.push((
-                    e.ts,
-                    String::from_utf8_lossy(e.client.unwrap_or_default()).into_owned(),
-                    String::from_utf8_lossy(e.host).into_owned(),
-                )),
-                Ok(Parsed::Ignored) => ignored += 1,
-                Ok(Parsed::Meta) => {}
-                Err(_) => errors += 1,
-            }
-        }
-        (out, ignored, errors)
+        let t = tally(&mut ZeekDnsParser::default(), text);
+        let seen = t.events.into_iter().map(|e| (e.ts, e.client.unwrap_or_default(), e.host));
+        (seen.collect(), t.ignored, t.errors)
     }
 
     #[test]

@@ -18,7 +18,7 @@
 //! above matter. Without a `#fields` line the current Zeek default column order is assumed.
 //! HTTPS is not in `http.log` (see `zeek-ssl`).
 
-use super::zeek::{ZeekTsv, parse_ts, sniff_header};
+use super::zeek::{ZeekTsv, sniff_header};
 use super::{LineParser, LogFormat};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
@@ -72,7 +72,6 @@ const NAMES: [&[u8]; 5] = [
     b"request_body_len",
     b"username",
 ];
-const TS: usize = 0;
 const CLIENT: usize = 1;
 const HOST: usize = 2;
 const BYTES_OUT: usize = 3;
@@ -92,13 +91,10 @@ impl Default for ZeekHttpParser {
 
 impl LineParser for ZeekHttpParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
-        let tsv = &mut self.tsv;
-        if tsv.meta(line)? {
+        let Some(ts) = self.tsv.row(line, "host")? else {
             return Ok(Parsed::Meta);
-        }
-        tsv.split(line, "host")?;
-        let ts_field = tsv.get(line, TS).ok_or(ParseError::MissingField("ts"))?;
-        let ts = parse_ts(ts_field).ok_or(ParseError::BadTimestamp)?;
+        };
+        let tsv = &self.tsv;
         let Some(host) = tsv.get(line, HOST) else {
             return Ok(Parsed::Ignored);
         };
@@ -122,6 +118,7 @@ impl LineParser for ZeekHttpParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::tally;
 
     /// (ts, user, client, host, bytes_out) of each event.
     type Seen = (
@@ -132,28 +129,10 @@ mod tests {
         Option<u64>,
     );
 
-    fn s(b: Option<&[u8]>) -> Option<String> {
-        b.map(|b| String::from_utf8_lossy(b).into_owned())
-    }
-
     fn run(text: &str) -> (Vec<Seen>, usize, usize) {
-        let mut p = ZeekHttpParser::default();
-        let (mut out, mut ignored, mut errors) = (Vec::new(), 0, 0);
-        for line in text.lines() {
-            match p.parse(line.as_bytes()) {
-                Ok(Parsed::Event(e)) => out.push((
-                    e.ts,
-                    s(e.user),
-                    s(e.client),
-                    String::from_utf8_lossy(e.host).into_owned(),
-                    e.bytes_out,
-                )),
-                Ok(Parsed::Ignored) => ignored += 1,
-                Ok(Parsed::Meta) => {}
-                Err(_) => errors += 1,
-            }
-        }
-        (out, ignored, errors)
+        let t = tally(&mut ZeekHttpParser::default(), text);
+        let seen = t.events.into_iter().map(|e| (e.ts, e.user, e.client, e.host, e.bytes_out));
+        (seen.collect(), t.ignored, t.errors)
     }
 
     #[test]

@@ -31,6 +31,7 @@ use memchr::memmem;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
+use super::json::{self, keep, non_empty};
 use super::{LineParser, LogFormat, score_lines};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
@@ -133,23 +134,6 @@ struct ZeekJsonParser {
     user: Vec<u8>,
 }
 
-/// The value's bytes: borrowed from the line, or copied into `buf` if it was unescaped.
-fn keep<'a>(v: Cow<'a, str>, buf: &'a mut Vec<u8>) -> &'a [u8] {
-    match v {
-        Cow::Borrowed(s) => s.as_bytes(),
-        Cow::Owned(s) => {
-            buf.clear();
-            buf.extend_from_slice(s.as_bytes());
-            let buf: &'a Vec<u8> = buf;
-            buf
-        }
-    }
-}
-
-fn non_empty(v: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
-    v.filter(|s| !s.is_empty() && s != "-")
-}
-
 /// Which Zeek log a record is from.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Log {
@@ -161,15 +145,9 @@ enum Log {
 
 impl LineParser for ZeekJsonParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
-        let line = line.trim_ascii();
-        if line.is_empty() {
+        let Some(rec) = json::object::<Record<'a>>(line, "Zeek JSON")? else {
             return Ok(Parsed::Meta);
-        }
-        if line.first() != Some(&b'{') {
-            return Err(ParseError::Unrecognized("Zeek JSON"));
-        }
-        let rec: Record<'a> =
-            serde_json::from_slice(line).map_err(|_| ParseError::Unrecognized("Zeek JSON"))?;
+        };
         let log = match rec.path.as_deref() {
             Some("dns") => Log::Dns,
             Some("http") => Log::Http,
@@ -228,6 +206,7 @@ impl LineParser for ZeekJsonParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::tally;
 
     /// (ts, user, client, host, bytes_out, action, source) of each event.
     type Seen = (
@@ -240,31 +219,14 @@ mod tests {
         SourceKind,
     );
 
-    fn s(b: Option<&[u8]>) -> Option<String> {
-        b.map(|b| String::from_utf8_lossy(b).into_owned())
-    }
-
     /// Events, ignored, errors.
     fn run(text: &str) -> (Vec<Seen>, usize, usize) {
-        let mut p = ZeekJsonParser::default();
-        let (mut out, mut ignored, mut errors) = (Vec::new(), 0, 0);
-        for line in text.lines() {
-            match p.parse(line.as_bytes()) {
-                Ok(Parsed::Event(e)) => out.push((
-                    e.ts.unwrap(),
-                    s(e.user),
-                    s(e.client),
-                    String::from_utf8_lossy(e.host).into_owned(),
-                    e.bytes_out,
-                    e.action,
-                    e.source,
-                )),
-                Ok(Parsed::Ignored) => ignored += 1,
-                Ok(Parsed::Meta) => {}
-                Err(_) => errors += 1,
-            }
-        }
-        (out, ignored, errors)
+        let t = tally(&mut ZeekJsonParser::default(), text);
+        let seen = t.events.into_iter().map(|e| {
+            let ts = e.ts.unwrap();
+            (ts, e.user, e.client, e.host, e.bytes_out, e.action, e.source)
+        });
+        (seen.collect(), t.ignored, t.errors)
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! internal services by IP) are common and ignored. Without a `#fields` line the Zeek 6
 //! default column order is assumed.
 
-use super::zeek::{ZeekTsv, parse_ts, sniff_header};
+use super::zeek::{ZeekTsv, sniff_header};
 use super::{LineParser, LogFormat};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
@@ -63,7 +63,6 @@ const DEFAULT_FIELDS: &[u8] = b"ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.res
 
 /// The columns read, by name; all required.
 const NAMES: [&[u8]; 3] = [b"ts", b"id.orig_h", b"server_name"];
-const TS: usize = 0;
 const CLIENT: usize = 1;
 const SNI: usize = 2;
 
@@ -81,13 +80,10 @@ impl Default for ZeekSslParser {
 
 impl LineParser for ZeekSslParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
-        let tsv = &mut self.tsv;
-        if tsv.meta(line)? {
+        let Some(ts) = self.tsv.row(line, "server_name")? else {
             return Ok(Parsed::Meta);
-        }
-        tsv.split(line, "server_name")?;
-        let ts_field = tsv.get(line, TS).ok_or(ParseError::MissingField("ts"))?;
-        let ts = parse_ts(ts_field).ok_or(ParseError::BadTimestamp)?;
+        };
+        let tsv = &self.tsv;
         let Some(host) = tsv.get(line, SNI) else {
             return Ok(Parsed::Ignored);
         };
@@ -105,26 +101,15 @@ impl LineParser for ZeekSslParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::tally;
 
     /// (ts, client, host) of each event.
     type Seen = (Option<i64>, String, String);
 
     fn run(text: &str) -> (Vec<Seen>, usize, usize) {
-        let mut p = ZeekSslParser::default();
-        let (mut out, mut ignored, mut errors) = (Vec::new(), 0, 0);
-        for line in text.lines() {
-            match p.parse(line.as_bytes()) {
-                Ok(Parsed::Event(e)) => out.push((
-                    e.ts,
-                    String::from_utf8_lossy(e.client.unwrap_or_default()).into_owned(),
-                    String::from_utf8_lossy(e.host).into_owned(),
-                )),
-                Ok(Parsed::Ignored) => ignored += 1,
-                Ok(Parsed::Meta) => {}
-                Err(_) => errors += 1,
-            }
-        }
-        (out, ignored, errors)
+        let t = tally(&mut ZeekSslParser::default(), text);
+        let seen = t.events.into_iter().map(|e| (e.ts, e.client.unwrap_or_default(), e.host));
+        (seen.collect(), t.ignored, t.errors)
     }
 
     #[test]

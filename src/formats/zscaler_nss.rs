@@ -29,6 +29,7 @@ use std::ops::Range;
 
 use serde::{Deserialize, Deserializer};
 
+use super::json;
 use super::{LineParser, LogFormat, score_lines};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
@@ -246,18 +247,12 @@ fn action_of(r: &Record<'_>) -> Action {
 
 impl LineParser for NssParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
-        let trimmed = line.trim_ascii();
-        if trimmed.is_empty() {
+        let Some(wrapped) = json::object::<Wrapper<'a>>(line, "Zscaler NSS JSON")? else {
             return Ok(Parsed::Meta);
-        }
-        if !trimmed.starts_with(b"{") {
-            return Err(ParseError::Unrecognized("Zscaler NSS JSON"));
-        }
-        let wrapped: Wrapper<'a> = serde_json::from_slice(trimmed)
-            .map_err(|_| ParseError::Unrecognized("Zscaler NSS JSON"))?;
+        };
         let rec = match wrapped.event {
             Some(r) => r,
-            None => serde_json::from_slice(trimmed)
+            None => serde_json::from_slice(line.trim_ascii())
                 .map_err(|_| ParseError::Unrecognized("Zscaler NSS JSON"))?,
         };
         let is_dns = rec.dns_req.is_some();
@@ -312,6 +307,7 @@ impl LineParser for NssParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::tally;
 
     fn event(line: &str) -> Event<'static> {
         let p = Box::leak(Box::new(NssParser::default()));
@@ -401,19 +397,13 @@ mod tests {
             let Some(text) = crate::testutil::shared(rel) else {
                 return;
             };
-            let mut p = NssParser::default();
-            let mut events = 0;
-            for line in text.lines() {
-                match p.parse(line.as_bytes()) {
-                    Ok(Parsed::Event(e)) => {
-                        assert_eq!(e.source, kind);
-                        assert!(e.user.is_some() && e.client.is_some() && e.ts.is_some());
-                        events += 1;
-                    }
-                    other => panic!("{rel}: {other:?}"),
-                }
+            let t = tally(&mut NssParser::default(), &text);
+            for e in &t.events {
+                assert_eq!(e.source, kind);
+                assert!(e.user.is_some() && e.client.is_some() && e.ts.is_some());
             }
-            assert_eq!((text.lines().count(), events), (lines, lines), "{rel}");
+            assert_eq!((t.ignored, t.meta, t.errors), (0, 0, 0), "{rel}");
+            assert_eq!((text.lines().count(), t.events.len()), (lines, lines), "{rel}");
             assert_eq!(ZscalerNss.sniff(text.as_bytes()), 100, "{rel}");
             assert_eq!(
                 super::super::detect(text.as_bytes()).map(|f| f.name()).ok(),

@@ -218,6 +218,7 @@ impl LineParser for NssTsvParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::tally;
     use crate::formats;
 
     /// The default web feed example from Zscaler's "NSS Feed Output Format: Web Logs" page.
@@ -304,21 +305,17 @@ mod tests {
     #[test]
     fn sample_parses_fully() {
         let text = ZscalerNssTsv.sample();
-        let mut p = NssTsvParser;
-        let (mut ev, mut blocked, mut ig) = (0, 0, 0);
-        for line in text.lines() {
-            match p.parse(line.as_bytes()) {
-                Ok(Parsed::Event(e)) => {
-                    assert!(e.user.is_some() && e.client.is_some() && e.bytes_out.is_some());
-                    assert!(e.device.is_some(), "{line}");
-                    ev += 1;
-                    blocked += usize::from(e.action == Action::Blocked);
-                }
-                Ok(Parsed::Ignored) => ig += 1,
-                other => panic!("{line}: {other:?}"),
-            }
+        let t = tally(&mut NssTsvParser, text);
+        for e in &t.events {
+            assert!(e.user.is_some() && e.client.is_some() && e.bytes_out.is_some());
+            assert!(e.device.is_some(), "{e:?}");
         }
-        assert_eq!((text.lines().count(), ev, ig, blocked), (20, 19, 1, 3));
+        let blocked = t.events.iter().filter(|e| e.action == Action::Blocked);
+        assert_eq!((t.meta, t.errors), (0, 0));
+        assert_eq!(
+            (text.lines().count(), t.events.len(), t.ignored, blocked.count()),
+            (20, 19, 1, 3)
+        );
     }
 
     #[test]
