@@ -87,6 +87,8 @@ fn pipeline(c: &mut Criterion) {
         progress: false,
         chunk_bytes: shadowai::config::DEFAULT_CHUNK_BYTES,
         min_expansion: shadowai::input::MIN_EXPANSION_LIMIT,
+        since: None,
+        until: None,
         command_line: String::new(),
     };
     let mut group = c.benchmark_group("pipeline");
@@ -99,6 +101,7 @@ fn pipeline(c: &mut Criterion) {
                 catalogue: &catalogue,
                 psl: &psl,
                 bar: indicatif::ProgressBar::hidden(),
+                identity: None,
             };
             scan(&ctx).files.len()
         })

@@ -91,6 +91,8 @@ pub struct FileStats {
     pub matched: u64,
     /// Well-formed lines without a host.
     pub ignored: u64,
+    /// Events outside `--since`/`--until`, not counted.
+    pub out_of_window: u64,
     /// Malformed lines.
     pub skipped: u64,
     /// The first few skipped lines: (1-based line number, reason).
@@ -116,6 +118,7 @@ impl FileStats {
         self.events += o.events;
         self.matched += o.matched;
         self.ignored += o.ignored;
+        self.out_of_window += o.out_of_window;
         self.skipped += o.skipped;
         for &(l, why) in &o.examples {
             if self.examples.len() < MAX_EXAMPLES {
@@ -185,6 +188,10 @@ pub struct Agg {
     pub coverage: BTreeSet<(SourceKind, i32)>,
     /// Earliest and latest event time over all events.
     pub window: Cell,
+    /// Matched events whose user came from `--identity` lease history.
+    pub attributed: u64,
+    /// Matched events left with a client address (no user in the log, no lease found).
+    pub unattributed: u64,
 }
 
 impl Agg {
@@ -265,6 +272,8 @@ impl Agg {
         }
         self.coverage.extend(o.coverage);
         self.window.merge(&o.window);
+        self.attributed += o.attributed;
+        self.unattributed += o.unattributed;
     }
 }
 

@@ -29,6 +29,11 @@ pub enum Command {
     /// List or check signature catalogues.
     #[command(subcommand)]
     Signatures(SignaturesCommand),
+    /// Work with the AI Tool Register.
+    #[command(subcommand)]
+    Register(RegisterCommand),
+    /// Map pseudonymized user tokens back to names (needs the key and candidate names).
+    Reveal(RevealArgs),
     /// List the supported log formats.
     Formats {
         /// Print a Markdown table (the one in README.md).
@@ -72,6 +77,25 @@ pub struct ScanArgs {
     /// Split plain files larger than this many MiB into parallel chunks.
     #[arg(long, default_value_t = DEFAULT_CHUNK_BYTES >> 20, value_name = "MIB", hide = true)]
     pub chunk_mib: u64,
+    /// The AI Tool Register (CSV export): tiers, assessment dates, owners, extra domains.
+    #[arg(long, value_name = "FILE")]
+    pub register: Option<PathBuf>,
+    /// DHCP/VPN lease history (CSV `ip,user[,start,end]` or ISC dhcpd.leases) to name the
+    /// users of IP-only events at the event's time; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub identity: Vec<PathBuf>,
+    /// Start of the audit window (UTC): `2026-11-09` or `2026-11-09T08:00:00Z`.
+    #[arg(long, value_name = "TIME", value_parser = parse_since)]
+    pub since: Option<i64>,
+    /// End of the audit window (UTC, inclusive): `2026-11-22` (the whole day) or a time.
+    #[arg(long, value_name = "TIME", value_parser = parse_until)]
+    pub until: Option<i64>,
+    /// Uploads per user, tool and day above this are findings: bytes, or with KiB/MiB/GiB.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_size)]
+    pub upload_threshold: u64,
+    /// Replace every user in every output by a keyed HMAC-SHA256 token (key: this file's bytes).
+    #[arg(long, value_name = "FILE")]
+    pub pseudonymize_key: Option<PathBuf>,
     /// A gzip input may expand to 200x its size or this many MiB, whichever is larger.
     #[arg(long, default_value_t = MIN_EXPANSION_LIMIT >> 20, value_name = "MIB", hide = true)]
     pub min_expansion_mib: u64,
@@ -106,6 +130,80 @@ pub enum SignaturesCommand {
     },
 }
 
+/// A date (its first second) or an RFC 3339 time.
+fn parse_since(s: &str) -> Result<i64, String> {
+    parse_bound(s, 0)
+}
+
+/// A date (its last second) or an RFC 3339 time.
+fn parse_until(s: &str) -> Result<i64, String> {
+    parse_bound(s, 86_399)
+}
+
+fn parse_bound(s: &str, day_offset: i64) -> Result<i64, String> {
+    if let Some((t, used)) = crate::time::parse_iso8601(s.as_bytes())
+        && used == s.len()
+    {
+        return Ok(t);
+    }
+    if s.len() == 10
+        && let Some(day) = crate::register::parse_date(s)
+    {
+        return Ok(i64::from(day) * 86_400 + day_offset);
+    }
+    Err(format!(
+        "`{s}` is not a date (2026-11-09) or time (2026-11-09T08:00:00Z)"
+    ))
+}
+
+/// `1048576`, `512KiB`, `1MiB`, `2GiB` (also `KB`/`MB`/`GB`, `K`/`M`/`G`, as powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("`{s}`: unknown unit (use KiB, MiB or GiB)")),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+/// `shadowai register …`.
+#[derive(Subcommand, Debug)]
+pub enum RegisterCommand {
+    /// Append the tools a scan found but the register lacks (tier 4, status `discovered`);
+    /// existing rows stay byte for byte, the old file is kept as FILE.bak.
+    Update {
+        /// The register CSV to update.
+        #[arg(long, value_name = "FILE")]
+        register: PathBuf,
+        /// A scan's output folder (its register-candidates.csv).
+        #[arg(long, value_name = "OUTDIR")]
+        from: PathBuf,
+        /// Print the rows that would be added; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// `shadowai reveal`.
+#[derive(Args, Debug)]
+pub struct RevealArgs {
+    /// The key the scan was pseudonymized with.
+    #[arg(long, value_name = "FILE")]
+    pub pseudonymize_key: PathBuf,
+    /// Candidate user names, one per line (a directory export, a list of log users).
+    #[arg(long, value_name = "FILE")]
+    pub users: PathBuf,
+    /// Tokens to reveal (`u-…`); all tokens of the users file when none are given.
+    pub tokens: Vec<String>,
+}
+
 impl ScanArgs {
     /// The checked settings.
     pub fn into_config(self, command_line: String) -> Config {
@@ -118,6 +216,8 @@ impl ScanArgs {
             progress: !self.quiet,
             chunk_bytes: self.chunk_mib.max(1) << 20,
             min_expansion: self.min_expansion_mib << 20,
+            since: self.since,
+            until: self.until,
             command_line,
         }
     }
@@ -131,6 +231,19 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn window_bounds_and_sizes() {
+        let day = 1_794_182_400;
+        assert_eq!(parse_since("2026-11-09"), Ok(day));
+        assert_eq!(parse_until("2026-11-09"), Ok(day + 86_399));
+        assert_eq!(parse_until("2026-11-09T01:00:00Z"), Ok(day + 3600));
+        assert!(parse_since("last week").is_err());
+        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert_eq!(parse_size("2000"), Ok(2000));
+        assert!(parse_size("1 parsec").is_err());
     }
 
     #[test]

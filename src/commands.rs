@@ -6,12 +6,18 @@ use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use publicsuffix::List;
 
-use crate::cli::{CatalogueArgs, MatchArgs, ScanArgs, SignaturesCommand};
+use crate::cli::{
+    CatalogueArgs, MatchArgs, RegisterCommand, RevealArgs, ScanArgs, SignaturesCommand,
+};
 use crate::discovery::load_psl;
 use crate::exit::{Exit, UsageError};
+use crate::findings::Policy;
 use crate::formats::FORMATS;
+use crate::identity::Identity;
 use crate::normalize;
 use crate::pipeline::{self, Context};
+use crate::pseudonym::Users;
+use crate::register::Register;
 use crate::report::csv::neutralize;
 use crate::report::{Outputs, Report};
 use crate::signatures::{Catalogue, SignatureError};
@@ -37,7 +43,26 @@ fn load_catalogue(args: &CatalogueArgs) -> anyhow::Result<(Catalogue, List)> {
 
 /// `shadowai scan`.
 pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
-    let (catalogue, psl) = load_catalogue(&args.catalogue)?;
+    let (mut catalogue, psl) = load_catalogue(&args.catalogue)?;
+    let mut register = args.register.as_deref().map(Register::read).transpose()?;
+    let rows = match &mut register {
+        Some(r) => r.join(&mut catalogue, &psl)?,
+        None => vec![None; catalogue.tools.len()],
+    };
+    let policy = Policy {
+        register: register.as_ref(),
+        rows,
+        upload_threshold: args.upload_threshold,
+    };
+    let identity = if args.identity.is_empty() {
+        None
+    } else {
+        Some(Identity::read(&args.identity)?)
+    };
+    let users = match &args.pseudonymize_key {
+        Some(key) => Users::keyed(key)?,
+        None => Users::plain(),
+    };
     let threads = args.threads;
     let config = args.into_config(command_line);
     rayon::ThreadPoolBuilder::new()
@@ -58,13 +83,15 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
         ProgressBar::hidden()
     };
     let ctx = Context {
+        identity: identity.as_ref(),
         config: &config,
         catalogue: &catalogue,
         psl: &psl,
         bar,
     };
     let result = pipeline::scan(&ctx);
-    let report = Report::build(&result, &catalogue, &config);
+    let mut report = Report::build(&result, &catalogue, &config, &policy, &users);
+    report.identity_used = identity.is_some();
     outputs.write(&report)?;
     let failed: Vec<_> = result.files.iter().filter(|f| f.error.is_some()).collect();
     for f in &failed {
@@ -189,6 +216,61 @@ pub fn signatures(cmd: SignaturesCommand) -> anyhow::Result<Exit> {
             Ok(if failed { Exit::Usage } else { Exit::Ok })
         }
     }
+}
+
+/// `shadowai register update`.
+pub fn register(cmd: RegisterCommand) -> anyhow::Result<Exit> {
+    let RegisterCommand::Update {
+        register,
+        from,
+        dry_run,
+    } = cmd;
+    let rows = crate::register::update(&register, &from, dry_run)?;
+    if dry_run {
+        let mut out = csv::Writer::from_writer(io::stdout().lock());
+        for r in &rows {
+            out.write_record(r.iter().map(|c| neutralize(c).into_owned()))?;
+        }
+        out.flush()?;
+        eprintln!(
+            "shadowai: {} row(s) would be added to {}",
+            rows.len(),
+            register.display()
+        );
+    } else if rows.is_empty() {
+        eprintln!("shadowai: {}: nothing to add", register.display());
+    } else {
+        eprintln!(
+            "shadowai: added {} row(s) to {} (previous version: {}.bak)",
+            rows.len(),
+            register.display(),
+            register.display()
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+/// `shadowai reveal`.
+pub fn reveal(args: RevealArgs) -> anyhow::Result<Exit> {
+    let users = Users::keyed(&args.pseudonymize_key)?;
+    let names = std::fs::read_to_string(&args.users)
+        .map_err(|e| UsageError(format!("{}: {e}", args.users.display())))?;
+    let mut out = csv::Writer::from_writer(io::stdout().lock());
+    out.write_record(["token", "user"])?;
+    let mut normalized = Vec::new();
+    for name in names.lines().map(str::trim).filter(|n| !n.is_empty()) {
+        // Tokens are made from normalized users; normalize the candidates the same way.
+        normalize::user_into(&mut normalized, name.as_bytes(), false);
+        let token = users.show(&normalized);
+        if args.tokens.is_empty() || args.tokens.contains(&token) {
+            out.write_record([
+                token.as_str(),
+                &neutralize(&String::from_utf8_lossy(&normalized)),
+            ])?;
+        }
+    }
+    out.flush()?;
+    Ok(Exit::Ok)
 }
 
 /// `shadowai formats`.

@@ -27,6 +27,10 @@ pub struct Config {
     /// Smallest decompressed size at which a gzip input is cut off as a bomb (see
     /// `input::MAX_RATIO`).
     pub min_expansion: u64,
+    /// Audit window start (Unix seconds, inclusive): earlier events are not counted.
+    pub since: Option<i64>,
+    /// Audit window end (Unix seconds, inclusive): later events are not counted.
+    pub until: Option<i64>,
     /// The command line, for the report's method section.
     pub command_line: String,
 }

@@ -16,6 +16,8 @@ fn main() -> ExitCode {
         Command::Match(args) => commands::match_hosts(args),
         Command::Signatures(cmd) => commands::signatures(cmd),
         Command::Formats { markdown } => commands::formats(markdown),
+        Command::Register(cmd) => commands::register(cmd),
+        Command::Reveal(args) => commands::reveal(args),
     };
     match result {
         Ok(code) => code.into(),

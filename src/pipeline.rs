@@ -20,6 +20,7 @@ use crate::discovery::{self, Reasons};
 use crate::error::ParseError;
 use crate::event::{Event, Parsed, SourceKind};
 use crate::formats::{self, LogFormat};
+use crate::identity::Identity;
 use crate::input;
 use crate::lines::{Line, LineReader};
 use crate::normalize;
@@ -38,6 +39,8 @@ pub struct Context<'a> {
     pub psl: &'a List,
     /// Progress, hidden unless on a terminal.
     pub bar: ProgressBar,
+    /// Lease history for IP-only events (`--identity`).
+    pub identity: Option<&'a Identity>,
 }
 
 /// The scan's result: aggregates and one entry per input, in walk order.
@@ -71,6 +74,13 @@ struct Part {
     chunk: usize,
     stats: FileStats,
     physical: u64,
+}
+
+/// What became of one event.
+enum Counted {
+    Matched,
+    Unmatched,
+    OutOfWindow,
 }
 
 /// What a host is, computed once per distinct host per worker.
@@ -351,8 +361,10 @@ impl<'c> Worker<'c> {
                     e.ts = e.ts.or(envelope_ts);
                     stats.lines += 1;
                     stats.events += 1;
-                    if self.count(&e) {
-                        stats.matched += 1;
+                    match self.count(&e) {
+                        Counted::Matched => stats.matched += 1,
+                        Counted::Unmatched => {}
+                        Counted::OutOfWindow => stats.out_of_window += 1,
                     }
                 }
                 Ok(Parsed::Ignored) => {
@@ -366,13 +378,17 @@ impl<'c> Worker<'c> {
         Ok(())
     }
 
-    /// Matches and counts one event; true when it matched a catalogue tool.
+    /// Matches and counts one event.
     ///
     /// # Performance
     /// Runs once per event: no allocation unless a new host, user or candidate appears; the
     /// host is classified once per distinct host.
-    fn count(&mut self, e: &Event) -> bool {
+    fn count(&mut self, e: &Event) -> Counted {
+        let config = self.ctx.config;
         if let Some(ts) = e.ts {
+            if config.since.is_some_and(|s| ts < s) || config.until.is_some_and(|u| ts > u) {
+                return Counted::OutOfWindow;
+            }
             self.agg.window.first = Some(self.agg.window.first.map_or(ts, |f| f.min(ts)));
             self.agg.window.last = Some(self.agg.window.last.map_or(ts, |l| l.max(ts)));
             // The event's own source: one format (Zeek JSON, Zscaler) can carry DNS and proxy.
@@ -393,14 +409,30 @@ impl<'c> Worker<'c> {
                 .process
                 .and_then(|p| self.ctx.catalogue.find_exe(p, &mut self.exe)),
         };
-        match e.user.or(e.client) {
-            Some(u) => normalize::user_into(&mut self.user, u, self.ctx.config.keep_user_domain),
-            None => {
+        let leased = match (e.user, e.client, self.ctx.identity) {
+            (None, Some(ip), Some(id)) => id.lookup(ip, e.ts),
+            _ => None,
+        };
+        match (e.user, leased, e.client) {
+            (Some(u), ..) => normalize::user_into(&mut self.user, u, config.keep_user_domain),
+            (None, Some(u), _) => {
+                self.user.clear();
+                self.user.extend_from_slice(u);
+            }
+            (None, None, Some(ip)) => normalize::lowercase_into(&mut self.user, ip),
+            (None, None, None) => {
                 self.user.clear();
                 self.user.extend_from_slice(b"unknown");
             }
         }
         if let Some(t) = tool {
+            if self.ctx.identity.is_some() && e.user.is_none() {
+                if leased.is_some() {
+                    self.agg.attributed += 1;
+                } else {
+                    self.agg.unattributed += 1;
+                }
+            }
             self.agg.add_usage(&self.user, t, e.ts, e.bytes_out);
             if e.device.is_some() || e.process.is_some() {
                 // Host and file names are case-insensitive on the systems that log them.
@@ -414,14 +446,14 @@ impl<'c> Worker<'c> {
                 });
                 self.agg.add_seen_on(&self.user, t, device, process);
             }
-            return true;
+            return Counted::Matched;
         }
         if let HostClass::Candidate(start, reasons) = class {
             let host = &self.host;
             self.agg
                 .add_candidate(&host[start as usize..], host, &self.user, reasons, e.ts);
         }
-        false
+        Counted::Unmatched
     }
 
     fn classify(&mut self) -> HostClass {

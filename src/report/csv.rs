@@ -70,6 +70,46 @@ pub struct PerTool;
 pub struct Daily;
 /// `unknown-ai-candidates.csv`.
 pub struct Candidates;
+/// `findings.csv`.
+pub struct Findings;
+/// `register-candidates.csv`.
+pub struct RegisterCandidates;
+
+impl Exporter for Findings {
+    fn file_name(&self) -> &'static str {
+        "findings.csv"
+    }
+    fn write(&self, r: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+        let header = [
+            "severity",
+            "rule",
+            "user",
+            "tool_id",
+            "tool",
+            "tier",
+            "events",
+            "bytes_out",
+            "first_seen",
+            "last_seen",
+            "detail",
+        ];
+        write_table(&r.findings, &header, w)
+    }
+}
+
+impl Exporter for RegisterCandidates {
+    fn file_name(&self) -> &'static str {
+        "register-candidates.csv"
+    }
+    fn write(&self, r: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+        let header: Vec<&str> = ["tool_id", "tool", "vendor", "category", "users"]
+            .into_iter()
+            .chain(STAT_COLS)
+            .chain(["top_users"])
+            .collect();
+        write_table(&r.register_candidates, &header, w)
+    }
+}
 
 const TOOL_COLS: [&str; 5] = ["tool_id", "tool", "vendor", "category", "tier"];
 const STAT_COLS: [&str; 4] = ["events", "bytes_out", "first_seen", "last_seen"];
@@ -83,7 +123,7 @@ impl Exporter for PerUser {
             .into_iter()
             .chain(TOOL_COLS)
             .chain(STAT_COLS)
-            .chain(["devices", "processes"])
+            .chain(["devices", "processes", "registered"])
             .collect();
         write_table(&r.per_user, &header, w)
     }
@@ -98,6 +138,7 @@ impl Exporter for PerTool {
             .into_iter()
             .chain(["users"])
             .chain(STAT_COLS)
+            .chain(["registered"])
             .collect();
         write_table(&r.per_tool, &header, w)
     }

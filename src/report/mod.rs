@@ -18,12 +18,11 @@ use serde::Serialize;
 
 use crate::aggregate::{Cell, Day, FileStats, SeenOn};
 use crate::config::Config;
+use crate::findings::{self, Finding, Policy};
 use crate::pipeline::Scan;
+use crate::pseudonym::Users;
 use crate::signatures::{Catalogue, ToolId};
 use crate::time::{fmt_day, fmt_rfc3339};
-
-/// Tier of every tool until a register says otherwise: unapproved / shadow AI.
-pub const DEFAULT_TIER: u8 = 4;
 
 /// One user × tool.
 #[derive(Debug, Clone, Serialize)]
@@ -40,6 +39,8 @@ pub struct UserRow {
     pub devices: String,
     /// Endpoint process file names behind the usage, `;`-separated (at most 8).
     pub processes: String,
+    /// Whether the AI Tool Register lists the tool (`false`: never reviewed).
+    pub registered: bool,
 }
 
 /// The tool columns every row carries.
@@ -92,7 +93,32 @@ pub struct ToolRow {
     /// Counts.
     #[serde(flatten)]
     pub stats: Stats,
+    /// Whether the AI Tool Register lists the tool.
+    pub registered: bool,
 }
+
+/// A tool in use that the register does not list: the rollout's fast-track list.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegisterCandidate {
+    /// Slug.
+    pub tool_id: String,
+    /// Name.
+    pub tool: String,
+    /// Vendor.
+    pub vendor: String,
+    /// Category.
+    pub category: String,
+    /// Distinct users.
+    pub users: u64,
+    /// Counts.
+    #[serde(flatten)]
+    pub stats: Stats,
+    /// The heaviest users: `alice (12); bob (3)`, at most five.
+    pub top_users: String,
+}
+
+/// Users named in `top_users`.
+const TOP_USERS: usize = 5;
 
 /// One day × tool.
 #[derive(Debug, Clone, Serialize)]
@@ -142,6 +168,16 @@ pub struct Report<'a> {
     pub daily: Vec<DailyRow>,
     /// Discovery candidates, best first.
     pub candidates: Vec<CandidateRow>,
+    /// Policy findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// Tools in use the register does not list, most users first.
+    pub register_candidates: Vec<RegisterCandidate>,
+    /// Tiers and register rows.
+    pub policy: &'a Policy<'a>,
+    /// How users are shown.
+    pub users: &'a Users,
+    /// Whether `--identity` lease history was used (summary counts attribution then).
+    pub identity_used: bool,
     /// Inputs in walk order.
     pub files: &'a [FileStats],
     /// Source.
@@ -161,7 +197,13 @@ fn lossy(b: &[u8]) -> String {
 
 impl<'a> Report<'a> {
     /// Builds the sorted rows.
-    pub fn build(scan: &'a Scan, catalogue: &'a Catalogue, config: &'a Config) -> Self {
+    pub fn build(
+        scan: &'a Scan,
+        catalogue: &'a Catalogue,
+        config: &'a Config,
+        policy: &'a Policy<'a>,
+        users: &'a Users,
+    ) -> Self {
         let tool_cols = |t: ToolId| {
             let tool = &catalogue.tools[t as usize];
             ToolCols {
@@ -169,7 +211,7 @@ impl<'a> Report<'a> {
                 tool: tool.name.clone(),
                 vendor: tool.vendor.clone(),
                 category: tool.category.clone(),
-                tier: DEFAULT_TIER,
+                tier: policy.tier(t),
             }
         };
         let mut per_user_cells: BTreeMap<(String, ToolId), Cell> = BTreeMap::new();
@@ -178,7 +220,7 @@ impl<'a> Report<'a> {
         for (user, cells) in &scan.agg.usage {
             for (&(tool, day), cell) in cells {
                 per_user_cells
-                    .entry((lossy(user), tool))
+                    .entry((users.show(user), tool))
                     .or_default()
                     .merge(cell);
                 let t = per_tool.entry(tool).or_default();
@@ -191,7 +233,7 @@ impl<'a> Report<'a> {
         }
         let mut seen_on: HashMap<(String, ToolId), &SeenOn> = HashMap::new();
         for ((user, tool), s) in &scan.agg.seen_on {
-            seen_on.insert((lossy(user), *tool), s);
+            seen_on.insert((users.show(user), *tool), s);
         }
         let join =
             |set: &BTreeSet<Box<[u8]>>| set.iter().map(|v| lossy(v)).collect::<Vec<_>>().join(";");
@@ -202,6 +244,7 @@ impl<'a> Report<'a> {
                 UserRow {
                     devices: seen.map(|s| join(&s.devices)).unwrap_or_default(),
                     processes: seen.map(|s| join(&s.processes)).unwrap_or_default(),
+                    registered: policy.registered(tool),
                     user,
                     tool: tool_cols(tool),
                     stats: Stats::from(&cell),
@@ -215,6 +258,7 @@ impl<'a> Report<'a> {
                 tool: tool_cols(tool),
                 users: users.len() as u64,
                 stats: Stats::from(&cell),
+                registered: policy.registered(tool),
             })
             .collect();
         per_tool.sort_by(|a, b| {
@@ -263,7 +307,19 @@ impl<'a> Report<'a> {
                 .cmp(&(a.score, a.users, a.events))
                 .then_with(|| a.registrable_domain.cmp(&b.registrable_domain))
         });
+        let register_candidates = register_candidates(&per_tool, &per_user);
+        let window_end = config.until.map(crate::time::day_of).or(scan
+            .agg
+            .window
+            .last
+            .map(crate::time::day_of));
+        let findings = findings::evaluate(&scan.agg.usage, catalogue, policy, users, window_end);
         Report {
+            findings,
+            register_candidates,
+            policy,
+            users,
+            identity_used: false,
             per_user,
             per_tool,
             daily: daily.into_iter().map(|(_, r)| r).collect(),
@@ -274,6 +330,42 @@ impl<'a> Report<'a> {
             config,
         }
     }
+}
+
+/// The unregistered tools in use, in `per_tool` order (most users first), with their heaviest
+/// users.
+fn register_candidates(per_tool: &[ToolRow], per_user: &[UserRow]) -> Vec<RegisterCandidate> {
+    per_tool
+        .iter()
+        .filter(|t| !t.registered)
+        .map(|t| {
+            let mut top: Vec<&UserRow> = per_user
+                .iter()
+                .filter(|u| u.tool.tool_id == t.tool.tool_id)
+                .collect();
+            top.sort_by(|a, b| {
+                b.stats
+                    .events
+                    .cmp(&a.stats.events)
+                    .then_with(|| a.user.cmp(&b.user))
+            });
+            let top_users = top
+                .iter()
+                .take(TOP_USERS)
+                .map(|u| format!("{} ({})", u.user, u.stats.events))
+                .collect::<Vec<_>>()
+                .join("; ");
+            RegisterCandidate {
+                tool_id: t.tool.tool_id.clone(),
+                tool: t.tool.tool.clone(),
+                vendor: t.tool.vendor.clone(),
+                category: t.tool.category.clone(),
+                users: t.users,
+                stats: t.stats.clone(),
+                top_users,
+            }
+        })
+        .collect()
 }
 
 /// Writes one output file.
@@ -290,6 +382,8 @@ pub const EXPORTERS: &[&dyn Exporter] = &[
     &csv::PerTool,
     &csv::Daily,
     &csv::Candidates,
+    &csv::Findings,
+    &csv::RegisterCandidates,
     &json::Summary,
 ];
 

@@ -41,6 +41,7 @@ pub const CATEGORIES: &[&str] = &[
     "agent-builder",
     "companion",
     "education",
+    "internal",
 ];
 
 /// Domains used by many non-AI products. A pattern equal to one of these would accuse
@@ -377,6 +378,69 @@ impl Catalogue {
             exe,
             file: file.to_string(),
         });
+    }
+
+    /// Adds host patterns to a tool, as the AI Tool Register's `Domains` column does. A
+    /// pattern the tool already has is fine; one another tool claims is an error.
+    pub fn add_patterns(
+        &mut self,
+        tool: ToolId,
+        patterns: &[String],
+        psl: &List,
+    ) -> Result<(), String> {
+        for text in patterns {
+            check_pattern(text, psl)?;
+            let pid = self.patterns.len() as PatternId;
+            match self.matcher.insert(text, pid) {
+                None => self.patterns.push(Pattern {
+                    text: text.clone(),
+                    role: "app",
+                    tool,
+                }),
+                Some(prev) if self.patterns[prev as usize].tool == tool => {}
+                Some(prev) => {
+                    let owner = &self.tools[self.patterns[prev as usize].tool as usize].id;
+                    return Err(format!(
+                        "domain `{text}` belongs to `{owner}` in the signature catalogue"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a tool no catalogue file knows: an in-house or unlisted service the register
+    /// names with its own domains (category `internal`).
+    pub fn add_local_tool(
+        &mut self,
+        id: &str,
+        name: &str,
+        vendor: &str,
+        file: &str,
+    ) -> Result<ToolId, String> {
+        if let Some((f, l)) = self.ids.get(id) {
+            return Err(format!("tool id `{id}` already defined at {f}:{l}"));
+        }
+        let tool = ToolId::try_from(self.tools.len()).map_err(|_| "too many tools".to_string())?;
+        self.ids.insert(id.to_string(), (file.to_string(), 0));
+        self.tools.push(Tool {
+            id: id.to_string(),
+            name: name.to_string(),
+            vendor: vendor.to_string(),
+            category: "internal".to_string(),
+            offering: None,
+            exe: Vec::new(),
+            file: file.to_string(),
+        });
+        Ok(tool)
+    }
+
+    /// The patterns of a tool, as written.
+    pub fn patterns_of(&self, tool: ToolId) -> impl Iterator<Item = &str> {
+        self.patterns
+            .iter()
+            .filter(move |p| p.tool == tool)
+            .map(|p| p.text.as_str())
     }
 
     /// The most specific pattern matching a normalized (lowercase) host.

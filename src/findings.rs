@@ -1,0 +1,438 @@
+//! The policy: tiers from the AI Tool Register applied to the counted usage, and the findings
+//! an audit reports. Each rule enforces a clause of the AI acceptable-use policy (README
+//! "Findings" maps rule to clause).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::aggregate::{Cell, Usage};
+use crate::pseudonym::Users;
+use crate::register::{DISCOVERED_STATUS, Entry, Register, UNREGISTERED_TIER};
+use crate::signatures::{Catalogue, ToolId};
+use crate::time::{civil_from_days, days_from_civil, fmt_day, fmt_rfc3339};
+
+/// Default upload threshold: 1 MiB per user, tool and day.
+pub const DEFAULT_UPLOAD_THRESHOLD: u64 = 1 << 20;
+
+/// Tiers and register rows per tool, and the rule settings.
+pub struct Policy<'a> {
+    /// The register, if one was given.
+    pub register: Option<&'a Register>,
+    /// Per tool: the register row it joined.
+    pub rows: Vec<Option<usize>>,
+    /// Uploads above this many bytes per user, tool and day are findings.
+    pub upload_threshold: u64,
+}
+
+impl Policy<'_> {
+    /// No register: every tool is tier 4, unregistered.
+    pub fn unregistered(tools: usize) -> Policy<'static> {
+        Policy {
+            register: None,
+            rows: vec![None; tools],
+            upload_threshold: DEFAULT_UPLOAD_THRESHOLD,
+        }
+    }
+
+    /// The register row of a tool.
+    pub fn entry(&self, tool: ToolId) -> Option<&Entry> {
+        let i = (*self.rows.get(tool as usize)?)?;
+        self.register.map(|r| &r.entries[i])
+    }
+
+    /// The tool's policy tier: its register tier, or 4 when the register does not list it.
+    pub fn tier(&self, tool: ToolId) -> u8 {
+        self.entry(tool).map_or(UNREGISTERED_TIER, |e| e.tier)
+    }
+
+    /// Whether the register lists the tool.
+    pub fn registered(&self, tool: ToolId) -> bool {
+        self.entry(tool).is_some()
+    }
+}
+
+/// Severity, most serious first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Use of unapproved tools, uploads to them.
+    High,
+    /// Tier-3 use, uploads to tier 2, stale assessments.
+    Medium,
+    /// Consumer offering while the enterprise one is approved.
+    Low,
+    /// Register hygiene.
+    Info,
+}
+
+/// The rules, with the policy clause each enforces.
+pub const RULES: &[(&str, Severity, &str)] = &[
+    (
+        "shadow-ai",
+        Severity::High,
+        "Tier 4 — Unapproved / Shadow AI: no data of any class may be entered (tier table; §5).",
+    ),
+    (
+        "upload-to-unapproved",
+        Severity::High,
+        "Uploads to a tier-3 or tier-4 tool: only public data with manager approval (tier 3) or nothing (tier 4) may be entered (§5).",
+    ),
+    (
+        "under-evaluation",
+        Severity::Medium,
+        "Tier 3 — Under Evaluation: public data only, with written manager approval (§5).",
+    ),
+    (
+        "upload-to-general",
+        Severity::Medium,
+        "Uploads to a tier-2 tool: public and non-sensitive internal data only; large uploads suggest confidential data (§5).",
+    ),
+    (
+        "stale-assessment",
+        Severity::Medium,
+        "The register must show active management: each tool's assessment is at most 12 months old (AI Tool Register).",
+    ),
+    (
+        "consumer-when-enterprise",
+        Severity::Low,
+        "Using a consumer AI account for work when an enterprise equivalent is available is prohibited (§3 prohibited uses).",
+    ),
+    (
+        "register-unused",
+        Severity::Info,
+        "An approved (tier 1/2) tool unused in the audit window: confirm it is still needed (AI Tool Register).",
+    ),
+];
+
+fn severity(rule: &str) -> Severity {
+    RULES
+        .iter()
+        .find(|(r, ..)| *r == rule)
+        .map_or(Severity::Info, |(_, s, _)| *s)
+}
+
+/// One finding row of `findings.csv`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// high, medium, low, info.
+    pub severity: Severity,
+    /// Rule name.
+    pub rule: &'static str,
+    /// User (or token); empty for register rules.
+    pub user: String,
+    /// Tool slug.
+    pub tool_id: String,
+    /// Tool name.
+    pub tool: String,
+    /// Policy tier.
+    pub tier: u8,
+    /// Events the finding covers.
+    pub events: u64,
+    /// Bytes uploaded in those events.
+    pub bytes_out: u64,
+    /// RFC 3339.
+    pub first_seen: String,
+    /// RFC 3339.
+    pub last_seen: String,
+    /// Why, in words.
+    pub detail: String,
+}
+
+fn finding(
+    rule: &'static str,
+    user: String,
+    id: &str,
+    name: &str,
+    tier: u8,
+    cell: &Cell,
+    detail: String,
+) -> Finding {
+    Finding {
+        severity: severity(rule),
+        rule,
+        user,
+        tool_id: id.to_string(),
+        tool: name.to_string(),
+        tier,
+        events: cell.events,
+        bytes_out: cell.bytes_out,
+        first_seen: cell.first.map(fmt_rfc3339).unwrap_or_default(),
+        last_seen: cell.last.map(fmt_rfc3339).unwrap_or_default(),
+        detail,
+    }
+}
+
+/// The day twelve months before `day` (Feb 29 falls back to Feb 28).
+fn a_year_before(day: i32) -> i32 {
+    let (y, m, d) = civil_from_days(i64::from(day));
+    days_from_civil(y - 1, m, if m == 2 && d == 29 { 28 } else { d }) as i32
+}
+
+/// Applies every rule. `window_end` is the last day of the audit window (for staleness).
+pub fn evaluate(
+    usage: &Usage,
+    catalogue: &Catalogue,
+    policy: &Policy,
+    users: &Users,
+    window_end: Option<i32>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut per_tool: BTreeMap<ToolId, Cell> = BTreeMap::new();
+    // Tier-1 enterprise offerings by vendor, for consumer-when-enterprise.
+    let approved_enterprise: BTreeMap<&str, &str> = (0..catalogue.tools.len())
+        .map(|i| (i as ToolId, &catalogue.tools[i]))
+        .filter(|(i, t)| policy.tier(*i) == 1 && t.offering.as_deref() == Some("enterprise"))
+        .map(|(_, t)| (t.vendor.as_str(), t.name.as_str()))
+        .collect();
+    for (user, cells) in usage {
+        let shown = users.show(user);
+        let mut per_user_tool: BTreeMap<ToolId, Cell> = BTreeMap::new();
+        for (&(tool, day), cell) in cells {
+            per_user_tool.entry(tool).or_default().merge(cell);
+            let tier = policy.tier(tool);
+            if cell.bytes_out > policy.upload_threshold && tier >= 2 {
+                let t = &catalogue.tools[tool as usize];
+                let rule = if tier == 2 {
+                    "upload-to-general"
+                } else {
+                    "upload-to-unapproved"
+                };
+                let when = day.map_or_else(|| "on a day without timestamps".to_string(), fmt_day);
+                let detail = format!(
+                    "{} bytes uploaded {when} (threshold {} per user, tool and day)",
+                    cell.bytes_out, policy.upload_threshold
+                );
+                out.push(finding(
+                    rule,
+                    shown.clone(),
+                    &t.id,
+                    &t.name,
+                    tier,
+                    cell,
+                    detail,
+                ));
+            }
+        }
+        for (tool, cell) in per_user_tool {
+            per_tool.entry(tool).or_default().merge(&cell);
+            let t = &catalogue.tools[tool as usize];
+            let tier = policy.tier(tool);
+            let row = policy.entry(tool);
+            match tier {
+                4 => {
+                    let detail = match row {
+                        None => "not in the AI Tool Register: never reviewed".to_string(),
+                        Some(e)
+                            if e.status
+                                .as_deref()
+                                .is_some_and(|s| s.eq_ignore_ascii_case(DISCOVERED_STATUS)) =>
+                        {
+                            format!("register line {}: discovered, not yet reviewed", e.line)
+                        }
+                        Some(e) => format!(
+                            "register line {}: tier 4, reviewed and not approved",
+                            e.line
+                        ),
+                    };
+                    out.push(finding(
+                        "shadow-ai",
+                        shown.clone(),
+                        &t.id,
+                        &t.name,
+                        tier,
+                        &cell,
+                        detail,
+                    ));
+                }
+                3 => {
+                    let line = row.map_or(0, |e| e.line);
+                    let detail = format!(
+                        "register line {line}: under evaluation; use needs written manager approval and public data only"
+                    );
+                    out.push(finding(
+                        "under-evaluation",
+                        shown.clone(),
+                        &t.id,
+                        &t.name,
+                        tier,
+                        &cell,
+                        detail,
+                    ));
+                }
+                _ => {}
+            }
+            if t.offering.as_deref() == Some("consumer")
+                && let Some(enterprise) = approved_enterprise.get(t.vendor.as_str())
+            {
+                let detail = format!(
+                    "consumer {} used while {enterprise} (same vendor) is approved at tier 1",
+                    t.name
+                );
+                out.push(finding(
+                    "consumer-when-enterprise",
+                    shown.clone(),
+                    &t.id,
+                    &t.name,
+                    tier,
+                    &cell,
+                    detail,
+                ));
+            }
+        }
+    }
+    if let Some(register) = policy.register {
+        let cutoff = window_end.map(a_year_before);
+        for e in &register.entries {
+            let (id, name) = match e.tool {
+                Some(t) => (
+                    catalogue.tools[t as usize].id.clone(),
+                    catalogue.tools[t as usize].name.clone(),
+                ),
+                None => (
+                    e.id.clone().unwrap_or_default(),
+                    e.name.clone().or_else(|| e.id.clone()).unwrap_or_default(),
+                ),
+            };
+            let used = e
+                .tool
+                .and_then(|t| per_tool.get(&t))
+                .copied()
+                .unwrap_or_default();
+            let stale = match (e.assessed, cutoff) {
+                (None, _) => Some(format!("register line {}: no assessment date", e.line)),
+                (Some(a), Some(c)) if a < c => Some(format!(
+                    "register line {}: assessed {}, more than 12 months before the audit window ends ({})",
+                    e.line,
+                    fmt_day(a),
+                    window_end.map(fmt_day).unwrap_or_default()
+                )),
+                _ => None,
+            };
+            if let Some(detail) = stale {
+                out.push(finding(
+                    "stale-assessment",
+                    String::new(),
+                    &id,
+                    &name,
+                    e.tier,
+                    &used,
+                    detail,
+                ));
+            }
+            if e.tier <= 2 && used.events == 0 {
+                let detail = format!(
+                    "register line {}: approved at tier {} but not used in the audit window",
+                    e.line, e.tier
+                );
+                out.push(finding(
+                    "register-unused",
+                    String::new(),
+                    &id,
+                    &name,
+                    e.tier,
+                    &used,
+                    detail,
+                ));
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.severity, a.rule, &a.user, &a.tool_id, &a.first_seen).cmp(&(
+            b.severity,
+            b.rule,
+            &b.user,
+            &b.tool_id,
+            &b.first_seen,
+        ))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::Agg;
+    use std::path::Path;
+
+    fn setup(register: &str) -> (Catalogue, Register, Vec<Option<usize>>) {
+        let psl = crate::discovery::load_psl(None).unwrap();
+        let mut c = Catalogue::embedded(&psl).unwrap();
+        let mut r = Register::parse(Path::new("r.csv"), register.as_bytes()).unwrap();
+        let rows = r.join(&mut c, &psl).unwrap();
+        (c, r, rows)
+    }
+
+    #[test]
+    fn every_rule_fires_where_it_should() {
+        let reg = "Tool,Tier,Assessment Date\nChatGPT,3,2026-06-01\nClaude,2,2024-01-01\nPerplexity,1,\nGemini,4,2026-10-01\n";
+        let (c, r, rows) = setup(reg);
+        let policy = Policy {
+            register: Some(&r),
+            rows,
+            upload_threshold: 1000,
+        };
+        let id = |s: &str| c.tool_by_id(s).unwrap();
+        let day = crate::time::days_from_civil(2026, 11, 20);
+        let ts = day * 86_400 + 3600;
+        let mut agg = Agg::default();
+        agg.add_usage(b"alice", id("chatgpt"), Some(ts), Some(10));
+        agg.add_usage(b"alice", id("claude"), Some(ts), Some(5000));
+        agg.add_usage(b"bob", id("deepseek"), Some(ts), Some(2000));
+        agg.add_usage(b"bob", id("gemini"), Some(ts), None);
+        let found = evaluate(&agg.usage, &c, &policy, &Users::plain(), Some(day as i32));
+        let got: Vec<(Severity, &str, &str, &str)> = found
+            .iter()
+            .map(|f| (f.severity, f.rule, f.user.as_str(), f.tool_id.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Severity::High, "shadow-ai", "bob", "deepseek"),
+                (Severity::High, "shadow-ai", "bob", "gemini"),
+                (Severity::High, "upload-to-unapproved", "bob", "deepseek"),
+                (Severity::Medium, "stale-assessment", "", "claude"),
+                (Severity::Medium, "stale-assessment", "", "perplexity"),
+                (Severity::Medium, "under-evaluation", "alice", "chatgpt"),
+                (Severity::Medium, "upload-to-general", "alice", "claude"),
+                (Severity::Info, "register-unused", "", "perplexity"),
+            ]
+        );
+        assert!(found[1].detail.contains("reviewed and not approved"));
+        assert!(found[0].detail.contains("never reviewed"));
+        assert_eq!(found[2].bytes_out, 2000);
+    }
+
+    #[test]
+    fn consumer_offering_while_enterprise_is_approved() {
+        let psl = crate::discovery::load_psl(None).unwrap();
+        let mut c = Catalogue::empty();
+        let toml = "[[tool]]\nid = \"acme-chat\"\nname = \"Acme Chat\"\nvendor = \"Acme\"\ncategory = \"chat-assistant\"\noffering = \"consumer\"\napp = [\"chat.acme.example\"]\n\n[[tool]]\nid = \"acme-work\"\nname = \"Acme Work\"\nvendor = \"Acme\"\ncategory = \"chat-assistant\"\noffering = \"enterprise\"\napp = [\"work.acme.example\"]\n";
+        c.add_source("t.toml", toml, &psl).unwrap();
+        let mut r = Register::parse(
+            Path::new("r.csv"),
+            b"Tool ID,Tier,Assessed\nacme-work,1,2026-09-01\nacme-chat,2,2026-09-01\n",
+        )
+        .unwrap();
+        let rows = r.join(&mut c, &psl).unwrap();
+        let policy = Policy {
+            register: Some(&r),
+            rows,
+            upload_threshold: DEFAULT_UPLOAD_THRESHOLD,
+        };
+        let mut agg = Agg::default();
+        agg.add_usage(b"carol", 0, Some(1_795_000_000), None);
+        agg.add_usage(b"carol", 1, Some(1_795_000_000), None);
+        let found = evaluate(&agg.usage, &c, &policy, &Users::plain(), Some(20_780));
+        let rules: Vec<&str> = found.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, vec!["consumer-when-enterprise"]);
+        assert_eq!(found[0].tool_id, "acme-chat");
+    }
+
+    #[test]
+    fn twelve_months_back() {
+        let d = |y, m, dd| days_from_civil(y, m, dd) as i32;
+        assert_eq!(a_year_before(d(2026, 11, 24)), d(2025, 11, 24));
+        assert_eq!(a_year_before(d(2028, 2, 29)), d(2027, 2, 28));
+    }
+}
