@@ -2,15 +2,14 @@
 //! whether the data covers the audit. Versioned by `"schema"` so downstream readers can refuse
 //! what they do not know.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 
 use serde::Serialize;
 
-use super::{Exporter, Report};
-use crate::event::SourceKind;
+use super::{Exporter, Report, audit};
 use crate::findings::Severity;
-use crate::time::{day_of, fmt_day, fmt_rfc3339};
+use crate::time::{fmt_day, fmt_rfc3339};
 
 /// `summary.json`.
 pub struct Summary;
@@ -18,8 +17,7 @@ pub struct Summary;
 /// Schema version of `summary.json`.
 pub const SCHEMA: u32 = 1;
 
-/// Consecutive days of data the rollout's shadow-AI audit needs per source.
-pub const AUDIT_DAYS: usize = 14;
+pub use super::AUDIT_DAYS;
 
 #[derive(Serialize)]
 struct Doc<'a> {
@@ -30,7 +28,7 @@ struct Doc<'a> {
     totals: Totals,
     window: Window,
     coverage: BTreeMap<&'static str, Vec<String>>,
-    audit: Audit,
+    audit: super::Audit,
     findings: BTreeMap<Severity, u64>,
     register: Option<RegisterInfo>,
     identity: Option<IdentityInfo>,
@@ -88,29 +86,6 @@ struct Window {
     until: Option<String>,
 }
 
-/// Day coverage per source over the audit window.
-#[derive(Serialize)]
-struct Audit {
-    /// First and last day of the window the coverage is judged on.
-    from: Option<String>,
-    to: Option<String>,
-    sources: BTreeMap<&'static str, SourceDays>,
-    /// Whether every source with data has `AUDIT_DAYS` consecutive days.
-    complete: bool,
-}
-
-/// Missing days listed per source, at most (the count is always complete).
-const MAX_MISSING_LISTED: usize = 366;
-
-#[derive(Serialize)]
-struct SourceDays {
-    days_with_data: usize,
-    missing_day_count: usize,
-    /// The first `MAX_MISSING_LISTED` missing days.
-    missing_days: Vec<String>,
-    longest_consecutive_days: usize,
-}
-
 #[derive(Serialize)]
 struct RegisterInfo {
     path: String,
@@ -131,55 +106,6 @@ struct Signatures<'a> {
     tools: usize,
     patterns: usize,
     files: &'a [String],
-}
-
-/// Coverage of each source over `[from, to]`.
-fn audit(r: &Report) -> Audit {
-    let agg = &r.scan.agg;
-    let from = r.config.since.map(day_of).or(agg.window.first.map(day_of));
-    let to = r.config.until.map(day_of).or(agg.window.last.map(day_of));
-    let mut per_source: BTreeMap<SourceKind, BTreeSet<i32>> = BTreeMap::new();
-    for &(kind, day) in &agg.coverage {
-        per_source.entry(kind).or_default().insert(day);
-    }
-    let mut sources = BTreeMap::new();
-    if let (Some(from), Some(to)) = (from, to) {
-        for (kind, days) in &per_source {
-            let (mut run, mut longest, mut missing, mut missing_day_count) = (0, 0, Vec::new(), 0);
-            for day in from..=to {
-                if days.contains(&day) {
-                    run += 1;
-                    longest = longest.max(run);
-                } else {
-                    run = 0;
-                    missing_day_count += 1;
-                    if missing.len() < MAX_MISSING_LISTED {
-                        missing.push(fmt_day(day));
-                    }
-                }
-            }
-            let days_with_data = days.range(from..=to).count();
-            sources.insert(
-                kind.as_str(),
-                SourceDays {
-                    days_with_data,
-                    missing_day_count,
-                    missing_days: missing,
-                    longest_consecutive_days: longest,
-                },
-            );
-        }
-    }
-    let complete = !sources.is_empty()
-        && sources
-            .values()
-            .all(|s| s.longest_consecutive_days >= AUDIT_DAYS);
-    Audit {
-        from: from.map(fmt_day),
-        to: to.map(fmt_day),
-        sources,
-        complete,
-    }
 }
 
 impl Exporter for Summary {

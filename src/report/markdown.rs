@@ -1,0 +1,251 @@
+//! `report.md`: the summary, findings and top tools of `report.html` in Markdown, to paste
+//! into a ticket or an email. The numbers come from the same `Overview`.
+//!
+//! Log-derived text passes through [`escape`]: a user name such as `[x](javascript:…)`,
+//! `<img …>` or `|` would otherwise become a link, raw HTML (which GitHub and most trackers
+//! render) or a broken table.
+
+use std::borrow::Cow;
+use std::io::Write;
+
+use super::overview::{Overview, bytes, grouped, severity_name, short_time, tier_label};
+use super::{AUDIT_DAYS, Exporter, Report};
+use crate::findings::RULES;
+use crate::time::fmt_day;
+
+/// `report.md`.
+pub struct Markdown;
+
+/// Finding rows listed in full; the rest are counted and left to `findings.csv`.
+const MAX_FINDINGS: usize = 50;
+/// Tools in the top-tools table.
+const TOP_TOOLS: usize = 15;
+
+/// Backslash-escapes the characters that make Markdown (CommonMark and GFM tables) markup:
+/// `\ | ` * _ [ ] < > # & ~`; line breaks become spaces so a cell stays in its table row.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    const SIGNIFICANT: [char; 14] = [
+        '\\', '|', '`', '*', '_', '[', ']', '<', '>', '#', '&', '~', '\n', '\r',
+    ];
+    if !s.contains(SIGNIFICANT) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            c if SIGNIFICANT.contains(&c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+impl Exporter for Markdown {
+    fn file_name(&self) -> &'static str {
+        "report.md"
+    }
+    fn write(&self, r: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+        w.write_all(render(r).as_bytes())?;
+        Ok(())
+    }
+}
+
+/// A table row of already-escaped cells.
+fn row(out: &mut String, cells: &[String]) {
+    out.push('|');
+    for c in cells {
+        out.push(' ');
+        out.push_str(c);
+        out.push_str(" |");
+    }
+    out.push('\n');
+}
+
+fn e(s: &str) -> String {
+    escape(s).into_owned()
+}
+
+/// The whole document.
+pub(crate) fn render(r: &Report) -> String {
+    let o = Overview::of(r);
+    let mut out = String::new();
+    out.push_str("# Shadow-AI audit report\n\n");
+    out.push_str(&format!("**{}.**\n\n", o.headline()));
+    let window = match (o.from, o.to) {
+        (Some(f), Some(t)) if f == t => format!("{} (1 day, UTC)", fmt_day(f)),
+        (Some(f), Some(t)) => format!(
+            "{} to {} ({} days, UTC)",
+            fmt_day(f),
+            fmt_day(t),
+            o.window_days()
+        ),
+        _ => "no timestamped events".to_string(),
+    };
+    let sources = if o.audit.sources.is_empty() {
+        "none with timestamped events".to_string()
+    } else {
+        o.audit
+            .sources
+            .iter()
+            .map(|(kind, s)| {
+                format!(
+                    "{}: {} of {} {}{}",
+                    e(kind),
+                    s.days_with_data,
+                    o.window_days(),
+                    if o.window_days() == 1 { "day" } else { "days" },
+                    if s.longest_consecutive_days >= AUDIT_DAYS {
+                        String::new()
+                    } else {
+                        format!(
+                            " (longest run {} of the {AUDIT_DAYS} consecutive days the audit needs)",
+                            s.longest_consecutive_days
+                        )
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let severities = o
+        .by_severity
+        .iter()
+        .map(|(s, n)| format!("{} {}", severity_name(*s), n))
+        .collect::<Vec<_>>()
+        .join(", ");
+    out.push_str("| | |\n|---|---|\n");
+    for (k, v) in [
+        ("Audit window", window),
+        ("Sources and days covered", sources),
+        ("Users seen using AI tools", grouped(o.users as u64)),
+        ("AI tools seen", grouped(o.tools as u64)),
+        (
+            "Tools not in the AI Tool Register",
+            grouped(o.unregistered as u64),
+        ),
+        ("AI tool events", grouped(o.matched_events)),
+        ("Findings by severity", severities),
+        (
+            "Files read",
+            format!(
+                "{} ({} with errors, {} malformed lines skipped)",
+                o.files, o.files_with_errors, o.skipped
+            ),
+        ),
+        (
+            "Unknown AI-like domains",
+            grouped(r.candidates.len() as u64),
+        ),
+    ] {
+        row(&mut out, &[k.to_string(), v]);
+    }
+
+    out.push_str("\n## Findings\n\n");
+    out.push_str("| Severity | Rule | Findings | Policy clause |\n|---|---|--:|---|\n");
+    for (rule, sev, clause) in RULES {
+        row(
+            &mut out,
+            &[
+                severity_name(*sev).to_string(),
+                format!("`{rule}`"),
+                grouped(o.by_rule.get(rule).copied().unwrap_or(0)),
+                e(clause),
+            ],
+        );
+    }
+    if !r.findings.is_empty() {
+        out.push('\n');
+        out.push_str("| Severity | Rule | User | Tool | Tier | Events | Uploaded | First seen | Last seen | Detail |\n|---|---|---|---|---|--:|--:|---|---|---|\n");
+        for f in r.findings.iter().take(MAX_FINDINGS) {
+            row(
+                &mut out,
+                &[
+                    severity_name(f.severity).to_string(),
+                    format!("`{}`", f.rule),
+                    e(&f.user),
+                    e(&f.tool),
+                    format!("T{}", f.tier),
+                    grouped(f.events),
+                    bytes(f.bytes_out),
+                    e(&short_time(&f.first_seen)),
+                    e(&short_time(&f.last_seen)),
+                    e(&f.detail),
+                ],
+            );
+        }
+        if r.findings.len() > MAX_FINDINGS {
+            out.push_str(&format!(
+                "\n{} more findings are in `findings.csv` and `report.html`.\n",
+                grouped((r.findings.len() - MAX_FINDINGS) as u64)
+            ));
+        }
+    }
+
+    out.push_str("\n## Top tools by users\n\n");
+    if r.per_tool.is_empty() {
+        out.push_str("No catalogue tool was seen.\n");
+    } else {
+        out.push_str("| # | Tool | Vendor | Tier | In register | Users | Events | Uploaded |\n|--:|---|---|---|---|--:|--:|--:|\n");
+        for (i, t) in r.per_tool.iter().take(TOP_TOOLS).enumerate() {
+            row(
+                &mut out,
+                &[
+                    (i + 1).to_string(),
+                    e(&t.tool.tool),
+                    e(&t.tool.vendor),
+                    e(&tier_label(t.tool.tier)),
+                    if t.registered { "yes" } else { "no" }.to_string(),
+                    grouped(t.users),
+                    grouped(t.stats.events),
+                    bytes(t.stats.bytes_out),
+                ],
+            );
+        }
+        if r.per_tool.len() > TOP_TOOLS {
+            out.push_str(&format!(
+                "\nTop {TOP_TOOLS} of {} tools; all are in `per-tool.csv`.\n",
+                r.per_tool.len()
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "\n---\n\nGenerated by shadowai {} with signature catalogue {} ({} tools). Command: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        e(&r.catalogue.version),
+        r.catalogue.tools.len(),
+        e(&r.config.command_line),
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_significant_characters_are_escaped() {
+        assert_eq!(escape("alice"), "alice");
+        assert!(matches!(escape("alice.example"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape("<img src=x onerror=alert(1)>"),
+            "\\<img src=x onerror=alert(1)\\>"
+        );
+        assert_eq!(escape("a|b"), "a\\|b");
+        assert_eq!(escape("[x](javascript:1)"), "\\[x\\](javascript:1)");
+        assert_eq!(escape("*_`#~&"), "\\*\\_\\`\\#\\~\\&");
+        assert_eq!(escape("back\\slash"), "back\\\\slash");
+        assert_eq!(escape("two\nlines\r"), "two lines ");
+        assert_eq!(escape("=1+1"), "=1+1");
+    }
+
+    #[test]
+    fn rows_are_pipe_delimited() {
+        let mut s = String::new();
+        row(&mut s, &[e("a|b"), "2".into()]);
+        assert_eq!(s, "| a\\|b | 2 |\n");
+    }
+}

@@ -1,0 +1,250 @@
+//! The headline numbers shared by `report.html` and `report.md`, computed once so the two
+//! human-readable reports can never disagree with each other or with `summary.json` (the
+//! browser test compares the page against `summary.json`).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use super::{Audit, Report, audit, audit_window};
+use crate::findings::{RULES, Severity};
+use crate::register::TIER_NAMES;
+use crate::time::fmt_day;
+
+/// The tier that means "unapproved / shadow AI": the headline counts it.
+pub(crate) const UNAPPROVED_TIER: u8 = 4;
+
+/// Summary numbers of one report.
+pub(crate) struct Overview {
+    /// First day of the audit window (days since the epoch).
+    pub(crate) from: Option<i32>,
+    /// Last day of the audit window.
+    pub(crate) to: Option<i32>,
+    /// Coverage per source over the window.
+    pub(crate) audit: Audit,
+    /// Distinct users (as shown: plain or pseudonymized), as `summary.json` `totals.users`.
+    pub(crate) users: usize,
+    /// Catalogue tools seen.
+    pub(crate) tools: usize,
+    /// Tools seen that the register does not list.
+    pub(crate) unregistered: usize,
+    /// Events that matched a tool, as `summary.json` `totals.matched_events`.
+    pub(crate) matched_events: u64,
+    /// Input files.
+    pub(crate) files: usize,
+    /// Input files with a read error.
+    pub(crate) files_with_errors: usize,
+    /// Malformed lines over all files.
+    pub(crate) skipped: u64,
+    /// Distinct users of tier-4 tools.
+    pub(crate) unapproved_people: usize,
+    /// Tier-4 tools seen.
+    pub(crate) unapproved_tools: usize,
+    /// Findings per severity, every severity present (zero included), most serious first.
+    pub(crate) by_severity: BTreeMap<Severity, u64>,
+    /// Findings per rule name.
+    pub(crate) by_rule: BTreeMap<&'static str, u64>,
+}
+
+impl Overview {
+    /// Computes the numbers from the built rows.
+    pub(crate) fn of(r: &Report) -> Self {
+        let (from, to) = audit_window(r);
+        let users: HashSet<&str> = r.per_user.iter().map(|u| u.user.as_str()).collect();
+        let unapproved_people: BTreeSet<&str> = r
+            .per_user
+            .iter()
+            .filter(|u| u.tool.tier == UNAPPROVED_TIER)
+            .map(|u| u.user.as_str())
+            .collect();
+        let mut by_severity: BTreeMap<Severity, u64> = [
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Info,
+        ]
+        .into_iter()
+        .map(|s| (s, 0))
+        .collect();
+        let mut by_rule: BTreeMap<&'static str, u64> = BTreeMap::new();
+        for f in &r.findings {
+            *by_severity.entry(f.severity).or_default() += 1;
+            *by_rule.entry(f.rule).or_default() += 1;
+        }
+        Overview {
+            from,
+            to,
+            audit: audit(r),
+            users: users.len(),
+            tools: r.per_tool.len(),
+            unregistered: r.register_candidates.len(),
+            matched_events: r.files.iter().map(|f| f.matched).sum(),
+            files: r.files.len(),
+            files_with_errors: r.files.iter().filter(|f| f.error.is_some()).count(),
+            skipped: r.files.iter().map(|f| f.skipped).sum(),
+            unapproved_people: unapproved_people.len(),
+            unapproved_tools: r
+                .per_tool
+                .iter()
+                .filter(|t| t.tool.tier == UNAPPROVED_TIER)
+                .count(),
+            by_severity,
+            by_rule,
+        }
+    }
+
+    /// Days in the audit window (0 when no event had a timestamp).
+    pub(crate) fn window_days(&self) -> i64 {
+        match (self.from, self.to) {
+            (Some(f), Some(t)) if t >= f => i64::from(t) - i64::from(f) + 1,
+            _ => 0,
+        }
+    }
+
+    /// "N people used M unapproved AI tools", singular where it is one.
+    pub(crate) fn headline(&self) -> String {
+        let (p, t) = (self.unapproved_people, self.unapproved_tools);
+        format!(
+            "{p} {} used {t} unapproved AI {}",
+            if p == 1 { "person" } else { "people" },
+            if t == 1 { "tool" } else { "tools" }
+        )
+    }
+}
+
+/// `Tier 4 — Unapproved / Shadow AI`.
+pub(crate) fn tier_label(tier: u8) -> String {
+    match TIER_NAMES.get(usize::from(tier).wrapping_sub(1)) {
+        Some(name) => format!("Tier {tier} — {name}"),
+        None => format!("Tier {tier}"),
+    }
+}
+
+/// The policy clause a rule enforces (empty for an unknown rule name).
+pub(crate) fn clause(rule: &str) -> &'static str {
+    RULES
+        .iter()
+        .find(|(r, ..)| *r == rule)
+        .map_or("", |(_, _, c)| c)
+}
+
+/// `high`, `medium`, …: the name `findings.csv` uses.
+pub(crate) fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::High => "high",
+        Severity::Medium => "medium",
+        Severity::Low => "low",
+        Severity::Info => "info",
+    }
+}
+
+/// `12345678` → `12,345,678`: long counts are read by people here, not parsed.
+pub(crate) fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes for people: `1.5 MiB`; exact below 1 KiB.
+pub(crate) fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// `2026-11-24T09:15:00Z` → `2026-11-24 09:15`: a table cell has no room for seconds.
+pub(crate) fn short_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(d), Some(t)) => format!("{d} {t}"),
+        _ => rfc3339.to_string(),
+    }
+}
+
+/// Per source kind, the runs of days in `[from, to]` without data, as `(first, last)`. Computed
+/// from the coverage set itself, not the audit's capped day list, so a long gap is one range.
+pub(crate) fn missing_ranges(r: &Report) -> BTreeMap<&'static str, Vec<(i32, i32)>> {
+    let (Some(from), Some(to)) = audit_window(r) else {
+        return BTreeMap::new();
+    };
+    let mut per_source: BTreeMap<&'static str, BTreeSet<i32>> = BTreeMap::new();
+    for &(kind, day) in &r.scan.agg.coverage {
+        per_source.entry(kind.as_str()).or_default().insert(day);
+    }
+    per_source
+        .into_iter()
+        .map(|(kind, days)| (kind, gaps(&days, from, to)))
+        .collect()
+}
+
+/// Runs of days in `[from, to]` not in `days`.
+fn gaps(days: &BTreeSet<i32>, from: i32, to: i32) -> Vec<(i32, i32)> {
+    let mut out = Vec::new();
+    let mut next = from;
+    for &d in days.range(from..=to) {
+        if d > next {
+            out.push((next, d - 1));
+        }
+        next = d.saturating_add(1);
+    }
+    if next <= to {
+        out.push((next, to));
+    }
+    out
+}
+
+/// `2026-11-01 – 2026-11-03`, or one day alone.
+pub(crate) fn range_text((a, b): (i32, i32)) -> String {
+    if a == b {
+        fmt_day(a)
+    } else {
+        format!("{} – {}", fmt_day(a), fmt_day(b))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_for_people() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(12_345_678), "12,345,678");
+        assert_eq!(bytes(12), "12 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(1 << 20), "1.0 MiB");
+        assert_eq!(short_time("2026-11-24T09:15:00Z"), "2026-11-24 09:15");
+        assert_eq!(short_time(""), "");
+        assert_eq!(tier_label(4), "Tier 4 — Unapproved / Shadow AI");
+        assert_eq!(tier_label(9), "Tier 9");
+        assert_eq!(tier_label(0), "Tier 0");
+    }
+
+    #[test]
+    fn missing_days_fold_into_ranges() {
+        let set = |v: &[i32]| v.iter().copied().collect::<BTreeSet<i32>>();
+        assert_eq!(gaps(&set(&[]), 10, 12), vec![(10, 12)]);
+        assert_eq!(gaps(&set(&[10, 11, 12]), 10, 12), vec![]);
+        assert_eq!(gaps(&set(&[11]), 10, 12), vec![(10, 10), (12, 12)]);
+        assert_eq!(
+            gaps(&set(&[5, 12, 15, 30]), 10, 20),
+            vec![(10, 11), (13, 14), (16, 20)]
+        );
+        assert_eq!(gaps(&set(&[10]), 10, 10), vec![]);
+        assert_eq!(range_text((0, 0)), "1970-01-01");
+        assert_eq!(range_text((0, 2)), "1970-01-01 – 1970-01-03");
+    }
+}
