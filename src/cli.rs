@@ -23,23 +23,116 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan log files and folders (plain or gzip) and write the reports to --out.
+    #[command(
+        after_help = "Example:\n  shadowai scan /var/log/squid zeek/ --out audit-2026-11 \\\n      --register register.csv --since 2026-11-09 --until 2026-11-22 --jsonl"
+    )]
     Scan(ScanArgs),
     /// Show which tool and pattern a host matches (hosts from arguments, else stdin).
+    #[command(
+        after_help = "Example:\n  shadowai match chat.openai.com https://claude.ai/new api.anthropic.com:443"
+    )]
     Match(MatchArgs),
-    /// List or check signature catalogues.
+    /// List, check or export signature catalogues.
     #[command(subcommand)]
     Signatures(SignaturesCommand),
     /// Work with the AI Tool Register.
     #[command(subcommand)]
     Register(RegisterCommand),
+    /// Write a blocklist of the refused tools (tier 4 by default) for a DNS resolver, proxy or
+    /// firewall.
+    #[command(after_help = BLOCKLIST_HELP)]
+    Blocklist(BlocklistArgs),
     /// Map pseudonymized user tokens back to names (needs the key and candidate names).
+    #[command(
+        after_help = "Example:\n  shadowai reveal --pseudonymize-key audit.key --users ad-users.txt u-3f9c2a7d51e08b64"
+    )]
     Reveal(RevealArgs),
     /// List the supported log formats.
+    #[command(
+        after_help = "Example:\n  shadowai formats            # name, kind, fields, an example line, the spec\n  shadowai formats --markdown # the README table"
+    )]
     Formats {
         /// Print a Markdown table (the one in README.md).
         #[arg(long)]
         markdown: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell) to stdout.
+    #[command(
+        after_help = "Example:\n  shadowai completions bash > ~/.local/share/bash-completion/completions/shadowai\n  shadowai completions zsh > \"${fpath[1]}/_shadowai\"\n  shadowai completions fish > ~/.config/fish/completions/shadowai.fish"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout, or write shadowai.1 and one page per subcommand
+    /// into --out.
+    #[command(
+        after_help = "Example:\n  shadowai man | man -l -\n  shadowai man --out /usr/local/share/man/man1"
+    )]
+    Man {
+        /// Folder to write shadowai.1 and shadowai-COMMAND.1 into.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+const BLOCKLIST_HELP: &str = "Formats:
+  hosts         0.0.0.0 host lines (exact names only)
+  dnsmasq       address=/domain/# (A and AAAA), server=/domain/# exceptions
+  unbound       local-zone: \"domain.\" always_nxdomain, transparent exceptions
+  bind-rpz      response policy zone: SOA, NS, name CNAME . / *.name CNAME .
+  pihole        ||domain^ and exact domain lines
+  adguard       ||domain^, |exact^, * wildcards, @@ exceptions
+  squid-acl     acl dstdomain / dstdom_regex + http_access deny
+  paloalto-edl  PAN-OS domain EDL: ^domain, *.domain
+  zscaler       ZIA custom URL category: .domain, host
+  plain         catalogue patterns, one per line
+
+Examples:
+  shadowai blocklist --register register.csv --format unbound --out /etc/unbound/shadowai.conf
+  shadowai blocklist --register register.csv --format bind-rpz --tiers 3,4 --out db.rpz.shadowai
+  shadowai blocklist --register register.csv --format squid-acl --out /etc/squid/conf.d/shadowai.conf";
+
+/// `shadowai blocklist`.
+#[derive(Args, Debug)]
+pub struct BlocklistArgs {
+    /// The AI Tool Register (CSV export); a tool it does not list is tier 4.
+    #[arg(long, value_name = "FILE")]
+    pub register: PathBuf,
+    /// The blocklist syntax.
+    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(crate::blocklist::FORMATS.iter().map(|f| f.name())))]
+    pub format: String,
+    /// Tiers to block: `4`, or a list such as `3,4`.
+    #[arg(long, value_name = "TIERS", default_value = "4", value_parser = parse_tiers)]
+    pub tiers: Tiers,
+    /// Where to write (`-` = stdout); a file is replaced atomically.
+    #[arg(long, value_name = "FILE", default_value = "-")]
+    pub out: PathBuf,
+    /// The SOA serial of a bind-rpz zone (default: the current Unix time, so it always grows).
+    #[arg(long, value_name = "N")]
+    pub serial: Option<u32>,
+    /// Signature catalogue options.
+    #[command(flatten)]
+    pub catalogue: CatalogueArgs,
+}
+
+/// Policy tiers chosen on the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tiers(pub Vec<u8>);
+
+/// `4` or `3,4`: each 1..=4, sorted, unique.
+fn parse_tiers(s: &str) -> Result<Tiers, String> {
+    let mut tiers = Vec::new();
+    for t in s.split(',').map(str::trim) {
+        match t.parse::<u8>() {
+            Ok(n @ 1..=4) => tiers.push(n),
+            _ => return Err(format!("`{t}` is not a tier (1, 2, 3 or 4)")),
+        }
+    }
+    tiers.sort_unstable();
+    tiers.dedup();
+    Ok(Tiers(tiers))
 }
 
 /// Catalogue options shared by the commands that match hosts.
@@ -96,6 +189,10 @@ pub struct ScanArgs {
     /// Replace every user in every output by a keyed HMAC-SHA256 token (key: this file's bytes).
     #[arg(long, value_name = "FILE")]
     pub pseudonymize_key: Option<PathBuf>,
+    /// Also write findings.jsonl and per-user.jsonl: one JSON object per line, ECS field names,
+    /// for Splunk HEC, Elastic or Sentinel.
+    #[arg(long)]
+    pub jsonl: bool,
     /// A gzip input may expand to 200x its size or this many MiB, whichever is larger.
     #[arg(long, default_value_t = MIN_EXPANSION_LIMIT >> 20, value_name = "MIB", hide = true)]
     pub min_expansion_mib: u64,
@@ -118,8 +215,24 @@ pub struct MatchArgs {
 #[derive(Subcommand, Debug)]
 pub enum SignaturesCommand {
     /// Print the catalogue as CSV: tool_id,tool,vendor,category,patterns.
+    #[command(
+        after_help = "Example:\n  shadowai signatures list --signatures corp-signatures.toml > catalogue.csv"
+    )]
     List(CatalogueArgs),
+    /// Export the catalogue as a lookup table, one row per host pattern, for matching in a SIEM.
+    #[command(
+        after_help = "Formats:\n  csv                 pattern,match,tool_id,tool,vendor,category,role,offering\n  splunk-lookup       host (Splunk WILDCARD match),tool_id,…; most specific first\n  sentinel-watchlist  Host,MatchType,ToolId,… (search key: Host)\n  jsonl               one JSON object per pattern\n\nExample:\n  shadowai signatures export --format splunk-lookup > $SPLUNK_HOME/etc/apps/search/lookups/shadowai_signatures.csv"
+    )]
+    Export {
+        /// Table format.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Signature catalogue options.
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+    },
     /// Check signature files: syntax, duplicate ids, patterns claimed twice, bad hostnames.
+    #[command(after_help = "Example:\n  shadowai signatures lint corp-signatures.toml")]
     Lint {
         /// Signature files to check against the built-in catalogue.
         #[arg(required = true, value_name = "FILE")]
@@ -128,6 +241,19 @@ pub enum SignaturesCommand {
         #[arg(long, value_name = "FILE")]
         psl: Option<PathBuf>,
     },
+}
+
+/// `signatures export` formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Plain CSV, one row per pattern.
+    Csv,
+    /// Splunk lookup table CSV (`match_type = WILDCARD(host)`).
+    SplunkLookup,
+    /// Microsoft Sentinel watchlist CSV.
+    SentinelWatchlist,
+    /// JSON lines, one object per pattern.
+    Jsonl,
 }
 
 /// A date (its first second) or an RFC 3339 time.
@@ -178,6 +304,9 @@ fn parse_size(s: &str) -> Result<u64, String> {
 pub enum RegisterCommand {
     /// Append the tools a scan found but the register lacks (tier 4, status `discovered`);
     /// existing rows stay byte for byte, the old file is kept as FILE.bak.
+    #[command(
+        after_help = "Example:\n  shadowai register update --register register.csv --from audit-2026-11 --dry-run"
+    )]
     Update {
         /// The register CSV to update.
         #[arg(long, value_name = "FILE")]

@@ -6,6 +6,7 @@
 //! [`report`] (CSV, JSON). [`pipeline`] runs it in parallel; [`commands`] are the subcommands.
 
 pub mod aggregate;
+pub mod blocklist;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -18,6 +18,9 @@ fn main() -> ExitCode {
         Command::Formats { markdown } => commands::formats(markdown),
         Command::Register(cmd) => commands::register(cmd),
         Command::Reveal(args) => commands::reveal(args),
+        Command::Blocklist(args) => commands::blocklist(args),
+        Command::Completions { shell } => commands::completions(shell),
+        Command::Man { out } => commands::man(out),
     };
     match result {
         Ok(code) => code.into(),

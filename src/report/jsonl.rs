@@ -1,0 +1,243 @@
+//! `--jsonl`: `findings.jsonl` and `per-user.jsonl`, one JSON object per line with Elastic
+//! Common Schema (ECS) field names, so Splunk HEC, Elastic (Filebeat/Logstash/Elastic Agent)
+//! or Microsoft Sentinel (custom logs) ingest them without a mapping.
+//!
+//! Field names are flat dotted keys (`user.name`), which Elasticsearch expands into objects and
+//! Splunk and Sentinel keep as written. ECS leaves the scale of `event.severity` to the source;
+//! ours follows Elastic Security's default risk scores per severity (high 73, medium 47,
+//! low 21, info 0) so alerts sort the same way there. Fields ECS has no name for are under
+//! `shadowai.*`. The README "SIEM export" table lists every field.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde_json::{Map, Value, json};
+
+use crate::findings::{Finding, Severity};
+use crate::report::{Report, UserRow};
+use crate::signatures::Catalogue;
+
+/// `event.severity` per finding severity (Elastic Security's default risk scores).
+pub fn severity_number(s: Severity) -> u8 {
+    match s {
+        Severity::High => 73,
+        Severity::Medium => 47,
+        Severity::Low => 21,
+        Severity::Info => 0,
+    }
+}
+
+/// Rules about the register itself, not about a user's traffic.
+const REGISTER_RULES: &[&str] = &["stale-assessment", "register-unused"];
+
+/// The tool's primary host: its first literal (non-wildcard) pattern, `app` role first. The
+/// aggregates do not keep hosts per row, so this names the service, not a logged request.
+fn primary_domain(catalogue: &Catalogue, tool_id: &str) -> Option<String> {
+    let tool = catalogue.tool_by_id(tool_id)?;
+    let mut patterns: Vec<_> = catalogue
+        .patterns
+        .iter()
+        .filter(|p| p.tool == tool && !p.text.contains('*'))
+        .collect();
+    patterns.sort_by_key(|p| p.role != "app");
+    patterns
+        .first()
+        .map(|p| p.text.trim_start_matches('=').to_string())
+}
+
+fn put(m: &mut Map<String, Value>, k: &str, v: impl Into<Value>) {
+    m.insert(k.to_string(), v.into());
+}
+
+/// Puts a string field unless it is empty (ECS: absent rather than empty).
+fn put_str(m: &mut Map<String, Value>, k: &str, v: &str) {
+    if !v.is_empty() {
+        put(m, k, v);
+    }
+}
+
+/// The end of the audit window, for rows without a time of their own.
+fn window_end(r: &Report) -> Option<String> {
+    r.config
+        .until
+        .or(r.scan.agg.window.last)
+        .map(crate::time::fmt_rfc3339)
+}
+
+/// One finding as an ECS object.
+pub fn finding(r: &Report, f: &Finding) -> Value {
+    let mut m = Map::new();
+    let ts = if f.last_seen.is_empty() {
+        window_end(r).unwrap_or_default()
+    } else {
+        f.last_seen.clone()
+    };
+    put_str(&mut m, "@timestamp", &ts);
+    put(&mut m, "event.kind", "alert");
+    let register_rule = REGISTER_RULES.contains(&f.rule);
+    put(
+        &mut m,
+        "event.category",
+        json!([if register_rule {
+            "configuration"
+        } else {
+            "web"
+        }]),
+    );
+    put(&mut m, "event.type", json!(["info"]));
+    put(&mut m, "event.module", "shadowai");
+    put(&mut m, "event.dataset", "shadowai.findings");
+    put(&mut m, "event.severity", severity_number(f.severity));
+    put_str(&mut m, "event.start", &f.first_seen);
+    put_str(&mut m, "event.end", &f.last_seen);
+    put(&mut m, "rule.name", f.rule);
+    put(&mut m, "rule.ruleset", "shadowai");
+    if let Some((_, _, clause)) = crate::findings::RULES.iter().find(|(n, ..)| *n == f.rule) {
+        put(&mut m, "rule.description", *clause);
+    }
+    put_str(&mut m, "user.name", &f.user);
+    if let Some(d) = primary_domain(r.catalogue, &f.tool_id) {
+        put(&mut m, "url.domain", d);
+    }
+    put_str(&mut m, "message", &f.detail);
+    put(&mut m, "shadowai.severity", json!(f.severity));
+    put(&mut m, "shadowai.tool.id", f.tool_id.as_str());
+    put(&mut m, "shadowai.tool.name", f.tool.as_str());
+    put(&mut m, "shadowai.tool.tier", f.tier);
+    put(&mut m, "shadowai.events", f.events);
+    put(&mut m, "shadowai.bytes_out", f.bytes_out);
+    Value::Object(m)
+}
+
+fn list(cell: &str) -> Value {
+    json!(
+        cell.split(';')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+    )
+}
+
+/// One per-user row as an ECS object.
+pub fn per_user(r: &Report, u: &UserRow) -> Value {
+    let mut m = Map::new();
+    let ts = if u.stats.last_seen.is_empty() {
+        window_end(r).unwrap_or_default()
+    } else {
+        u.stats.last_seen.clone()
+    };
+    put_str(&mut m, "@timestamp", &ts);
+    put(&mut m, "event.kind", "metric");
+    put(&mut m, "event.category", json!(["web"]));
+    put(&mut m, "event.type", json!(["info"]));
+    put(&mut m, "event.module", "shadowai");
+    put(&mut m, "event.dataset", "shadowai.per_user");
+    put_str(&mut m, "event.start", &u.stats.first_seen);
+    put_str(&mut m, "event.end", &u.stats.last_seen);
+    put(&mut m, "user.name", u.user.as_str());
+    if let Some(d) = primary_domain(r.catalogue, &u.tool.tool_id) {
+        put(&mut m, "url.domain", d);
+    }
+    put(&mut m, "shadowai.tool.id", u.tool.tool_id.as_str());
+    put(&mut m, "shadowai.tool.name", u.tool.tool.as_str());
+    put(&mut m, "shadowai.tool.vendor", u.tool.vendor.as_str());
+    put(&mut m, "shadowai.tool.category", u.tool.category.as_str());
+    put(&mut m, "shadowai.tool.tier", u.tool.tier);
+    put(&mut m, "shadowai.tool.registered", u.registered);
+    put(&mut m, "shadowai.events", u.stats.events);
+    put(&mut m, "shadowai.bytes_out", u.stats.bytes_out);
+    put(&mut m, "shadowai.devices", list(&u.devices));
+    put(&mut m, "shadowai.processes", list(&u.processes));
+    Value::Object(m)
+}
+
+/// Writes every finding, one object per line.
+pub fn write_findings(r: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+    for f in &r.findings {
+        serde_json::to_writer(&mut *w, &finding(r, f))?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Writes every per-user row, one object per line.
+pub fn write_per_user(r: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+    for u in &r.per_user {
+        serde_json::to_writer(&mut *w, &per_user(r, u))?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+type Writer = fn(&Report, &mut dyn Write) -> anyhow::Result<()>;
+
+/// The JSONL outputs.
+const FILES: [(&str, Writer); 2] = [
+    ("findings.jsonl", write_findings),
+    ("per-user.jsonl", write_per_user),
+];
+
+/// Temporary files for the JSONL outputs, created before the scan like the other outputs (a
+/// bad `--out` fails at once) and renamed into place when written.
+pub struct Pending {
+    dir: PathBuf,
+    files: Vec<(PathBuf, File)>,
+}
+
+impl Pending {
+    /// Creates the temporary files in `dir` (which must exist).
+    pub fn create(dir: &Path) -> anyhow::Result<Pending> {
+        let mut files = Vec::new();
+        for (name, _) in FILES {
+            let tmp = dir.join(format!(".{name}.tmp"));
+            let f = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+            files.push((tmp, f));
+        }
+        Ok(Pending {
+            dir: dir.to_path_buf(),
+            files,
+        })
+    }
+
+    /// Writes both files and renames them into place.
+    pub fn write(self, r: &Report) -> anyhow::Result<()> {
+        for ((tmp, file), (name, write)) in self.files.into_iter().zip(FILES) {
+            let mut w = BufWriter::new(file);
+            write(r, &mut w).with_context(|| format!("writing {name}"))?;
+            w.flush()?;
+            let dest = self.dir.join(name);
+            std::fs::rename(&tmp, &dest)
+                .with_context(|| format!("renaming {} to {}", tmp.display(), dest.display()))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severities_order_like_elastic_risk_scores() {
+        let s = [
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Info,
+        ]
+        .map(severity_number);
+        assert!(s.windows(2).all(|w| w[0] > w[1]), "{s:?}");
+    }
+
+    #[test]
+    fn primary_domain_prefers_literal_app_hosts() {
+        let psl = crate::discovery::load_psl(None).unwrap();
+        let c = Catalogue::embedded(&psl).unwrap();
+        assert_eq!(
+            primary_domain(&c, "chatgpt").as_deref(),
+            Some("chatgpt.com")
+        );
+        assert_eq!(primary_domain(&c, "no-such-tool"), None);
+    }
+}

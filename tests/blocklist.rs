@@ -1,0 +1,467 @@
+//! `shadowai blocklist` (issue 11): goldens of every format from a small catalogue and
+//! register, the rule that an allowed tool is never blocked, and the real checkers
+//! (`unbound-checkconf`, `named-checkzone`, `dnsmasq --test`, `squid -k parse`) on the goldens
+//! and on the full built-in catalogue. A checker that is not installed prints a notice and the
+//! test returns (CI installs them, see .ci/run). Refresh goldens: `UPDATE_EXPECT=1 cargo test`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use shadowai::blocklist::{self, FORMATS, Options};
+use shadowai::findings::Policy;
+use shadowai::register::Register;
+use shadowai::signatures::Catalogue;
+
+/// Tools at every tier, an allowed tool inside a blocked one's domain, an exact pattern,
+/// every wildcard kind, and a blocked exact host nested in its own tool's suffix.
+const CATALOGUE: &str = r#"
+[[tool]]
+id = "bigai-chat"
+name = "BigAI Chat"
+vendor = "BigAI"
+category = "chat-assistant"
+app = ["bigai.example", "=chat.bigai-cdn.example"]
+upload = ["=files.bigai.example"]
+
+[[tool]]
+id = "bigai-api"
+name = "BigAI API"
+vendor = "BigAI"
+category = "model-api"
+api = ["api.bigai.example"]
+
+[[tool]]
+id = "cloud-models"
+name = "Cloud Models"
+vendor = "CloudHost"
+category = "inference-cloud"
+api = ["*.models.cloudhost.example", "*-infer.cloudhost.example", "runtime.*.cloudhost.example"]
+
+[[tool]]
+id = "eval-tool"
+name = "Eval Tool"
+vendor = "Evals"
+category = "writing-assistant"
+app = ["evaltool.example"]
+
+[[tool]]
+id = "general-tool"
+name = "General Tool"
+vendor = "Generals"
+category = "productivity"
+app = ["generaltool.example"]
+
+[[tool]]
+id = "enterprise-tool"
+name = "Enterprise Tool"
+vendor = "Enterprises"
+category = "productivity"
+app = ["enterprisetool.example"]
+
+[[tool]]
+id = "shadow-notes"
+name = "Shadow Notes"
+vendor = "Notes"
+category = "writing-assistant"
+app = ["notes-ai.example"]
+"#;
+
+/// BigAI Chat refused (tier 4), its API approved (tier 1); Cloud Models and Shadow Notes are
+/// not registered (tier 4).
+const REGISTER: &str = "Tool ID,Tool,Tier\nbigai-chat,BigAI Chat,Tier 4 — Unapproved\nbigai-api,BigAI API,1\neval-tool,Eval Tool,Under Evaluation\ngeneral-tool,General Tool,2\nenterprise-tool,Enterprise Tool,1\n";
+
+/// Hosts of allowed tools (tiers 1–3 when blocking tier 4).
+const ALLOWED_HOSTS: &[&str] = &[
+    "api.bigai.example",
+    "evaltool.example",
+    "generaltool.example",
+    "enterprisetool.example",
+];
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/blocklist")
+}
+
+fn build(format: &str, tiers: &[u8]) -> blocklist::Output {
+    let psl = shadowai::discovery::load_psl(None).unwrap();
+    let mut catalogue = Catalogue::empty();
+    catalogue.add_source("test.toml", CATALOGUE, &psl).unwrap();
+    let mut register = Register::parse(Path::new("register.csv"), REGISTER.as_bytes()).unwrap();
+    let rows = register.join(&mut catalogue, &psl).unwrap();
+    let policy = Policy {
+        register: Some(&register),
+        rows,
+        upload_threshold: 1 << 20,
+    };
+    let opts = Options {
+        tiers: tiers.to_vec(),
+        serial: 2026112401,
+        register: "register.csv".into(),
+        catalogue: "test".into(),
+    };
+    blocklist::build(
+        blocklist::by_name(format).unwrap(),
+        &catalogue,
+        &policy,
+        &opts,
+    )
+}
+
+/// Whether a line writes a rule (not a comment, not an allow-rule).
+fn is_block_rule(format: &str, line: &str) -> bool {
+    let l = line.trim();
+    let comment = match format {
+        "bind-rpz" => l.starts_with(';'),
+        "adguard" => l.starts_with('!'),
+        _ => l.starts_with('#'),
+    };
+    let allow = match format {
+        "dnsmasq" => l.starts_with("server="),
+        "unbound" => l.ends_with(" transparent"),
+        "bind-rpz" => l.ends_with("rpz-passthru."),
+        "adguard" => l.starts_with("@@"),
+        "squid-acl" => l.starts_with("acl shadowai_allow") || l.starts_with("http_access"),
+        _ => false,
+    };
+    !l.is_empty() && !comment && !allow
+}
+
+fn check_golden(name: &str, text: &str) {
+    let path = golden_dir().join(name);
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::create_dir_all(golden_dir()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_EXPECT=1 writes it)", path.display()));
+    assert_eq!(
+        text, want,
+        "{name} differs from its golden (UPDATE_EXPECT=1 refreshes)"
+    );
+}
+
+#[test]
+fn blocklist_goldens_list_exactly_the_blocked_tiers_and_never_an_allowed_tool() {
+    for f in FORMATS {
+        let out = build(f.name(), &[4]);
+        check_golden(&format!("{}.txt", f.name()), &out.text);
+        for line in out.text.lines().filter(|l| is_block_rule(f.name(), l)) {
+            for host in ALLOWED_HOSTS {
+                // A rule naming an allowed host (not merely a parent of it) blocks it.
+                let named = line
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+                    .any(|w| w.trim_start_matches('.') == *host);
+                assert!(!named, "{}: `{line}` blocks allowed {host}", f.name());
+            }
+        }
+        // Every blocked pattern is written or named in a comment/notice: none silently dropped.
+        for host in [
+            "bigai.example",
+            "chat.bigai-cdn.example",
+            "files.bigai.example",
+            "models.cloudhost.example",
+            "infer.cloudhost.example",
+            "runtime",
+            "notes-ai.example",
+        ] {
+            let listed = out.text.contains(host)
+                || out.text.contains(&host.replace('.', "\\."))
+                || out
+                    .skipped
+                    .iter()
+                    .chain(&out.notes)
+                    .any(|s| s.contains(host));
+            assert!(listed, "{}: {host} neither listed nor reported", f.name());
+        }
+        assert!(!out.text.contains("evaltool") || f.comment().is_some());
+    }
+    // The allowed API inside the refused domain: an allow-rule where the format has them,
+    // else the refused suffix is narrowed to its exact host.
+    let unbound = build("unbound", &[4]).text;
+    assert!(unbound.contains("local-zone: \"bigai.example.\" always_nxdomain"));
+    assert!(unbound.contains("local-zone: \"api.bigai.example.\" transparent"));
+    let zscaler = build("zscaler", &[4]).text;
+    assert!(zscaler.lines().any(|l| l == "bigai.example"), "{zscaler}");
+    assert!(!zscaler.lines().any(|l| l == ".bigai.example"), "{zscaler}");
+}
+
+#[test]
+fn blocklist_tiers_choose_the_tools() {
+    let t4 = build("plain", &[4]).text;
+    let t34 = build("plain", &[3, 4]).text;
+    let rules = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(!rules(&t4).contains(&"evaltool.example".to_string()));
+    assert!(rules(&t34).contains(&"evaltool.example".to_string()));
+    for r in rules(&t34) {
+        assert!(
+            !r.contains("generaltool") && !r.contains("enterprisetool") && r != "api.bigai.example"
+        );
+    }
+    check_golden("plain-tiers-3-4.txt", &t34);
+}
+
+/// Runs a checker; `None` (with a notice) when it is not installed.
+fn run(program: &str, args: &[&str]) -> Option<std::process::Output> {
+    match Command::new(program).args(args).output() {
+        Ok(o) => Some(o),
+        Err(e) => {
+            eprintln!("notice: {program} not available ({e}); skipping its syntax check");
+            None
+        }
+    }
+}
+
+fn assert_ok(what: &str, o: &std::process::Output) {
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{what} failed:\n{all}");
+    assert!(
+        !all.contains("WARNING") && !all.contains("ERROR") && !all.contains("FATAL"),
+        "{what}:\n{all}"
+    );
+}
+
+/// Writes each checked format for the small catalogue and for the full built-in catalogue
+/// (through the CLI, with a register) into `dir`; returns (label, format, path).
+fn checked_files(dir: &Path) -> Vec<(String, &'static str, PathBuf)> {
+    let reg = dir.join("register.csv");
+    std::fs::write(
+        &reg,
+        "Tool ID,Tool,Tier\nchatgpt,ChatGPT,4\nopenai-api,,1\nclaude,Claude,2\nperplexity,,3\n",
+    )
+    .unwrap();
+    let mut files = Vec::new();
+    for format in ["unbound", "bind-rpz", "dnsmasq", "squid-acl"] {
+        let small = dir.join(format!("small-{format}.txt"));
+        std::fs::write(&small, build(format, &[4]).text).unwrap();
+        files.push((format!("golden {format}"), format, small));
+        let full = dir.join(format!("full-{format}.txt"));
+        let o = Command::new(env!("CARGO_BIN_EXE_shadowai"))
+            .args(["blocklist", "--register"])
+            .arg(&reg)
+            .args(["--format", format, "--serial", "7", "--out"])
+            .arg(&full)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        files.push((format!("built-in catalogue {format}"), format, full));
+    }
+    files
+}
+
+#[test]
+fn blocklist_files_pass_the_real_checkers() {
+    let dir = tempfile::tempdir().unwrap();
+    for (label, format, path) in checked_files(dir.path()) {
+        let p = path.display().to_string();
+        match format {
+            "unbound" => {
+                let conf = dir
+                    .path()
+                    .join(format!("{}.conf", path.display().to_string().len()));
+                std::fs::write(
+                    &conf,
+                    format!(
+                        "server:\n    chroot: \"\"\n    username: \"\"\n    include: \"{p}\"\n"
+                    ),
+                )
+                .unwrap();
+                let Some(o) = run("unbound-checkconf", &[&conf.display().to_string()]) else {
+                    continue;
+                };
+                assert_ok(&label, &o);
+            }
+            "bind-rpz" => {
+                let Some(o) = run("named-checkzone", &["rpz.shadowai", &p]) else {
+                    continue;
+                };
+                assert_ok(&label, &o);
+            }
+            "dnsmasq" => {
+                let Some(o) = run("dnsmasq", &["--test", &format!("--conf-file={p}")]) else {
+                    continue;
+                };
+                assert_ok(&label, &o);
+            }
+            "squid-acl" => {
+                let conf = dir.path().join(format!("squid-{}.conf", p.len()));
+                std::fs::write(
+                    &conf,
+                    format!("http_port 127.0.0.1:3128\ninclude {p}\nhttp_access allow all\n"),
+                )
+                .unwrap();
+                let Some(o) = run("squid", &["-k", "parse", "-f", &conf.display().to_string()])
+                else {
+                    continue;
+                };
+                assert_ok(&label, &o);
+            }
+            _ => unreachable!(),
+        }
+    }
+}
+
+#[test]
+fn blocklist_cli_keeps_the_approved_api_out_of_the_real_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = checked_files(dir.path());
+    let (_, _, unbound) = files
+        .iter()
+        .find(|(l, ..)| l == "built-in catalogue unbound")
+        .unwrap();
+    let text = std::fs::read_to_string(unbound).unwrap();
+    assert!(text.contains("local-zone: \"openai.com.\" always_nxdomain"));
+    assert!(text.contains("local-zone: \"api.openai.com.\" transparent"));
+    // Tier 2 and 3 tools are not blocked with the default --tiers 4.
+    assert!(!text.contains("\"claude.ai.\""));
+    assert!(!text.contains("\"perplexity.ai.\""));
+}
+
+fn shadowai(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_shadowai"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn scan_jsonl_lines_parse_and_carry_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+    let o = shadowai(&[
+        "scan",
+        "--quiet",
+        &samples.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+        "--jsonl",
+    ]);
+    assert!(
+        o.status.code() != Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let read = |name: &str| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(out.join(name))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let findings = read("findings.jsonl");
+    let per_user = read("per-user.jsonl");
+    assert!(!findings.is_empty() && !per_user.is_empty());
+    let csv_rows = std::fs::read_to_string(out.join("findings.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    assert_eq!(
+        findings.len(),
+        csv_rows,
+        "one JSON line per findings.csv row"
+    );
+    for f in &findings {
+        for k in [
+            "event.kind",
+            "event.category",
+            "event.severity",
+            "rule.name",
+            "shadowai.tool.id",
+            "shadowai.tool.tier",
+            "shadowai.events",
+            "shadowai.bytes_out",
+        ] {
+            assert!(f.get(k).is_some(), "finding without {k}: {f}");
+        }
+        assert_eq!(f["event.kind"], "alert");
+        assert!(f["event.severity"].is_u64());
+    }
+    for u in &per_user {
+        for k in [
+            "@timestamp",
+            "user.name",
+            "url.domain",
+            "event.kind",
+            "shadowai.tool.id",
+            "shadowai.tool.tier",
+            "shadowai.events",
+            "shadowai.bytes_out",
+        ] {
+            assert!(u.get(k).is_some(), "per-user row without {k}: {u}");
+        }
+    }
+}
+
+#[test]
+fn shell_integration_completions_man_and_help_examples() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let o = shadowai(&["completions", shell]);
+        assert!(o.status.success() && o.stdout.len() > 1000, "{shell}");
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("blocklist"),
+            "{shell}"
+        );
+    }
+    let man = shadowai(&["man"]);
+    assert!(man.status.success());
+    assert!(String::from_utf8_lossy(&man.stdout).contains(".TH shadowai 1"));
+    let dir = tempfile::tempdir().unwrap();
+    let o = shadowai(&["man", "--out", &dir.path().display().to_string()]);
+    assert!(o.status.success());
+    assert!(dir.path().join("shadowai.1").exists());
+    for cmd in [
+        &["scan"][..],
+        &["match"],
+        &["blocklist"],
+        &["reveal"],
+        &["formats"],
+        &["completions"],
+        &["man"],
+        &["signatures", "list"],
+        &["signatures", "export"],
+        &["signatures", "lint"],
+        &["register", "update"],
+    ] {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let help = String::from_utf8_lossy(&shadowai(&args).stdout).into_owned();
+        assert!(
+            help.contains("Example"),
+            "{cmd:?} --help has no example:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn signatures_export_formats() {
+    let csv =
+        String::from_utf8(shadowai(&["signatures", "export", "--format", "csv"]).stdout).unwrap();
+    assert!(csv.starts_with("pattern,match,tool_id,tool,vendor,category,role,offering\n"));
+    assert!(csv.contains("\nchatgpt.com,suffix,chatgpt,ChatGPT,OpenAI,"));
+    let splunk =
+        String::from_utf8(shadowai(&["signatures", "export", "--format", "splunk-lookup"]).stdout)
+            .unwrap();
+    assert!(splunk.contains("\n*.chatgpt.com,chatgpt,"));
+    let watch = String::from_utf8(
+        shadowai(&["signatures", "export", "--format", "sentinel-watchlist"]).stdout,
+    )
+    .unwrap();
+    assert!(watch.starts_with("Host,MatchType,ToolId,"));
+    let jsonl =
+        String::from_utf8(shadowai(&["signatures", "export", "--format", "jsonl"]).stdout).unwrap();
+    for l in jsonl.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert!(v["pattern"].is_string() && v["tool_id"].is_string());
+    }
+}
