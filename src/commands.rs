@@ -6,8 +6,10 @@ use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use publicsuffix::List;
 
+use crate::blocklist;
 use crate::cli::{
-    CatalogueArgs, MatchArgs, RegisterCommand, RevealArgs, ScanArgs, SignaturesCommand,
+    BlocklistArgs, CatalogueArgs, ExportFormat, MatchArgs, RegisterCommand, RevealArgs, ScanArgs,
+    SignaturesCommand,
 };
 use crate::discovery::load_psl;
 use crate::exit::{Exit, UsageError};
@@ -64,12 +66,16 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
         None => Users::plain(),
     };
     let threads = args.threads;
+    let jsonl = args.jsonl;
     let config = args.into_config(command_line);
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global()
         .context("starting worker threads")?;
     let outputs = Outputs::create(&config.out)?;
+    let jsonl = jsonl
+        .then(|| crate::report::jsonl::Pending::create(&config.out))
+        .transpose()?;
     let bar = if config.progress && io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         bar.set_style(
@@ -93,6 +99,9 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
     let mut report = Report::build(&result, &catalogue, &config, &policy, &users);
     report.identity_used = identity.is_some();
     outputs.write(&report)?;
+    if let Some(jsonl) = jsonl {
+        jsonl.write(&report)?;
+    }
     let failed: Vec<_> = result.files.iter().filter(|f| f.error.is_some()).collect();
     for f in &failed {
         eprintln!(
@@ -186,6 +195,15 @@ pub fn signatures(cmd: SignaturesCommand) -> anyhow::Result<Exit> {
                 ])?;
             }
             out.flush()?;
+            Ok(Exit::Ok)
+        }
+        SignaturesCommand::Export { format, catalogue } => {
+            let (catalogue, _) = load_catalogue(&catalogue)?;
+            // Buffered whole (a few hundred KiB) so a closed pipe surfaces as an io::Error,
+            // which main() treats as a normal end, rather than wrapped in a csv::Error.
+            let mut buf = Vec::new();
+            export_signatures(&catalogue, format, &mut buf)?;
+            io::stdout().lock().write_all(&buf)?;
             Ok(Exit::Ok)
         }
         SignaturesCommand::Lint { files, psl } => {
@@ -290,6 +308,246 @@ pub fn formats(markdown: bool) -> anyhow::Result<Exit> {
         writeln!(out, "  fields:  {}", f.fields())?;
         writeln!(out, "  example: {example}")?;
         writeln!(out, "  spec:    {}", f.spec_url())?;
+    }
+    Ok(Exit::Ok)
+}
+
+/// One export row: a pattern and its tool.
+struct PatternRow<'a> {
+    pattern: &'a str,
+    kind: &'static str,
+    host: String,
+    tool: &'a crate::signatures::Tool,
+    role: &'static str,
+    rank: (usize, usize, bool),
+}
+
+/// `signatures export`: the catalogue as a lookup table, one row per pattern (two for the
+/// Splunk lookup, whose `*` is a plain glob: `host` and `*.host`).
+pub fn export_signatures(
+    catalogue: &Catalogue,
+    format: ExportFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut rows: Vec<PatternRow> = catalogue
+        .patterns
+        .iter()
+        .map(|p| {
+            let body = p.text.trim_start_matches('=');
+            let kind = if p.text.starts_with('=') {
+                "exact"
+            } else if p.text.contains('*') {
+                "wildcard"
+            } else {
+                "suffix"
+            };
+            let labels = body.split('.').count();
+            let literal = body.split('.').filter(|l| !l.contains('*')).count();
+            PatternRow {
+                pattern: &p.text,
+                kind,
+                host: body.to_string(),
+                tool: &catalogue.tools[p.tool as usize],
+                role: p.role,
+                rank: (labels, literal, kind == "exact"),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.tool.id, a.pattern).cmp(&(&b.tool.id, b.pattern)));
+    match format {
+        ExportFormat::Jsonl => {
+            for r in &rows {
+                let v = serde_json::json!({
+                    "pattern": r.pattern,
+                    "match": r.kind,
+                    "host": r.host,
+                    "tool_id": r.tool.id,
+                    "tool": r.tool.name,
+                    "vendor": r.tool.vendor,
+                    "category": r.tool.category,
+                    "role": r.role,
+                    "offering": r.tool.offering,
+                });
+                serde_json::to_writer(&mut *out, &v)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        ExportFormat::Csv | ExportFormat::SentinelWatchlist => {
+            let mut w = csv::Writer::from_writer(out);
+            if format == ExportFormat::Csv {
+                w.write_record([
+                    "pattern", "match", "tool_id", "tool", "vendor", "category", "role", "offering",
+                ])?;
+            } else {
+                w.write_record([
+                    "Host",
+                    "MatchType",
+                    "ToolId",
+                    "Tool",
+                    "Vendor",
+                    "Category",
+                    "Role",
+                    "Pattern",
+                ])?;
+            }
+            for r in &rows {
+                let offering = r.tool.offering.as_deref().unwrap_or_default();
+                let first = if format == ExportFormat::Csv {
+                    r.pattern
+                } else {
+                    r.host.as_str()
+                };
+                let last = if format == ExportFormat::Csv {
+                    offering
+                } else {
+                    r.pattern
+                };
+                let second = r.kind;
+                w.write_record([
+                    &*neutralize(first),
+                    second,
+                    &neutralize(&r.tool.id),
+                    &neutralize(&r.tool.name),
+                    &neutralize(&r.tool.vendor),
+                    &neutralize(&r.tool.category),
+                    r.role,
+                    &neutralize(last),
+                ])?;
+            }
+            w.flush()?;
+        }
+        ExportFormat::SplunkLookup => {
+            // With `max_matches = 1` Splunk returns the first matching row in file order, so
+            // the most specific patterns come first, as the scan's matcher prefers them.
+            rows.sort_by(|a, b| b.rank.cmp(&a.rank).then_with(|| a.host.cmp(&b.host)));
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record([
+                "host", "tool_id", "tool", "vendor", "category", "role", "pattern",
+            ])?;
+            for r in &rows {
+                let mut hosts = vec![r.host.clone()];
+                if r.kind != "exact" {
+                    hosts.push(format!("*.{}", r.host));
+                }
+                for h in hosts {
+                    w.write_record([
+                        h.as_str(),
+                        &neutralize(&r.tool.id),
+                        &neutralize(&r.tool.name),
+                        &neutralize(&r.tool.vendor),
+                        &neutralize(&r.tool.category),
+                        r.role,
+                        r.pattern,
+                    ])?;
+                }
+            }
+            w.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename), or
+/// to stdout for `-`.
+fn write_out(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if path.as_os_str() == "-" {
+        io::stdout().lock().write_all(bytes)?;
+        return Ok(());
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.shadowai-tmp"));
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
+/// `shadowai blocklist`.
+pub fn blocklist(args: BlocklistArgs) -> anyhow::Result<Exit> {
+    let (mut catalogue, psl) = load_catalogue(&args.catalogue)?;
+    let mut register = Register::read(&args.register)?;
+    let rows = register.join(&mut catalogue, &psl)?;
+    let policy = Policy {
+        register: Some(&register),
+        rows,
+        upload_threshold: crate::findings::DEFAULT_UPLOAD_THRESHOLD,
+    };
+    // The value parser only admits registered names.
+    let format = blocklist::by_name(&args.format)
+        .ok_or_else(|| UsageError(format!("unknown blocklist format `{}`", args.format)))?;
+    let serial = args.serial.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_secs() as u32)
+    });
+    let opts = blocklist::Options {
+        tiers: args.tiers.0.clone(),
+        serial,
+        register: args
+            .register
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        catalogue: catalogue.version.clone(),
+    };
+    let out = blocklist::build(format, &catalogue, &policy, &opts);
+    write_out(&args.out, out.text.as_bytes())?;
+    // Formats without comments cannot say in the file what they left out: say it here.
+    if format.comment().is_none() {
+        for s in &out.skipped {
+            eprintln!("shadowai: not listed: {s}");
+        }
+        for n in &out.notes {
+            eprintln!("shadowai: note: {n}");
+        }
+    }
+    eprintln!(
+        "shadowai: {}: {} pattern(s) blocked, {} allow-rule(s) for allowed tools, {} pattern(s) not listed{}",
+        format.name(),
+        out.blocked,
+        out.exceptions,
+        out.skipped.len(),
+        if out.skipped.is_empty() || format.comment().is_none() {
+            ""
+        } else {
+            " (see the comments in the file)"
+        }
+    );
+    Ok(Exit::Ok)
+}
+
+/// `shadowai completions`.
+pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<Exit> {
+    use clap::CommandFactory;
+    let mut cmd = crate::cli::Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "shadowai", &mut out);
+    io::stdout().lock().write_all(&out)?;
+    Ok(Exit::Ok)
+}
+
+/// `shadowai man`.
+pub fn man(out: Option<std::path::PathBuf>) -> anyhow::Result<Exit> {
+    use clap::CommandFactory;
+    let cmd = crate::cli::Cli::command();
+    match out {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            clap_mangen::generate_to(cmd, &dir)
+                .with_context(|| format!("writing man pages to {}", dir.display()))?;
+            eprintln!("shadowai: man pages written to {}", dir.display());
+        }
+        None => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut buf)?;
+            io::stdout().lock().write_all(&buf)?;
+        }
     }
     Ok(Exit::Ok)
 }

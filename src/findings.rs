@@ -430,6 +430,18 @@ mod tests {
     }
 
     #[test]
+    fn readme_documents_every_rule_with_its_severity() {
+        let readme = include_str!("../README.md");
+        for (rule, severity, _) in RULES {
+            let name = format!("{severity:?}").to_lowercase();
+            assert!(
+                readme.contains(&format!("| `{rule}` | {name} |")),
+                "README lacks rule {rule}"
+            );
+        }
+    }
+
+    #[test]
     fn twelve_months_back() {
         let d = |y, m, dd| days_from_civil(y, m, dd) as i32;
         assert_eq!(a_year_before(d(2026, 11, 24)), d(2025, 11, 24));

@@ -1,7 +1,9 @@
 //! Integration tests: the built binary on temporary folders, outputs deserialized before
 //! comparing. Generated logs carry their own ground truth, so counts are checked exactly.
 
+mod blocklist;
 mod generate;
+mod report_html;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -508,4 +510,260 @@ fn syslog_wrapped_lines_count_as_their_inner_format() {
     assert_eq!(run.status.code(), Some(0));
     assert_eq!(summary(&out)["files"][0]["format"], "squid");
     assert_eq!(per_user_events(&out), truth);
+}
+
+/// Regression for issue 5: a register with tiers 1-3 in spreadsheet spellings.
+const REGISTER: &str = "\u{feff}Tool ID , Tool Name,Approval Tier,Last Review,Reviewer,Notes,Cost Centre\r\n\
+chatgpt,ChatGPT,\"Tier 1 — Approved Enterprise\",2026-10-01,\"Smith, Ann\",\"SSO via \"\"Okta\"\", DPA signed\",CC-7\r\n\
+,Claude,Tier 2,01.11.2024,Bob,,CC-9\r\n\
+,\"Microsoft Copilot\",under evaluation,2026-09-15,Carol,\"pilot, 10 seats\",\r\n";
+
+#[test]
+fn register_tiers_reach_every_output_and_findings_follow_the_policy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reg = tmp.path().join("register.csv");
+    std::fs::write(&reg, REGISTER).unwrap();
+    let out = tmp.path().join("out");
+    let dirs = ["sample-logs/squid", "sample-logs/zeek-dns"].map(repo);
+    let mut inputs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    inputs.sort();
+    let run = scan(&inputs, &out, &["--register", reg.to_str().unwrap()]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let want_tier = |tool: &str| match tool {
+        "chatgpt" => "1",
+        "claude" => "2",
+        "microsoft-copilot" => "3",
+        _ => "4",
+    };
+    for file in ["per-user.csv", "per-tool.csv", "daily.csv"] {
+        for row in read_csv(&out.join(file)) {
+            assert_eq!(row["tier"], want_tier(&row["tool_id"]), "{file}: {row:?}");
+            if let Some(r) = row.get("registered") {
+                assert_eq!(
+                    r == "true",
+                    want_tier(&row["tool_id"]) != "4",
+                    "{file}: {row:?}"
+                );
+            }
+        }
+    }
+    let findings = read_csv(&out.join("findings.csv"));
+    let has = |rule: &str, user: &str, tool: &str| {
+        findings
+            .iter()
+            .any(|f| f["rule"] == rule && f["user"] == user && f["tool_id"] == tool)
+    };
+    assert!(has("shadow-ai", "dave", "cursor"), "tier-4 user named");
+    assert!(has("shadow-ai", "10.1.0.50", "deepseek"));
+    assert!(
+        has("under-evaluation", "10.2.0.22", "microsoft-copilot"),
+        "tier-3 user named"
+    );
+    assert!(
+        has("stale-assessment", "", "claude"),
+        "assessed 2024-11-01, window ends 2026-11"
+    );
+    assert!(!has("stale-assessment", "", "chatgpt"));
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["rule"] != "shadow-ai" || f["tier"] == "4")
+    );
+    let high = findings
+        .iter()
+        .position(|f| f["severity"] != "high")
+        .unwrap_or(findings.len());
+    assert!(
+        findings[high..].iter().all(|f| f["severity"] != "high"),
+        "severity first"
+    );
+    let candidates = read_csv(&out.join("register-candidates.csv"));
+    assert!(
+        candidates
+            .iter()
+            .all(|c| !["chatgpt", "claude", "microsoft-copilot"].contains(&c["tool_id"].as_str()))
+    );
+    assert!(candidates.iter().any(|c| c["tool_id"] == "deepseek"));
+
+    // register update: exactly the candidates, every existing byte kept, idempotent.
+    let run = shadowai(&[
+        "register",
+        "update",
+        "--register",
+        reg.to_str().unwrap(),
+        "--from",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let updated = std::fs::read_to_string(&reg).unwrap();
+    assert!(updated.starts_with(REGISTER));
+    let added: Vec<&str> = updated[REGISTER.len()..]
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(added.len(), candidates.len());
+    for (line, c) in added.iter().zip(&candidates) {
+        assert!(
+            line.starts_with(&format!("{},{},4,", c["tool_id"], c["tool"])),
+            "{line}"
+        );
+    }
+    let run = shadowai(&[
+        "register",
+        "update",
+        "--register",
+        reg.to_str().unwrap(),
+        "--from",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(&reg).unwrap(),
+        updated,
+        "second run changes nothing"
+    );
+}
+
+#[test]
+fn bad_register_is_a_usage_error_naming_line_and_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reg = tmp.path().join("register.csv");
+    std::fs::write(&reg, "Tool,Tier\nChatGPT,1\nClaude,Tier Five\n").unwrap();
+    let run = scan(
+        &[&repo("sample-logs/squid")],
+        &tmp.path().join("out"),
+        &["--register", reg.to_str().unwrap()],
+    );
+    assert_eq!(run.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("register.csv:3: tier `Tier Five`"), "{err}");
+}
+
+#[test]
+fn identity_leases_name_ip_only_users_at_the_event_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 10.2.0.21 queried chatgpt.com on 2026-11-09 and claude.ai later (sample-logs/zeek-dns).
+    let leases = tmp.path().join("leases.csv");
+    std::fs::write(&leases, "ip,user,start,end\n10.2.0.21,CORP\\erin,2026-11-09T00:00:00Z,2026-11-15T23:59:59Z\n10.2.0.21,frank,2026-11-16,\n").unwrap();
+    let out = tmp.path().join("out");
+    let run = scan(
+        &[&repo("sample-logs/zeek-dns")],
+        &out,
+        &["--identity", leases.to_str().unwrap()],
+    );
+    assert_eq!(run.status.code(), Some(0));
+    let got = per_user_events(&out);
+    let plain_out = tmp.path().join("plain");
+    scan(&[&repo("sample-logs/zeek-dns")], &plain_out, &[]);
+    let plain = per_user_events(&plain_out);
+    let ip_total: u64 = plain
+        .iter()
+        .filter(|((u, _), _)| u == "10.2.0.21")
+        .map(|(_, n)| n)
+        .sum();
+    let leased: u64 = got
+        .iter()
+        .filter(|((u, _), _)| u == "erin" || u == "frank")
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(leased, ip_total, "every event of the address is attributed");
+    assert!(got.keys().any(|(u, _)| u == "erin") && got.keys().any(|(u, _)| u == "frank"));
+    assert!(!got.keys().any(|(u, _)| u == "10.2.0.21"));
+    let s = summary(&out);
+    let total: u64 = plain.values().sum();
+    assert_eq!(s["identity"]["attributed_events"].as_u64(), Some(ip_total));
+    assert_eq!(
+        s["identity"]["unattributed_events"].as_u64(),
+        Some(total - ip_total)
+    );
+}
+
+#[test]
+fn pseudonymized_reports_carry_tokens_that_reveal_maps_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("key");
+    std::fs::write(&key, "correct horse battery staple\n").unwrap();
+    let out = tmp.path().join("out");
+    let run = scan(
+        &[&repo("sample-logs/squid")],
+        &out,
+        &["--pseudonymize-key", key.to_str().unwrap()],
+    );
+    assert_eq!(run.status.code(), Some(0));
+    let rows = read_csv(&out.join("per-user.csv"));
+    assert!(
+        rows.iter()
+            .all(|r| r["user"].starts_with("u-") && r["user"].len() == 18),
+        "{rows:?}"
+    );
+    for file in ["per-user.csv", "findings.csv", "register-candidates.csv"] {
+        let text = std::fs::read_to_string(out.join(file)).unwrap();
+        assert!(
+            !text.contains("alice") && !text.contains("10.1.0.50"),
+            "{file} leaks a user"
+        );
+    }
+    assert_eq!(summary(&out)["users_pseudonymized"], true);
+    let names = tmp.path().join("names");
+    std::fs::write(&names, "CORP\\Alice\nnobody\n").unwrap();
+    let run = shadowai(&[
+        "reveal",
+        "--pseudonymize-key",
+        key.to_str().unwrap(),
+        "--users",
+        names.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8(run.stdout).unwrap();
+    let alice_token = text
+        .lines()
+        .find(|l| l.ends_with(",alice"))
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        rows.iter().any(|r| r["user"] == alice_token),
+        "the token in the report reveals as alice"
+    );
+}
+
+#[test]
+fn since_and_until_bound_the_window_and_coverage_flags_missing_days() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = scan(
+        &[&repo("sample-logs/squid")],
+        &out,
+        &["--since", "2026-11-10", "--until", "2026-11-12"],
+    );
+    assert_eq!(run.status.code(), Some(0));
+    let s = summary(&out);
+    let f = &s["files"][0];
+    let counted: u64 = per_user_events(&out).values().sum();
+    assert!(f["out_of_window"].as_u64().unwrap() > 0);
+    assert_eq!(f["matched"].as_u64(), Some(counted));
+    for row in read_csv(&out.join("per-user.csv")) {
+        assert!(
+            row["first_seen"].as_str() >= "2026-11-10" && row["last_seen"].as_str() < "2026-11-13",
+            "{row:?}"
+        );
+    }
+    assert_eq!(s["audit"]["from"], "2026-11-10");
+    assert_eq!(s["audit"]["to"], "2026-11-12");
+    assert_eq!(
+        s["audit"]["complete"], false,
+        "three days are not a two-week audit"
+    );
+    assert_eq!(s["audit"]["sources"]["proxy"]["missing_day_count"], 0);
 }

@@ -6,7 +6,12 @@
 //! renamed into place only when complete.
 
 pub mod csv;
+pub mod html;
 pub mod json;
+pub mod jsonl;
+pub mod markdown;
+mod overview;
+mod svg;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::File;
@@ -18,11 +23,12 @@ use serde::Serialize;
 
 use crate::aggregate::{Cell, Day, FileStats, SeenOn};
 use crate::config::Config;
+use crate::event::SourceKind;
 use crate::findings::{self, Finding, Policy};
 use crate::pipeline::Scan;
 use crate::pseudonym::Users;
 use crate::signatures::{Catalogue, ToolId};
-use crate::time::{fmt_day, fmt_rfc3339};
+use crate::time::{day_of, fmt_day, fmt_rfc3339};
 
 /// One user × tool.
 #[derive(Debug, Clone, Serialize)]
@@ -368,6 +374,90 @@ fn register_candidates(per_tool: &[ToolRow], per_user: &[UserRow]) -> Vec<Regist
         .collect()
 }
 
+/// Consecutive days of data the rollout's shadow-AI audit needs per source.
+pub const AUDIT_DAYS: usize = 14;
+
+/// Day coverage per source over the audit window.
+#[derive(Serialize)]
+pub(crate) struct Audit {
+    /// First and last day of the window the coverage is judged on.
+    pub(crate) from: Option<String>,
+    pub(crate) to: Option<String>,
+    pub(crate) sources: BTreeMap<&'static str, SourceDays>,
+    /// Whether every source with data has `AUDIT_DAYS` consecutive days.
+    pub(crate) complete: bool,
+}
+
+/// Missing days listed per source, at most (the count is always complete).
+const MAX_MISSING_LISTED: usize = 366;
+
+#[derive(Serialize)]
+pub(crate) struct SourceDays {
+    pub(crate) days_with_data: usize,
+    pub(crate) missing_day_count: usize,
+    /// The first `MAX_MISSING_LISTED` missing days.
+    pub(crate) missing_days: Vec<String>,
+    pub(crate) longest_consecutive_days: usize,
+}
+
+/// The audit window in days: `--since`/`--until` where given, else the first and last event.
+/// The coverage table and the daily chart both use it, so a chart gap is a missing day.
+pub(crate) fn audit_window(r: &Report) -> (Option<i32>, Option<i32>) {
+    let w = &r.scan.agg.window;
+    (
+        r.config.since.map(day_of).or(w.first.map(day_of)),
+        r.config.until.map(day_of).or(w.last.map(day_of)),
+    )
+}
+
+/// Coverage of each source over `[from, to]`.
+pub(crate) fn audit(r: &Report) -> Audit {
+    let agg = &r.scan.agg;
+    let (from, to) = audit_window(r);
+    let mut per_source: BTreeMap<SourceKind, BTreeSet<i32>> = BTreeMap::new();
+    for &(kind, day) in &agg.coverage {
+        per_source.entry(kind).or_default().insert(day);
+    }
+    let mut sources = BTreeMap::new();
+    if let (Some(from), Some(to)) = (from, to) {
+        for (kind, days) in &per_source {
+            let (mut run, mut longest, mut missing, mut missing_day_count) = (0, 0, Vec::new(), 0);
+            for day in from..=to {
+                if days.contains(&day) {
+                    run += 1;
+                    longest = longest.max(run);
+                } else {
+                    run = 0;
+                    missing_day_count += 1;
+                    if missing.len() < MAX_MISSING_LISTED {
+                        missing.push(fmt_day(day));
+                    }
+                }
+            }
+            let days_with_data = days.range(from..=to).count();
+            sources.insert(
+                kind.as_str(),
+                SourceDays {
+                    days_with_data,
+                    missing_day_count,
+                    missing_days: missing,
+                    longest_consecutive_days: longest,
+                },
+            );
+        }
+    }
+    let complete = !sources.is_empty()
+        && sources
+            .values()
+            .all(|s| s.longest_consecutive_days >= AUDIT_DAYS);
+    Audit {
+        from: from.map(fmt_day),
+        to: to.map(fmt_day),
+        sources,
+        complete,
+    }
+}
+
 /// Writes one output file.
 pub trait Exporter: Sync {
     /// File name inside `--out`.
@@ -385,6 +475,8 @@ pub const EXPORTERS: &[&dyn Exporter] = &[
     &csv::Findings,
     &csv::RegisterCandidates,
     &json::Summary,
+    &html::Html,
+    &markdown::Markdown,
 ];
 
 /// The output folder with a temporary file per exporter, created before the scan.
