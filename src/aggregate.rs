@@ -5,7 +5,9 @@
 //! chunks of a file, threads) gives the same totals, and reports sort before writing, so the
 //! output is byte-identical at any thread count.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::PathBuf;
 
 use crate::discovery::Reasons;
@@ -65,9 +67,9 @@ impl Cell {
 #[derive(Clone, Debug, Default)]
 pub struct Candidate {
     /// Distinct hosts seen under it.
-    pub hosts: HashSet<Box<[u8]>>,
+    pub hosts: FxHashSet<Box<[u8]>>,
     /// Distinct users.
-    pub users: HashSet<Box<[u8]>>,
+    pub users: FxHashSet<Box<[u8]>>,
     /// Counts and times.
     pub cell: Cell,
     /// Union of the hosts' signals.
@@ -132,7 +134,7 @@ impl FileStats {
 }
 
 /// Per user: per (tool, day) counters. Users are normalized bytes.
-pub type Usage = HashMap<Box<[u8]>, HashMap<(ToolId, Day), Cell>>;
+pub type Usage = FxHashMap<Box<[u8]>, FxHashMap<(ToolId, Day), Cell>>;
 
 /// Devices or processes kept per user × tool, at most; an audit wants to know which machine
 /// and which program talked to the service, not an unbounded list.
@@ -181,9 +183,9 @@ pub struct Agg {
     /// Usage of catalogue tools.
     pub usage: Usage,
     /// Discovery candidates by registrable domain.
-    pub candidates: HashMap<Box<[u8]>, Candidate>,
+    pub candidates: FxHashMap<Box<[u8]>, Candidate>,
     /// Devices and processes behind endpoint usage, per user × tool.
-    pub seen_on: HashMap<(Box<[u8]>, ToolId), SeenOn>,
+    pub seen_on: FxHashMap<(Box<[u8]>, ToolId), SeenOn>,
     /// Days with data, per source kind.
     pub coverage: BTreeSet<(SourceKind, i32)>,
     /// Earliest and latest event time over all events.

@@ -237,46 +237,34 @@ pub(crate) fn split_fields<const N: usize>(
     sep: u8,
     collapse: bool,
 ) -> ([&[u8]; N], usize) {
+    // A plain byte loop: fields are short, and a memchr call per field costs more in setup
+    // than it saves (measured with perf on Squid lines).
     let mut out: [&[u8]; N] = [&[]; N];
-    let mut n = 0;
-    let mut rest = line;
-    if collapse {
-        rest = trim_start(rest, sep);
-    }
-    while n < N {
+    let (mut n, mut i, len) = (0, 0, line.len());
+    loop {
+        if collapse {
+            while i < len && line[i] == sep {
+                i += 1;
+            }
+            if i == len {
+                return (out, n);
+            }
+        }
         if n == N - 1 {
-            out[n] = rest;
+            out[n] = &line[i..];
             return (out, N);
         }
-        match memchr::memchr(sep, rest) {
-            Some(i) => {
-                out[n] = &rest[..i];
-                n += 1;
-                rest = &rest[i + 1..];
-                if collapse {
-                    rest = trim_start(rest, sep);
-                    if rest.is_empty() {
-                        return (out, n);
-                    }
-                }
-            }
-            None => {
-                out[n] = rest;
-                return (out, n + 1);
-            }
+        let start = i;
+        while i < len && line[i] != sep {
+            i += 1;
         }
-    }
-    (out, n)
-}
-
-fn trim_start(mut s: &[u8], sep: u8) -> &[u8] {
-    while let [first, rest @ ..] = s {
-        if *first != sep {
-            break;
+        out[n] = &line[start..i];
+        n += 1;
+        if i == len {
+            return (out, n);
         }
-        s = rest;
+        i += 1;
     }
-    s
 }
 
 /// `None` for the placeholders logs write for "no value".
