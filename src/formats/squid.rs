@@ -50,7 +50,7 @@ impl LogFormat for Squid {
     }
     fn sniff(&self, head: &[u8]) -> u8 {
         score_lines(head, |line| {
-            let (f, n) = split_fields::<11>(line, b' ', true);
+            let (f, n) = split_fields::<9>(line, b' ', true);
             Some(
                 n >= 7
                     && memchr::memchr(b'.', f[0]).is_some()
@@ -84,7 +84,7 @@ impl LineParser for SquidParser {
         if line.trim_ascii().is_empty() {
             return Ok(Parsed::Meta);
         }
-        let (f, n) = split_fields::<11>(line, b' ', true);
+        let (f, n) = split_fields::<9>(line, b' ', true);
         if n < 7 {
             return Err(ParseError::MissingField("url"));
         }
