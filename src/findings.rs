@@ -219,47 +219,23 @@ pub fn evaluate(
             let t = &catalogue.tools[tool as usize];
             let tier = policy.tier(tool);
             let row = policy.entry(tool);
-            match tier {
-                4 => {
-                    let detail = match row {
-                        None => "not in the AI Tool Register: never reviewed".to_string(),
-                        Some(e)
-                            if e.status
-                                .as_deref()
-                                .is_some_and(|s| s.eq_ignore_ascii_case(DISCOVERED_STATUS)) =>
-                        {
-                            format!("register line {}: discovered, not yet reviewed", e.line)
-                        }
-                        Some(e) => format!(
-                            "register line {}: tier 4, reviewed and not approved",
-                            e.line
-                        ),
-                    };
-                    out.push(finding(
-                        "shadow-ai",
-                        shown.clone(),
-                        &t.id,
-                        &t.name,
-                        tier,
-                        &cell,
-                        detail,
-                    ));
+            // Every rule this user × tool breaks, then one row each.
+            let mut broken: Vec<(&'static str, String)> = Vec::new();
+            match (tier, row) {
+                (4, None) => broken.push(("shadow-ai", "not in the AI Tool Register: never reviewed".to_string())),
+                (4, Some(e)) if e.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(DISCOVERED_STATUS)) => {
+                    broken.push(("shadow-ai", format!("register line {}: discovered, not yet reviewed", e.line)));
                 }
-                3 => {
-                    let line = row.map_or(0, |e| e.line);
-                    let detail = format!(
-                        "register line {line}: under evaluation; use needs written manager approval and public data only"
-                    );
-                    out.push(finding(
-                        "under-evaluation",
-                        shown.clone(),
-                        &t.id,
-                        &t.name,
-                        tier,
-                        &cell,
-                        detail,
-                    ));
+                (4, Some(e)) => {
+                    broken.push(("shadow-ai", format!("register line {}: tier 4, reviewed and not approved", e.line)));
                 }
+                (3, row) => broken.push((
+                    "under-evaluation",
+                    format!(
+                        "register line {}: under evaluation; use needs written manager approval and public data only",
+                        row.map_or(0, |e| e.line)
+                    ),
+                )),
                 _ => {}
             }
             if t.offering.as_deref() == Some("consumer")
@@ -269,8 +245,11 @@ pub fn evaluate(
                     "consumer {} used while {enterprise} (same vendor) is approved at tier 1",
                     t.name
                 );
+                broken.push(("consumer-when-enterprise", detail));
+            }
+            for (rule, detail) in broken {
                 out.push(finding(
-                    "consumer-when-enterprise",
+                    rule,
                     shown.clone(),
                     &t.id,
                     &t.name,

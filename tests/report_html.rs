@@ -6,27 +6,19 @@
 //! installs Debian's. Where none can be had it prints a notice and passes, so a developer
 //! machine without a browser still runs the rest.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::{read_csv, repo, scan, summary};
+
 /// A browser that has not finished by then is killed, so a hung Chromium cannot hang CI.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
 
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
 /// Runs `shadowai scan --quiet INPUTS --out OUT`; panics with stderr unless it exits 0.
 fn scan_ok(inputs: &[&Path], out: &Path) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shadowai"));
-    cmd.args(["scan", "--quiet"])
-        .args(inputs)
-        .arg("--out")
-        .arg(out);
-    let run = cmd.output().expect("run shadowai");
+    let run = scan(inputs, out, &[]);
     assert_eq!(
         run.status.code(),
         Some(0),
@@ -37,25 +29,6 @@ fn scan_ok(inputs: &[&Path], out: &Path) {
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn summary(out: &Path) -> serde_json::Value {
-    serde_json::from_str(&read(&out.join("summary.json"))).unwrap()
-}
-
-fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut rdr = csv::Reader::from_path(path).unwrap();
-    let headers = rdr.headers().unwrap().clone();
-    rdr.records()
-        .map(|r| {
-            let r = r.unwrap();
-            headers
-                .iter()
-                .zip(r.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
 }
 
 /// User names an attacker can put in a log. Squid's native format splits on spaces, so the
@@ -122,7 +95,7 @@ fn report_html_hostile_user_names_become_no_markup_and_no_formula() {
     let out = tmp.path().join("out");
     scan_ok(&[&logs], &out);
 
-    let users: Vec<String> = csv_rows(&out.join("per-user.csv"))
+    let users: Vec<String> = read_csv(&out.join("per-user.csv"))
         .into_iter()
         .map(|r| r["user"].clone())
         .collect();
@@ -157,7 +130,7 @@ fn report_html_hostile_user_names_become_no_markup_and_no_formula() {
     for entry in std::fs::read_dir(&out).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "csv") {
-            for row in csv_rows(&path) {
+            for row in read_csv(&path) {
                 for (col, cell) in row {
                     assert!(
                         !looks_like_formula(&cell),
@@ -344,13 +317,13 @@ fn report_html_renders_in_headless_chromium() {
         assert_eq!(Some(dom_total(&dom, key)), want, "{key}");
     }
     // The headline counts tier-4 users and tools from the CSVs.
-    let per_user = csv_rows(&out.join("per-user.csv"));
+    let per_user = read_csv(&out.join("per-user.csv"));
     let people: std::collections::BTreeSet<&str> = per_user
         .iter()
         .filter(|r| r["tier"] == "4")
         .map(|r| r["user"].as_str())
         .collect();
-    let tools = csv_rows(&out.join("per-tool.csv"))
+    let tools = read_csv(&out.join("per-tool.csv"))
         .iter()
         .filter(|r| r["tier"] == "4")
         .count();

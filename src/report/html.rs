@@ -162,6 +162,15 @@ impl Page {
             .raw("</span>")
     }
 
+    /// A tier badge cell that sorts by the tier number.
+    fn td_tier(&mut self, tier: u8) -> &mut Self {
+        self.raw("<td data-v=\"")
+            .int(i64::from(tier))
+            .raw("\">")
+            .tier(tier)
+            .raw("</td>")
+    }
+
     /// A table header row; names are literals, `n` marks right-aligned numeric columns.
     fn thead(&mut self, cols: &[(&'static str, bool)]) -> &mut Self {
         self.raw("<thead><tr>");
@@ -584,11 +593,8 @@ fn tools(p: &mut Page, r: &Report) {
             .td_text(&t.tool.tool)
             .td_text(&t.tool.vendor)
             .td_text(&t.tool.category)
-            .raw("<td data-v=\"")
-            .int(i64::from(t.tool.tier))
-            .raw("\">")
-            .tier(t.tool.tier)
-            .raw("</td><td>")
+            .td_tier(t.tool.tier)
+            .raw("<td>")
             .raw(if t.registered { "yes" } else { "no" })
             .raw("</td>")
             .td_num(t.users)
@@ -659,11 +665,7 @@ fn findings(p: &mut Page, r: &Report, o: &Overview) {
             .raw("</code></td>")
             .td_text(&f.user)
             .td_text(&f.tool)
-            .raw("<td data-v=\"")
-            .int(i64::from(f.tier))
-            .raw("\">")
-            .tier(f.tier)
-            .raw("</td>")
+            .td_tier(f.tier)
             .td_num(f.events)
             .td_bytes(f.bytes_out)
             .td_time(&f.first_seen)
@@ -703,11 +705,7 @@ fn users(p: &mut Page, r: &Report) {
         p.raw("<tr>")
             .td_text(&u.user)
             .td_text(&u.tool.tool)
-            .raw("<td data-v=\"")
-            .int(i64::from(u.tool.tier))
-            .raw("\">")
-            .tier(u.tool.tier)
-            .raw("</td>")
+            .td_tier(u.tool.tier)
             .td_num(u.stats.events)
             .td_bytes(u.stats.bytes_out)
             .td_time(&u.stats.first_seen)
