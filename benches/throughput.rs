@@ -1,5 +1,6 @@
-//! Criterion benchmarks with `Throughput::Bytes`: each parser on generated lines, the host
-//! matcher, and the whole scan pipeline (parse + match + aggregate) on a generated folder.
+//! Criterion benchmarks: every parser (bytes/s on its sample), the host matcher, aggregation
+//! (events/s, and merging worker aggregates), and the whole scan pipeline (parse + match +
+//! aggregate) on a generated folder.
 //! Run: `cargo bench`. For whole-process comparisons with zcat, ripgrep and DuckDB see
 //! `benches/compare.sh`.
 
@@ -7,6 +8,7 @@
 mod generate;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use shadowai::aggregate::Agg;
 use shadowai::config::Config;
 use shadowai::discovery::load_psl;
 use shadowai::event::Parsed;
@@ -16,18 +18,14 @@ use shadowai::pipeline::{Context, scan};
 use shadowai::signatures::Catalogue;
 
 fn parsers(c: &mut Criterion) {
-    let mut rng = generate::Rng::new(1);
-    let mut truth = generate::Truth::new();
-    let inputs = [
-        ("squid", generate::squid(&mut rng, 20_000, &mut truth)),
-        ("zeek-dns", generate::zeek_dns(&mut rng, 20_000, &mut truth)),
-        ("bind-query", generate::bind(&mut rng, 20_000, &mut truth)),
-    ];
     let mut group = c.benchmark_group("parse");
-    for (name, text) in &inputs {
-        let format = formats::by_name(name).unwrap();
+    // Every registered format on its own sample, repeated to about 1 MiB (header lines once
+    // per copy, as in concatenated rotations): a new format is benchmarked without a new line.
+    for format in formats::FORMATS {
+        let sample = format.sample();
+        let text = sample.repeat((1 << 20) / sample.len().max(1) + 1);
         group.throughput(Throughput::Bytes(text.len() as u64));
-        group.bench_function(*name, |b| {
+        group.bench_function(format.name(), |b| {
             b.iter(|| {
                 let mut p = format.new_parser();
                 let mut events = 0u64;
@@ -40,6 +38,64 @@ fn parsers(c: &mut Criterion) {
             })
         });
     }
+    group.finish();
+}
+
+fn aggregation(c: &mut Criterion) {
+    let users: Vec<Vec<u8>> = (0..2_000)
+        .map(|i| format!("user{i:04}").into_bytes())
+        .collect();
+    let mut group = c.benchmark_group("aggregate");
+    const EVENTS: u64 = 100_000;
+    group.throughput(Throughput::Elements(EVENTS));
+    group.bench_function("add_usage", |b| {
+        b.iter(|| {
+            let mut agg = Agg::default();
+            let mut rng = generate::Rng::new(3);
+            for _ in 0..EVENTS {
+                let user = &users[rng.below(users.len())];
+                let ts = 1_794_182_400 + (rng.next() % (14 * 86_400)) as i64;
+                agg.add_usage(user, rng.below(40) as u16, Some(ts), Some(100));
+            }
+            agg.usage.len()
+        })
+    });
+    group.bench_function("merge", |b| {
+        let mut parts = Vec::new();
+        let mut rng = generate::Rng::new(4);
+        for _ in 0..4 {
+            let mut agg = Agg::default();
+            for _ in 0..EVENTS / 4 {
+                let user = &users[rng.below(users.len())];
+                agg.add_usage(
+                    user,
+                    rng.below(40) as u16,
+                    Some(1_794_182_400 + (rng.next() % 1_209_600) as i64),
+                    None,
+                );
+            }
+            parts.push(agg);
+        }
+        b.iter_batched(
+            || {
+                parts
+                    .iter()
+                    .map(|a| Agg {
+                        usage: a.usage.clone(),
+                        ..Agg::default()
+                    })
+                    .collect::<Vec<_>>()
+            },
+            |parts| {
+                let mut total = Agg::default();
+                for p in parts {
+                    total.merge(p);
+                }
+                total.usage.len()
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
     group.finish();
 }
 
@@ -118,5 +174,5 @@ fn walk_size(dir: &std::path::Path) -> u64 {
         .sum()
 }
 
-criterion_group!(benches, parsers, matcher, pipeline);
+criterion_group!(benches, parsers, matcher, aggregation, pipeline);
 criterion_main!(benches);
