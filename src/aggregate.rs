@@ -194,6 +194,33 @@ pub struct Agg {
     pub attributed: u64,
     /// Matched events left with a client address (no user in the log, no lease found).
     pub unattributed: u64,
+    /// Per-day detail kept only for `--state` (see [`DayDetail`]); empty otherwise.
+    pub detail: DayDetail,
+}
+
+/// A candidate row of the state: (day, registrable domain, host, user).
+pub type CandidateKey = (Day, Box<[u8]>, Box<[u8]>, Box<[u8]>);
+
+/// What the in-memory aggregates keep for the whole run but the state must keep per day, so
+/// that a report over any window can be rebuilt from the database: candidates per
+/// (day, domain, host, user) and per-day totals. Filled only when the scan writes a state.
+#[derive(Debug, Default)]
+pub struct DayDetail {
+    /// (day, registrable domain, host, user) → counts and the union of the host's signals.
+    pub candidates: FxHashMap<CandidateKey, (Cell, u32)>,
+    /// Per day: event times (all events, matched or not) and attribution counts.
+    pub days: FxHashMap<Day, DayTotal>,
+}
+
+/// One day's totals over all events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DayTotal {
+    /// Earliest and latest event time (events counts every event with a timestamp).
+    pub cell: Cell,
+    /// Matched events named through `--identity`.
+    pub attributed: u64,
+    /// Matched events left with a client address.
+    pub unattributed: u64,
 }
 
 impl Agg {
@@ -276,6 +303,17 @@ impl Agg {
         self.window.merge(&o.window);
         self.attributed += o.attributed;
         self.unattributed += o.unattributed;
+        for (k, (c, r)) in o.detail.candidates {
+            let mine = self.detail.candidates.entry(k).or_default();
+            mine.0.merge(&c);
+            mine.1 |= r;
+        }
+        for (d, t) in o.detail.days {
+            let mine = self.detail.days.entry(d).or_default();
+            mine.cell.merge(&t.cell);
+            mine.attributed += t.attributed;
+            mine.unattributed += t.unattributed;
+        }
     }
 }
 

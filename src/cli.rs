@@ -27,6 +27,11 @@ pub enum Command {
         after_help = "Example:\n  shadowai scan /var/log/squid zeek/ --out audit-2026-11 \\\n      --register register.csv --since 2026-11-09 --until 2026-11-22 --jsonl"
     )]
     Scan(ScanArgs),
+    /// Re-render the reports from a `--state` database for a window, without reading logs.
+    #[command(
+        after_help = "Example:\n  shadowai report --state /var/lib/shadowai/state.db --out /srv/audit/latest --window 14d"
+    )]
+    Report(ReportArgs),
     /// Show which tool and pattern a host matches (hosts from arguments, else stdin).
     #[command(
         after_help = "Example:\n  shadowai match chat.openai.com https://claude.ai/new api.anthropic.com:443"
@@ -196,6 +201,52 @@ pub struct ScanArgs {
     /// A gzip input may expand to 200x its size or this many MiB, whichever is larger.
     #[arg(long, default_value_t = MIN_EXPANSION_LIMIT >> 20, value_name = "MIB", hide = true)]
     pub min_expansion_mib: u64,
+    /// Incremental mode for nightly runs: a SQLite database of what was read. Only new data is
+    /// read (new files, grown logs; renamed or compressed copies are recognized) and the
+    /// reports cover the --window (or --since/--until) from everything stored.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Report window with --state: this many days ending at the latest day with data.
+    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = crate::state::parse_days, requires = "state")]
+    pub window: u32,
+    /// With --state: delete day aggregates older than this many days before the latest day.
+    #[arg(long, value_name = "DAYS", value_parser = crate::state::parse_days, requires = "state")]
+    pub retain: Option<u32>,
+    /// Signature catalogue options.
+    #[command(flatten)]
+    pub catalogue: CatalogueArgs,
+}
+
+/// `shadowai report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The state database written by `scan --state`.
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+    /// Folder for the reports (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Report window: this many days ending at the latest day with data.
+    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = crate::state::parse_days)]
+    pub window: u32,
+    /// Start of the report window (UTC date; whole days).
+    #[arg(long, value_name = "TIME", value_parser = parse_since)]
+    pub since: Option<i64>,
+    /// End of the report window (UTC date, inclusive; whole days).
+    #[arg(long, value_name = "TIME", value_parser = parse_until)]
+    pub until: Option<i64>,
+    /// The AI Tool Register (CSV export).
+    #[arg(long, value_name = "FILE")]
+    pub register: Option<PathBuf>,
+    /// Uploads per user, tool and day above this are findings.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_size)]
+    pub upload_threshold: u64,
+    /// Replace every user in every output by a keyed HMAC-SHA256 token.
+    #[arg(long, value_name = "FILE")]
+    pub pseudonymize_key: Option<PathBuf>,
+    /// Also write findings.jsonl and per-user.jsonl.
+    #[arg(long)]
+    pub jsonl: bool,
     /// Signature catalogue options.
     #[command(flatten)]
     pub catalogue: CatalogueArgs,

@@ -8,21 +8,25 @@ use publicsuffix::List;
 
 use crate::blocklist;
 use crate::cli::{
-    BlocklistArgs, CatalogueArgs, ExportFormat, MatchArgs, RegisterCommand, RevealArgs, ScanArgs,
-    SignaturesCommand,
+    BlocklistArgs, CatalogueArgs, ExportFormat, MatchArgs, RegisterCommand, ReportArgs, RevealArgs,
+    ScanArgs, SignaturesCommand,
 };
+use crate::config::Config;
 use crate::discovery::load_psl;
 use crate::exit::{Exit, UsageError};
 use crate::findings::Policy;
 use crate::formats::FORMATS;
 use crate::identity::Identity;
 use crate::normalize;
+use crate::pipeline::Scan;
 use crate::pipeline::{self, Context};
 use crate::pseudonym::Users;
 use crate::register::Register;
 use crate::report::csv::neutralize;
 use crate::report::{Outputs, Report};
 use crate::signatures::{Catalogue, SignatureError};
+use crate::state::{Fate, State};
+use std::time::Instant;
 
 fn usage(errors: Vec<SignatureError>) -> anyhow::Error {
     let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
@@ -67,7 +71,21 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
     };
     let threads = args.threads;
     let jsonl = args.jsonl;
+    let (state_path, window, retain) = (args.state.clone(), args.window, args.retain);
     let config = args.into_config(command_line);
+    // Taken before anything is written, so a refused second run touches nothing.
+    let state = state_path.as_deref().map(State::open).transpose()?;
+    // With a state, everything is ingested; --since/--until bound only the report window.
+    let (since, until) = (config.since, config.until);
+    let config = if state.is_some() {
+        Config {
+            since: None,
+            until: None,
+            ..config
+        }
+    } else {
+        config
+    };
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global()
@@ -95,6 +113,61 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
         psl: &psl,
         bar,
     };
+    if let Some(state) = &state {
+        let started = Instant::now();
+        let ingest = pipeline::ingest(&ctx, state);
+        if let Some(days) = retain
+            && let Some(latest) = state.latest_day()?
+        {
+            state.retain(latest.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1))?;
+        }
+        let failed: Vec<_> = ingest.files.iter().filter(|f| f.error.is_some()).collect();
+        for f in &failed {
+            eprintln!(
+                "shadowai: {}: {}",
+                f.path.display(),
+                f.error.as_deref().unwrap_or_default()
+            );
+        }
+        let n_files = ingest.files.len();
+        let n_failed = failed.len();
+        let tally = |fate: Fate| ingest.fates.iter().filter(|f| **f == fate).count();
+        let line = format!(
+            "shadowai: {}: files {} new, {} grown, {} unchanged, {} duplicate, {} failed; {} new event(s); {:.1} s",
+            state.path().display(),
+            tally(Fate::New),
+            tally(Fate::Grown),
+            tally(Fate::Unchanged),
+            tally(Fate::Duplicate),
+            tally(Fate::Failed),
+            ingest.events,
+            started.elapsed().as_secs_f64()
+        );
+        let view = View {
+            days: window,
+            since,
+            until,
+        };
+        render_state(
+            state,
+            &catalogue,
+            &policy,
+            &users,
+            config,
+            &view,
+            ingest.files,
+            outputs,
+            jsonl,
+        )?;
+        eprintln!("{line}");
+        return Ok(if n_failed == 0 {
+            Exit::Ok
+        } else if n_failed == n_files {
+            Exit::Fatal
+        } else {
+            Exit::Partial
+        });
+    }
     let result = pipeline::scan(&ctx);
     let mut report = Report::build(&result, &catalogue, &config, &policy, &users);
     report.identity_used = identity.is_some();
@@ -122,6 +195,126 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
     } else {
         Exit::Partial
     })
+}
+
+/// The report window asked for with `--state`: `days` ending at the latest day with data, or
+/// `--since`/`--until` (whole days: the state keeps days, not seconds).
+struct View {
+    days: u32,
+    since: Option<i64>,
+    until: Option<i64>,
+}
+
+/// Renders every output from the state for the window, through the same
+/// [`Report::build`] as an in-memory scan.
+#[allow(clippy::too_many_arguments)]
+fn render_state(
+    state: &State,
+    catalogue: &Catalogue,
+    policy: &Policy,
+    users: &Users,
+    config: Config,
+    view: &View,
+    files: Vec<crate::aggregate::FileStats>,
+    outputs: Outputs,
+    jsonl: Option<crate::report::jsonl::Pending>,
+) -> anyhow::Result<()> {
+    use crate::time::day_of;
+    let latest = state.latest_day()?;
+    let to = view.until.map(day_of).or(latest);
+    let from = view
+        .since
+        .map(day_of)
+        .or(to.map(|t| t.saturating_sub(i32::try_from(view.days).unwrap_or(i32::MAX) - 1)));
+    let (agg, config) = match (from, to) {
+        (Some(from), Some(to)) => {
+            if from > to {
+                return Err(UsageError(format!(
+                    "the report window is empty: {} is after {}",
+                    crate::time::fmt_day(from),
+                    crate::time::fmt_day(to)
+                ))
+                .into());
+            }
+            let (agg, unknown) = state.load(from, to, catalogue)?;
+            if unknown > 0 {
+                eprintln!(
+                    "shadowai: {unknown} usage row(s) name tools not in the catalogue; left out"
+                );
+            }
+            let config = Config {
+                since: Some(i64::from(from) * 86_400),
+                until: Some(i64::from(to) * 86_400 + 86_399),
+                ..config
+            };
+            (agg, config)
+        }
+        _ => (crate::aggregate::Agg::default(), config),
+    };
+    let identity_used = agg.attributed + agg.unattributed > 0;
+    let scan = Scan { agg, files };
+    let mut report = Report::build(&scan, catalogue, &config, policy, users);
+    report.identity_used = identity_used;
+    outputs.write(&report)?;
+    if let Some(jsonl) = jsonl {
+        jsonl.write(&report)?;
+    }
+    Ok(())
+}
+
+/// `shadowai report`: the outputs of a window, from the state alone.
+pub fn report(args: ReportArgs, command_line: String) -> anyhow::Result<Exit> {
+    let (mut catalogue, psl) = load_catalogue(&args.catalogue)?;
+    let mut register = args.register.as_deref().map(Register::read).transpose()?;
+    let rows = match &mut register {
+        Some(r) => r.join(&mut catalogue, &psl)?,
+        None => vec![None; catalogue.tools.len()],
+    };
+    let policy = Policy {
+        register: register.as_ref(),
+        rows,
+        upload_threshold: args.upload_threshold,
+    };
+    let users = match &args.pseudonymize_key {
+        Some(key) => Users::keyed(key)?,
+        None => Users::plain(),
+    };
+    // Opening would create an empty database: a mistyped path must fail instead.
+    if !args.state.is_file() {
+        return Err(UsageError(format!(
+            "{}: no such state database (written by `scan --state`)",
+            args.state.display()
+        ))
+        .into());
+    }
+    let state = State::open(&args.state)?;
+    let config = Config {
+        inputs: Vec::new(),
+        out: args.out.clone(),
+        format: None,
+        keep_user_domain: false,
+        progress: false,
+        chunk_bytes: crate::config::DEFAULT_CHUNK_BYTES,
+        min_expansion: crate::input::MIN_EXPANSION_LIMIT,
+        since: None,
+        until: None,
+        command_line,
+    };
+    let outputs = Outputs::create(&config.out)?;
+    let jsonl = args
+        .jsonl
+        .then(|| crate::report::jsonl::Pending::create(&config.out))
+        .transpose()?;
+    let view = View {
+        days: args.window,
+        since: args.since,
+        until: args.until,
+    };
+    let files = state.all_files()?;
+    render_state(
+        &state, &catalogue, &policy, &users, config, &view, files, outputs, jsonl,
+    )?;
+    Ok(Exit::Ok)
 }
 
 /// `shadowai match`.

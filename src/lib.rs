@@ -25,6 +25,7 @@ pub mod pseudonym;
 pub mod register;
 pub mod report;
 pub mod signatures;
+pub mod state;
 pub mod time;
 
 #[cfg(test)]

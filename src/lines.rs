@@ -34,6 +34,8 @@ pub struct LineReader<R> {
     max_line: usize,
     /// Bytes of the input consumed up to `start`: between calls, where the next line begins.
     offset: u64,
+    /// Leave a final line without `\n` unread (see [`LineReader::complete_lines_only`]).
+    complete_only: bool,
 }
 
 impl<R: Read> LineReader<R> {
@@ -52,7 +54,21 @@ impl<R: Read> LineReader<R> {
             eof: false,
             max_line,
             offset: 0,
+            complete_only: false,
         }
+    }
+
+    /// Stops before a final line that has no `\n` instead of returning it: a log being
+    /// written may end mid-line, and `--state` must resume at that line's start next run
+    /// rather than count half of it now.
+    pub fn complete_lines_only(mut self) -> Self {
+        self.complete_only = true;
+        self
+    }
+
+    /// The underlying reader.
+    pub fn get_ref(&self) -> &R {
+        &self.rdr
     }
 
     /// Input offset (bytes from where this reader started) at which the next line begins;
@@ -78,6 +94,9 @@ impl<R: Read> LineReader<R> {
                 return Ok(Some(Line::Text(trim_cr(&self.buf[line_begin..line_end]))));
             }
             if self.eof {
+                if self.complete_only && !discarding {
+                    return Ok(None);
+                }
                 if self.start == self.end {
                     return Ok(discarding.then_some(Line::TooLong));
                 }
@@ -161,6 +180,15 @@ mod tests {
             });
         }
         out
+    }
+
+    #[test]
+    fn complete_only_leaves_the_unterminated_tail() {
+        let mut r = LineReader::new(&b"a\nbb\ncc"[..]).complete_lines_only();
+        assert_eq!(r.next_line().unwrap(), Some(Line::Text(b"a")));
+        assert_eq!(r.next_line().unwrap(), Some(Line::Text(b"bb")));
+        assert_eq!(r.next_line().unwrap(), None);
+        assert_eq!(r.offset(), 5);
     }
 
     #[test]

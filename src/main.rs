@@ -13,6 +13,7 @@ fn main() -> ExitCode {
     let command_line = std::env::args().collect::<Vec<_>>().join(" ");
     let result = match cli.command {
         Command::Scan(args) => commands::scan(args, command_line),
+        Command::Report(args) => commands::report(args, command_line),
         Command::Match(args) => commands::match_hosts(args),
         Command::Signatures(cmd) => commands::signatures(cmd),
         Command::Formats { markdown } => commands::formats(markdown),

@@ -4,6 +4,7 @@
 mod blocklist;
 mod generate;
 mod report_html;
+mod state;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
