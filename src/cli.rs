@@ -151,6 +151,28 @@ pub struct CatalogueArgs {
     pub psl: Option<PathBuf>,
 }
 
+/// What shapes the reports, shared by `scan` and `report`: the register, the upload threshold,
+/// how users are shown, the SIEM export and the catalogue.
+#[derive(Args, Debug)]
+pub struct ReportOptions {
+    /// The AI Tool Register (CSV export): tiers, assessment dates, owners, extra domains.
+    #[arg(long, value_name = "FILE")]
+    pub register: Option<PathBuf>,
+    /// Uploads per user, tool and day above this are findings: bytes, or with KiB/MiB/GiB.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_size)]
+    pub upload_threshold: u64,
+    /// Replace every user in every output by a keyed HMAC-SHA256 token (key: this file's bytes).
+    #[arg(long, value_name = "FILE")]
+    pub pseudonymize_key: Option<PathBuf>,
+    /// Also write findings.jsonl and per-user.jsonl: one JSON object per line, ECS field names,
+    /// for Splunk HEC, Elastic or Sentinel.
+    #[arg(long)]
+    pub jsonl: bool,
+    /// Signature catalogue options.
+    #[command(flatten)]
+    pub catalogue: CatalogueArgs,
+}
+
 /// `shadowai scan`.
 #[derive(Args, Debug)]
 pub struct ScanArgs {
@@ -175,9 +197,6 @@ pub struct ScanArgs {
     /// Split plain files larger than this many MiB into parallel chunks.
     #[arg(long, default_value_t = DEFAULT_CHUNK_BYTES >> 20, value_name = "MIB", hide = true)]
     pub chunk_mib: u64,
-    /// The AI Tool Register (CSV export): tiers, assessment dates, owners, extra domains.
-    #[arg(long, value_name = "FILE")]
-    pub register: Option<PathBuf>,
     /// DHCP/VPN lease history (CSV `ip,user[,start,end]` or ISC dhcpd.leases) to name the
     /// users of IP-only events at the event's time; repeatable.
     #[arg(long, value_name = "FILE")]
@@ -188,16 +207,6 @@ pub struct ScanArgs {
     /// End of the audit window (UTC, inclusive): `2026-11-22` (the whole day) or a time.
     #[arg(long, value_name = "TIME", value_parser = parse_until)]
     pub until: Option<i64>,
-    /// Uploads per user, tool and day above this are findings: bytes, or with KiB/MiB/GiB.
-    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_size)]
-    pub upload_threshold: u64,
-    /// Replace every user in every output by a keyed HMAC-SHA256 token (key: this file's bytes).
-    #[arg(long, value_name = "FILE")]
-    pub pseudonymize_key: Option<PathBuf>,
-    /// Also write findings.jsonl and per-user.jsonl: one JSON object per line, ECS field names,
-    /// for Splunk HEC, Elastic or Sentinel.
-    #[arg(long)]
-    pub jsonl: bool,
     /// A gzip input may expand to 200x its size or this many MiB, whichever is larger.
     #[arg(long, default_value_t = MIN_EXPANSION_LIMIT >> 20, value_name = "MIB", hide = true)]
     pub min_expansion_mib: u64,
@@ -212,9 +221,9 @@ pub struct ScanArgs {
     /// With --state: delete day aggregates older than this many days before the latest day.
     #[arg(long, value_name = "DAYS", value_parser = crate::state::parse_days, requires = "state")]
     pub retain: Option<u32>,
-    /// Signature catalogue options.
+    /// Register, thresholds, users, exports, catalogue.
     #[command(flatten)]
-    pub catalogue: CatalogueArgs,
+    pub report: ReportOptions,
 }
 
 /// `shadowai report`.
@@ -235,21 +244,9 @@ pub struct ReportArgs {
     /// End of the report window (UTC date, inclusive; whole days).
     #[arg(long, value_name = "TIME", value_parser = parse_until)]
     pub until: Option<i64>,
-    /// The AI Tool Register (CSV export).
-    #[arg(long, value_name = "FILE")]
-    pub register: Option<PathBuf>,
-    /// Uploads per user, tool and day above this are findings.
-    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_size)]
-    pub upload_threshold: u64,
-    /// Replace every user in every output by a keyed HMAC-SHA256 token.
-    #[arg(long, value_name = "FILE")]
-    pub pseudonymize_key: Option<PathBuf>,
-    /// Also write findings.jsonl and per-user.jsonl.
-    #[arg(long)]
-    pub jsonl: bool,
-    /// Signature catalogue options.
+    /// Register, thresholds, users, exports, catalogue.
     #[command(flatten)]
-    pub catalogue: CatalogueArgs,
+    pub report: ReportOptions,
 }
 
 /// `shadowai match`.

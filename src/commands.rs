@@ -8,8 +8,8 @@ use publicsuffix::List;
 
 use crate::blocklist;
 use crate::cli::{
-    BlocklistArgs, CatalogueArgs, ExportFormat, MatchArgs, RegisterCommand, ReportArgs, RevealArgs,
-    ScanArgs, SignaturesCommand,
+    BlocklistArgs, CatalogueArgs, ExportFormat, MatchArgs, RegisterCommand, ReportArgs,
+    ReportOptions, RevealArgs, ScanArgs, SignaturesCommand,
 };
 use crate::config::Config;
 use crate::discovery::load_psl;
@@ -47,30 +47,64 @@ fn load_catalogue(args: &CatalogueArgs) -> anyhow::Result<(Catalogue, List)> {
     Ok((catalogue, psl))
 }
 
+/// What every report needs, loaded before any log is read so a bad catalogue, register or key
+/// fails at once: the catalogue (with the register's domains joined in), the register and its
+/// row per tool, and how users are shown.
+struct Setup {
+    catalogue: Catalogue,
+    psl: List,
+    register: Option<Register>,
+    rows: Vec<Option<usize>>,
+    users: Users,
+}
+
+impl Setup {
+    fn load(opts: &ReportOptions) -> anyhow::Result<Setup> {
+        let (mut catalogue, psl) = load_catalogue(&opts.catalogue)?;
+        let mut register = opts.register.as_deref().map(Register::read).transpose()?;
+        let rows = match &mut register {
+            Some(r) => r.join(&mut catalogue, &psl)?,
+            None => vec![None; catalogue.tools.len()],
+        };
+        let users = match &opts.pseudonymize_key {
+            Some(key) => Users::keyed(key)?,
+            None => Users::plain(),
+        };
+        Ok(Setup {
+            catalogue,
+            psl,
+            register,
+            rows,
+            users,
+        })
+    }
+
+    fn policy(&self, opts: &ReportOptions) -> Policy<'_> {
+        Policy {
+            register: self.register.as_ref(),
+            rows: self.rows.clone(),
+            upload_threshold: opts.upload_threshold,
+        }
+    }
+}
+
 /// `shadowai scan`.
 pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
-    let (mut catalogue, psl) = load_catalogue(&args.catalogue)?;
-    let mut register = args.register.as_deref().map(Register::read).transpose()?;
-    let rows = match &mut register {
-        Some(r) => r.join(&mut catalogue, &psl)?,
-        None => vec![None; catalogue.tools.len()],
-    };
-    let policy = Policy {
-        register: register.as_ref(),
-        rows,
-        upload_threshold: args.upload_threshold,
-    };
+    let setup = Setup::load(&args.report)?;
+    let Setup {
+        catalogue,
+        psl,
+        users,
+        ..
+    } = &setup;
+    let policy = setup.policy(&args.report);
     let identity = if args.identity.is_empty() {
         None
     } else {
         Some(Identity::read(&args.identity)?)
     };
-    let users = match &args.pseudonymize_key {
-        Some(key) => Users::keyed(key)?,
-        None => Users::plain(),
-    };
     let threads = args.threads;
-    let jsonl = args.jsonl;
+    let jsonl = args.report.jsonl;
     let (state_path, window, retain) = (args.state.clone(), args.window, args.retain);
     let config = args.into_config(command_line);
     // Taken before anything is written, so a refused second run touches nothing.
@@ -109,8 +143,8 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
     let ctx = Context {
         identity: identity.as_ref(),
         config: &config,
-        catalogue: &catalogue,
-        psl: &psl,
+        catalogue,
+        psl,
         bar,
     };
     if let Some(state) = &state {
@@ -150,9 +184,9 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
         };
         render_state(
             state,
-            &catalogue,
+            catalogue,
             &policy,
-            &users,
+            users,
             config,
             &view,
             ingest.files,
@@ -169,7 +203,7 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
         });
     }
     let result = pipeline::scan(&ctx);
-    let mut report = Report::build(&result, &catalogue, &config, &policy, &users);
+    let mut report = Report::build(&result, catalogue, &config, &policy, users);
     report.identity_used = identity.is_some();
     outputs.write(&report)?;
     if let Some(jsonl) = jsonl {
@@ -264,21 +298,11 @@ fn render_state(
 
 /// `shadowai report`: the outputs of a window, from the state alone.
 pub fn report(args: ReportArgs, command_line: String) -> anyhow::Result<Exit> {
-    let (mut catalogue, psl) = load_catalogue(&args.catalogue)?;
-    let mut register = args.register.as_deref().map(Register::read).transpose()?;
-    let rows = match &mut register {
-        Some(r) => r.join(&mut catalogue, &psl)?,
-        None => vec![None; catalogue.tools.len()],
-    };
-    let policy = Policy {
-        register: register.as_ref(),
-        rows,
-        upload_threshold: args.upload_threshold,
-    };
-    let users = match &args.pseudonymize_key {
-        Some(key) => Users::keyed(key)?,
-        None => Users::plain(),
-    };
+    let setup = Setup::load(&args.report)?;
+    let Setup {
+        catalogue, users, ..
+    } = &setup;
+    let policy = setup.policy(&args.report);
     // Opening would create an empty database: a mistyped path must fail instead.
     if !args.state.is_file() {
         return Err(UsageError(format!(
@@ -302,6 +326,7 @@ pub fn report(args: ReportArgs, command_line: String) -> anyhow::Result<Exit> {
     };
     let outputs = Outputs::create(&config.out)?;
     let jsonl = args
+        .report
         .jsonl
         .then(|| crate::report::jsonl::Pending::create(&config.out))
         .transpose()?;
@@ -312,7 +337,7 @@ pub fn report(args: ReportArgs, command_line: String) -> anyhow::Result<Exit> {
     };
     let files = state.all_files()?;
     render_state(
-        &state, &catalogue, &policy, &users, config, &view, files, outputs, jsonl,
+        &state, catalogue, &policy, users, config, &view, files, outputs, jsonl,
     )?;
     Ok(Exit::Ok)
 }
