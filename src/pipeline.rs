@@ -473,10 +473,15 @@ impl<'c> Worker<'c> {
                 self.user.extend_from_slice(u);
             }
             (None, None, Some(ip)) => normalize::lowercase_into(&mut self.user, ip),
-            (None, None, None) => {
-                self.user.clear();
-                self.user.extend_from_slice(b"unknown");
-            }
+            // An endpoint event without user or address (CrowdStrike DnsRequest): the device
+            // is who did it.
+            (None, None, None) => match e.device {
+                Some(d) => normalize::lowercase_into(&mut self.user, d),
+                None => {
+                    self.user.clear();
+                    self.user.extend_from_slice(b"unknown");
+                }
+            },
         }
         if let Some(t) = tool {
             if self.ctx.identity.is_some() && e.user.is_none() {
