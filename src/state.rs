@@ -321,68 +321,46 @@ impl State {
         let s = rec.stats;
         let now = now();
         let path = rec.path.to_string_lossy();
-        let id = match rec.id {
-            Some(id) => {
-                tx.execute(
-                    "UPDATE inputs SET path = ?2, size = ?3, mtime = ?4, format = ?5, gzip = ?6,
-                     head_len = ?7, head_hash = ?8, consumed = ?9, tail_hash = ?10,
-                     lines = lines + ?11, events = events + ?12, matched = matched + ?13,
-                     ignored = ignored + ?14, skipped = skipped + ?15,
-                     out_of_window = out_of_window + ?16, error = ?17, last_ingest = ?18
-                     WHERE id = ?1",
-                    params![
-                        id,
-                        path,
-                        to_i64(rec.size),
-                        rec.mtime,
-                        rec.format,
-                        rec.gzip,
-                        head_len as i64,
-                        head_hash,
-                        to_i64(rec.consumed),
-                        rec.tail_hash,
-                        to_i64(s.lines),
-                        to_i64(s.events),
-                        to_i64(s.matched),
-                        to_i64(s.ignored),
-                        to_i64(s.skipped),
-                        to_i64(s.out_of_window),
-                        s.error,
-                        now,
-                    ],
-                )?;
-                id
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO inputs (path, size, mtime, format, gzip, head_len, head_hash,
-                     consumed, tail_hash, lines, events, matched, ignored, skipped, out_of_window,
-                     error, first_ingest, last_ingest)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                     ?16, ?17, ?17)",
-                    params![
-                        path,
-                        to_i64(rec.size),
-                        rec.mtime,
-                        rec.format,
-                        rec.gzip,
-                        head_len as i64,
-                        head_hash,
-                        to_i64(rec.consumed),
-                        rec.tail_hash,
-                        to_i64(s.lines),
-                        to_i64(s.events),
-                        to_i64(s.matched),
-                        to_i64(s.ignored),
-                        to_i64(s.skipped),
-                        to_i64(s.out_of_window),
-                        s.error,
-                        now,
-                    ],
-                )?;
-                tx.last_insert_rowid()
-            }
-        };
+        // One upsert: a new stream (no id yet) gets a fresh row; a known one adds this run's
+        // counts to its cumulative ones and moves its identity window forward.
+        let id: i64 = tx.query_row(
+            "INSERT INTO inputs (id, path, size, mtime, format, gzip, head_len, head_hash,
+             consumed, tail_hash, lines, events, matched, ignored, skipped, out_of_window,
+             error, first_ingest, last_ingest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+             ?17, ?18, ?18)
+             ON CONFLICT(id) DO UPDATE SET path = excluded.path, size = excluded.size,
+             mtime = excluded.mtime, format = excluded.format, gzip = excluded.gzip,
+             head_len = excluded.head_len, head_hash = excluded.head_hash,
+             consumed = excluded.consumed, tail_hash = excluded.tail_hash,
+             lines = lines + excluded.lines, events = events + excluded.events,
+             matched = matched + excluded.matched, ignored = ignored + excluded.ignored,
+             skipped = skipped + excluded.skipped,
+             out_of_window = out_of_window + excluded.out_of_window,
+             error = excluded.error, last_ingest = excluded.last_ingest
+             RETURNING id",
+            params![
+                rec.id,
+                path,
+                to_i64(rec.size),
+                rec.mtime,
+                rec.format,
+                rec.gzip,
+                head_len as i64,
+                head_hash,
+                to_i64(rec.consumed),
+                rec.tail_hash,
+                to_i64(s.lines),
+                to_i64(s.events),
+                to_i64(s.matched),
+                to_i64(s.ignored),
+                to_i64(s.skipped),
+                to_i64(s.out_of_window),
+                s.error,
+                now,
+            ],
+            |row| row.get(0),
+        )?;
         let tool_id = |t: ToolId| catalogue.tools.get(usize::from(t)).map(|t| t.id.as_str());
         {
             let mut st = tx.prepare_cached(&format!(
