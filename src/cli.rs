@@ -155,7 +155,7 @@ pub struct CatalogueArgs {
 /// how users are shown, the SIEM export and the catalogue.
 #[derive(Args, Debug)]
 pub struct ReportOptions {
-    /// The AI Tool Register (CSV export): tiers, assessment dates, owners, extra domains.
+    /// The AI Tool Register (CSV export, or .xlsx/.ods): tiers, assessment dates, owners, domains.
     #[arg(long, value_name = "FILE")]
     pub register: Option<PathBuf>,
     /// Uploads per user, tool and day above this are findings: bytes, or with KiB/MiB/GiB.
