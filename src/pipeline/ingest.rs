@@ -1,0 +1,383 @@
+//! Incremental reading into the `--state` database: only what is new is read (unchanged files
+//! are not opened, known streams resume where they stopped), each input committed with its
+//! ledger row in one transaction. Shares the workers and parsing of the in-memory scan.
+
+use super::*;
+
+/// What an ingest into `--state` did: each input's cumulative statistics and its fate, in
+/// walk order.
+pub struct Ingest {
+    /// Per input: cumulative counts over every run (this run's error, if any).
+    pub files: Vec<FileStats>,
+    /// Per input, same order: new, grown, unchanged, duplicate or failed.
+    pub fates: Vec<Fate>,
+    /// Events read in this run.
+    pub events: u64,
+}
+
+/// One input's outcome: its index in the walk, statistics, fate and ledger row.
+pub(super) type Ingested = (usize, FileStats, Fate, Option<i64>);
+
+/// A file planned for ingest, with its first bytes (its identity).
+struct StatePlan {
+    plan: Plan,
+    mtime: i64,
+    head: Vec<u8>,
+    fate: Option<Fate>,
+    /// The ledger row of an unchanged input.
+    row: Option<i64>,
+}
+
+/// Reads what is new in the inputs into `state`: each file (never a chunk: its ledger row and
+/// aggregates are one transaction) with an [`Agg`] of its own, committed as soon as it is read.
+///
+/// Files whose heads are prefixes of one another may be the same stream (a log and its gzip
+/// copy, a log and its grown copy); they form one task and are read one after the other, so
+/// the second sees the first's ledger row and adds only what the first did not.
+pub fn ingest(ctx: &Context, state: &State) -> Ingest {
+    let found = input::walk(&ctx.config.inputs);
+    let plans: Vec<StatePlan> = found
+        .into_par_iter()
+        .map(|f| state_plan(ctx, state, f))
+        .collect();
+    let mut open: Vec<usize> = (0..plans.len())
+        .filter(|&i| plans[i].plan.done.is_none())
+        .collect();
+    ctx.bar
+        .set_length(open.iter().map(|&i| plans[i].plan.size).sum());
+    // Sorted, a head that is a prefix of others comes right before them (and so does every
+    // head in between): one pass groups each root with everything it prefixes.
+    open.sort_by(|&a, &b| plans[a].head.cmp(&plans[b].head));
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for i in open {
+        match groups.last_mut() {
+            Some(g) if plans[i].head.starts_with(&plans[g[0]].head) => g.push(i),
+            _ => groups.push(vec![i]),
+        }
+    }
+    let done = AtomicUsize::new(0);
+    let total = plans.iter().filter(|p| p.plan.done.is_none()).count();
+    ctx.bar.set_message(format!("0/{total} files"));
+    let ingested: (Vec<Ingested>, u64) = groups
+        .par_iter()
+        .fold(
+            || {
+                let mut w = Worker::new(ctx, &done, total);
+                w.detail = true;
+                w
+            },
+            |mut w, g| {
+                for &i in g {
+                    w.run_state(state, &plans[i], i);
+                }
+                w
+            },
+        )
+        .map(|w| (w.ingested, w.new_events))
+        .reduce(
+            || (Vec::new(), 0),
+            |(mut a, ea), (b, eb)| {
+                a.extend(b);
+                (a, ea + eb)
+            },
+        );
+    let (ingested, events) = ingested;
+    ctx.bar.finish_and_clear();
+    let mut files: Vec<Option<(FileStats, Fate, Option<i64>)>> = plans
+        .into_iter()
+        .map(|p| {
+            let fate = p.fate.unwrap_or(Fate::Failed);
+            p.plan.done.map(|d| (d, fate, p.row))
+        })
+        .collect();
+    for (i, stats, fate, row) in ingested {
+        files[i] = Some((stats, fate, row));
+    }
+    // Inputs that are one stream (a log and its compressed copy) share a ledger row: its
+    // cumulative counts are listed once, under the first, so summary totals stay true.
+    let mut listed = std::collections::HashSet::new();
+    let (files, fates) = files
+        .into_iter()
+        .flatten()
+        .map(|(stats, fate, row)| {
+            if row.is_some_and(|r| !listed.insert(r)) {
+                let zero = FileStats {
+                    path: stats.path,
+                    format: stats.format,
+                    gzip: stats.gzip,
+                    error: stats.error,
+                    ..FileStats::default()
+                };
+                return (zero, fate);
+            }
+            (stats, fate)
+        })
+        .unzip();
+    Ingest {
+        files,
+        fates,
+        events,
+    }
+}
+
+fn mtime_of(path: &std::path::Path) -> Option<(u64, i64)> {
+    let m = std::fs::metadata(path).ok()?;
+    let t = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some((m.len(), i64::try_from(t.as_nanos()).unwrap_or(i64::MAX)))
+}
+
+/// Plans one input for ingest: skipped without opening when the ledger has it with the same
+/// path, size and mtime; otherwise detected as usual, plus its raw first [`crate::state::WINDOW`]
+/// decompressed bytes.
+fn state_plan(ctx: &Context, state: &State, found: input::Found) -> StatePlan {
+    let meta = found.as_ref().ok().and_then(|p| mtime_of(p));
+    if let (Ok(path), Some((size, mtime))) = (&found, meta) {
+        match state.unchanged(path, size, mtime) {
+            Ok(Some((row, stats))) => {
+                return StatePlan {
+                    plan: Plan {
+                        path: path.clone(),
+                        size,
+                        format: None,
+                        gzip: stats.gzip,
+                        done: Some(stats),
+                    },
+                    mtime,
+                    head: Vec::new(),
+                    fate: Some(Fate::Unchanged),
+                    row: Some(row),
+                };
+            }
+            Ok(None) => {}
+            Err(e) => {
+                return StatePlan {
+                    plan: Plan {
+                        path: path.clone(),
+                        size,
+                        format: None,
+                        gzip: false,
+                        done: Some(FileStats {
+                            path: path.clone(),
+                            error: Some(format!("reading the state: {e:#}")),
+                            ..FileStats::default()
+                        }),
+                    },
+                    mtime,
+                    head: Vec::new(),
+                    fate: Some(Fate::Failed),
+                    row: None,
+                };
+            }
+        }
+    }
+    let mut plan = plan(ctx, found);
+    let mtime = meta.map_or(0, |m| m.1);
+    let mut head = Vec::new();
+    if plan.done.is_none() {
+        let read = input::open(
+            &plan.path,
+            0,
+            &ProgressBar::hidden(),
+            ctx.config.min_expansion,
+        )
+        .and_then(|o| {
+            o.reader
+                .take(crate::state::WINDOW as u64)
+                .read_to_end(&mut head)
+        });
+        if let Err(e) = read {
+            plan.done = Some(FileStats {
+                path: plan.path.clone(),
+                gzip: plan.gzip,
+                error: Some(describe_io(&e, plan.gzip)),
+                ..FileStats::default()
+            });
+        }
+    }
+    let fate = plan.done.as_ref().map(|d| {
+        if d.error.is_some() {
+            Fate::Failed
+        } else {
+            // Empty: nothing to read, nothing to record.
+            Fate::Unchanged
+        }
+    });
+    StatePlan {
+        plan,
+        mtime,
+        head,
+        fate,
+        row: None,
+    }
+}
+
+/// Where reading an input into the state starts.
+struct Resume {
+    /// The ledger row continued, and its `consumed`.
+    known: Option<Known>,
+    tail: Tail<Box<dyn Read + Send>>,
+}
+
+impl Worker<'_> {
+    /// Opens the decompressed stream of `plan` positioned at stream offset `from`, keeping
+    /// the bytes before `from` that the identity window needs.
+    fn open_at(&self, plan: &Plan, from: u64) -> io::Result<Option<Tail<Box<dyn Read + Send>>>> {
+        if plan.gzip {
+            let opened = input::open(&plan.path, 0, &self.ctx.bar, self.ctx.config.min_expansion)?;
+            let mut tail = Tail::new(input::in_background(opened.reader), 0);
+            return Ok(tail.skip_to(from)?.then_some(tail));
+        }
+        if from > plan.size {
+            return Ok(None);
+        }
+        let opened = input::open(
+            &plan.path,
+            from,
+            &self.ctx.bar,
+            self.ctx.config.min_expansion,
+        )?;
+        Ok(Some(Tail::new(opened.reader, from)))
+    }
+
+    /// Finds the ledger row this stream continues (head and tail window match), if any.
+    fn resume(&self, state: &State, sp: &StatePlan) -> Result<Resume, String> {
+        let known = state
+            .candidates(&sp.head)
+            .map_err(|e| format!("reading the state: {e:#}"))?;
+        for k in known {
+            let window_start = k.consumed.saturating_sub(crate::state::WINDOW as u64);
+            let Some(mut tail) = self
+                .open_at(&sp.plan, window_start)
+                .map_err(|e| describe_io(&e, sp.plan.gzip))?
+            else {
+                continue;
+            };
+            // A stream shorter than what was consumed is a rewritten log: not this row.
+            if !tail
+                .skip_to(k.consumed)
+                .map_err(|e| describe_io(&e, sp.plan.gzip))?
+            {
+                continue;
+            }
+            if tail.window_hash(k.consumed).as_deref() == Some(k.tail_hash.as_str()) {
+                return Ok(Resume {
+                    known: Some(k),
+                    tail,
+                });
+            }
+        }
+        match self
+            .open_at(&sp.plan, 0)
+            .map_err(|e| describe_io(&e, sp.plan.gzip))?
+        {
+            Some(tail) => Ok(Resume { known: None, tail }),
+            None => Err("file vanished while reading".to_string()),
+        }
+    }
+
+    /// Reads what is new in one input and commits it with its ledger row.
+    fn run_state(&mut self, state: &State, sp: &StatePlan, index: usize) {
+        let plan = &sp.plan;
+        let Some(format) = plan.format else { return };
+        self.agg = Agg::default();
+        self.covered.clear();
+        let mut stats = FileStats {
+            path: plan.path.clone(),
+            format: Some(format.name()),
+            gzip: plan.gzip,
+            ..FileStats::default()
+        };
+        let resume = match self.resume(state, sp) {
+            Ok(r) => r,
+            Err(msg) => {
+                stats.error = Some(msg);
+                self.finish_state(index, stats, Fate::Failed);
+                return;
+            }
+        };
+        let start = resume.known.as_ref().map_or(0, |k| k.consumed);
+        let mut lines = LineReader::new(resume.tail);
+        if !plan.gzip {
+            // The active log may end mid-line; that line is read next run.
+            lines = lines.complete_lines_only();
+        }
+        let mut physical = 0;
+        let prelude = if start > 0 && format.stateful() {
+            &sp.head[..sp
+                .head
+                .len()
+                .min(usize::try_from(start).unwrap_or(usize::MAX))]
+        } else {
+            &[][..]
+        };
+        if let Err(e) = self.lines(&mut lines, format, prelude, None, &mut stats, &mut physical) {
+            // What was read before the error still counts and is recorded with its offset,
+            // so a gzip completed later resumes right there.
+            stats.error = Some(describe_io(&e, plan.gzip));
+        }
+        let consumed = start + lines.offset();
+        let grown = consumed > start;
+        if resume.known.is_none() && !grown {
+            let fate = if stats.error.is_some() {
+                Fate::Failed
+            } else {
+                Fate::New
+            };
+            self.finish_state(index, stats, fate);
+            return;
+        }
+        let Some(tail_hash) = lines.get_ref().window_hash(consumed) else {
+            stats.error = Some("internal error: identity window lost; nothing recorded".into());
+            self.finish_state(index, stats, Fate::Failed);
+            return;
+        };
+        let record = Record {
+            id: resume.known.as_ref().map(|k| k.id),
+            path: &plan.path,
+            size: plan.size,
+            mtime: sp.mtime,
+            format: Some(format.name()),
+            gzip: plan.gzip,
+            head: &sp.head,
+            consumed,
+            tail_hash,
+            stats: &stats,
+        };
+        let fate = match (&resume.known, grown) {
+            _ if stats.error.is_some() => Fate::Failed,
+            (None, _) => Fate::New,
+            (Some(_), true) => Fate::Grown,
+            (Some(_), false) => Fate::Duplicate,
+        };
+        let run_events = stats.events;
+        match state.commit(&record, &self.agg, self.ctx.catalogue) {
+            Ok((row, mut total)) => {
+                total.examples = std::mem::take(&mut stats.examples);
+                self.ingested.push((index, total, fate, Some(row)));
+                self.tick();
+                self.new_events += run_events;
+            }
+            Err(e) => {
+                stats.error = Some(format!("writing the state: {e:#}; nothing recorded"));
+                self.finish_state(index, stats, Fate::Failed);
+            }
+        }
+    }
+
+    fn finish_state(&mut self, index: usize, stats: FileStats, fate: Fate) {
+        self.ingested.push((index, stats, fate, None));
+        self.tick();
+    }
+
+    /// Progress: one more input done.
+    fn tick(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        self.ctx
+            .bar
+            .set_message(format!("{done}/{} files", self.total));
+    }
+}
