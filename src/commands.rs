@@ -24,7 +24,7 @@ use crate::pseudonym::Users;
 use crate::register::Register;
 use crate::report::csv::neutralize;
 use crate::report::{Outputs, Report};
-use crate::signatures::{Catalogue, SignatureError};
+use crate::signatures::{Catalogue, SignatureError, ToolId};
 use crate::state::{Fate, State};
 use std::time::Instant;
 
@@ -396,12 +396,7 @@ pub fn signatures(cmd: SignaturesCommand) -> anyhow::Result<Exit> {
             let mut tools: Vec<_> = catalogue.tools.iter().enumerate().collect();
             tools.sort_by(|a, b| a.1.id.cmp(&b.1.id));
             for (i, t) in tools {
-                let patterns: Vec<&str> = catalogue
-                    .patterns
-                    .iter()
-                    .filter(|p| usize::from(p.tool) == i)
-                    .map(|p| p.text.as_str())
-                    .collect();
+                let patterns: Vec<&str> = catalogue.patterns_of(i as ToolId).collect();
                 out.write_record([
                     &t.id,
                     &t.name,
