@@ -14,6 +14,7 @@ use shadowai::discovery::load_psl;
 use shadowai::event::Parsed;
 use shadowai::formats;
 use shadowai::normalize;
+use shadowai::partial::{Meta, Partial};
 use shadowai::pipeline::{Context, scan};
 use shadowai::signatures::Catalogue;
 
@@ -135,18 +136,8 @@ fn pipeline(c: &mut Criterion) {
     let bytes: u64 = walk_size(dir.path());
     let psl = load_psl(None).unwrap();
     let catalogue = Catalogue::embedded(&psl).unwrap();
-    let config = Config {
-        inputs: vec![dir.path().to_path_buf()],
-        out: dir.path().join("unused"),
-        format: None,
-        keep_user_domain: false,
-        progress: false,
-        chunk_bytes: shadowai::config::DEFAULT_CHUNK_BYTES,
-        min_expansion: shadowai::input::MIN_EXPANSION_LIMIT,
-        since: None,
-        until: None,
-        command_line: String::new(),
-    };
+    let mut config = Config::render(dir.path().join("unused"), None, None, false, String::new());
+    config.inputs = vec![dir.path().to_path_buf()];
     let mut group = c.benchmark_group("pipeline");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(bytes));
@@ -160,6 +151,50 @@ fn pipeline(c: &mut Criterion) {
                 identity: None,
             };
             scan(&ctx).files.len()
+        })
+    });
+    group.finish();
+    // Partials: the same scan written as a partial, and partials read back and merged (the
+    // reduce step), in partial bytes per second.
+    config.partial = true;
+    let ctx = Context {
+        config: &config,
+        catalogue: &catalogue,
+        psl: &psl,
+        bar: indicatif::ProgressBar::hidden(),
+        identity: None,
+    };
+    let result = scan(&ctx);
+    let meta = Meta::default();
+    let mut text = Vec::new();
+    Partial::from_scan(&result, &catalogue, &meta)
+        .write(&mut text)
+        .unwrap();
+    let mut group = c.benchmark_group("partial");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_function("emit", |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(text.len());
+            Partial::from_scan(&result, &catalogue, &meta)
+                .write(&mut out)
+                .unwrap();
+            out.len()
+        })
+    });
+    // Without its `file` records (an input may be merged once), the partial read twice: every
+    // record of the second read combines with one of the first.
+    let counters: Vec<u8> = text
+        .split_inclusive(|&b| b == b'\n')
+        .filter(|l| !l.starts_with(b"1\tfile\t"))
+        .flatten()
+        .copied()
+        .collect();
+    group.bench_function("read_and_combine", |b| {
+        b.iter(|| {
+            let mut p = Partial::default();
+            p.read("a", &counters[..]).unwrap();
+            p.read("b", &counters[..]).unwrap();
+            p
         })
     });
     group.finish();

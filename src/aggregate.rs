@@ -97,10 +97,21 @@ pub struct FileStats {
     pub out_of_window: u64,
     /// Malformed lines.
     pub skipped: u64,
-    /// The first few skipped lines: (1-based line number, reason).
-    pub examples: Vec<(u64, ParseError)>,
+    /// The first few skipped lines: (1-based line number, reason). The reason is kept as text
+    /// (at most [`MAX_EXAMPLES`] per file) so that partial aggregates can carry it.
+    pub examples: Vec<(u64, String)>,
     /// Why the file could not be (fully) read.
     pub error: Option<String>,
+    /// Size in bytes when planned (recorded in partials, so `merge --state` knows the input).
+    pub size: Option<u64>,
+    /// Modification time in nanoseconds since the epoch when planned.
+    pub mtime: Option<i64>,
+}
+
+/// Sorts inputs by path, component by component: the order a walk of one folder yields, and
+/// one that does not depend on how the inputs were split between scans.
+pub fn sort_files(files: &mut [FileStats]) {
+    files.sort_by(|a, b| a.path.cmp(&b.path));
 }
 
 impl FileStats {
@@ -109,7 +120,7 @@ impl FileStats {
         self.lines += 1;
         self.skipped += 1;
         if self.examples.len() < MAX_EXAMPLES {
-            self.examples.push((line, why));
+            self.examples.push((line, why.to_string()));
         }
     }
 
@@ -122,9 +133,9 @@ impl FileStats {
         self.ignored += o.ignored;
         self.out_of_window += o.out_of_window;
         self.skipped += o.skipped;
-        for &(l, why) in &o.examples {
+        for (l, why) in &o.examples {
             if self.examples.len() < MAX_EXAMPLES {
-                self.examples.push((l + line_offset, why));
+                self.examples.push((l + line_offset, why.clone()));
             }
         }
         if self.error.is_none() {
@@ -167,6 +178,16 @@ fn insert_capped(set: &mut BTreeSet<Box<[u8]>>, v: &[u8]) {
 }
 
 impl SeenOn {
+    /// Notes a device and a process, keeping the smallest names.
+    pub fn add(&mut self, device: Option<&[u8]>, process: Option<&[u8]>) {
+        if let Some(d) = device {
+            insert_capped(&mut self.devices, d);
+        }
+        if let Some(p) = process {
+            insert_capped(&mut self.processes, p);
+        }
+    }
+
     fn merge(&mut self, o: SeenOn) {
         for d in o.devices {
             insert_capped(&mut self.devices, &d);
@@ -194,8 +215,48 @@ pub struct Agg {
     pub attributed: u64,
     /// Matched events left with a client address (no user in the log, no lease found).
     pub unattributed: u64,
-    /// Per-day detail kept only for `--state` (see [`DayDetail`]); empty otherwise.
+    /// Per-day detail kept only for `--state` and `--emit-partial` (see [`DayDetail`]).
     pub detail: DayDetail,
+    /// Client-address events kept at their second for `--emit-partial` without `--identity`
+    /// (see [`Deferred`]); empty otherwise.
+    pub deferred: Deferred,
+}
+
+/// A deferred event's client address (lowercase), time and tool.
+pub type ToolAt = (Box<[u8]>, Option<i64>, ToolId);
+
+/// A deferred event's client address, time, registrable domain and host.
+pub type HostAt = (Box<[u8]>, Option<i64>, Box<[u8]>, Box<[u8]>);
+
+/// Events that name only a client address, kept at the second they happened, so that a later
+/// `merge --identity` can find the lease held at that time, exactly as `scan --identity`
+/// would have. Filled only when a partial is emitted without `--identity`.
+#[derive(Debug, Default)]
+pub struct Deferred {
+    /// (address, time, tool) → (events, uploaded bytes).
+    pub usage: FxHashMap<ToolAt, (u64, u64)>,
+    /// (address, time, registrable domain, host) → (events, reasons).
+    pub candidates: FxHashMap<HostAt, (u64, u32)>,
+    /// (address, time, tool) → devices and processes.
+    pub seen_on: FxHashMap<ToolAt, SeenOn>,
+}
+
+impl Deferred {
+    fn merge(&mut self, o: Deferred) {
+        for (k, (e, b)) in o.usage {
+            let mine = self.usage.entry(k).or_default();
+            mine.0 += e;
+            mine.1 += b;
+        }
+        for (k, (e, r)) in o.candidates {
+            let mine = self.candidates.entry(k).or_default();
+            mine.0 += e;
+            mine.1 |= r;
+        }
+        for (k, s) in o.seen_on {
+            self.seen_on.entry(k).or_default().merge(s);
+        }
+    }
 }
 
 /// A candidate row of the state: (day, registrable domain, host, user).
@@ -249,13 +310,26 @@ impl Agg {
         process: Option<&[u8]>,
     ) {
         // Keyed by an owned user: this runs only for endpoint events that matched.
-        let s = self.seen_on.entry((user.into(), tool)).or_default();
-        if let Some(d) = device {
-            insert_capped(&mut s.devices, d);
-        }
-        if let Some(p) = process {
-            insert_capped(&mut s.processes, p);
-        }
+        self.seen_on
+            .entry((user.into(), tool))
+            .or_default()
+            .add(device, process);
+    }
+
+    /// Adds a candidate row kept per day (state, partials) to the whole-run candidates.
+    pub fn add_candidate_row(
+        &mut self,
+        domain: &[u8],
+        host: &[u8],
+        user: &[u8],
+        cell: &Cell,
+        reasons: u32,
+    ) {
+        let c = self.candidates.entry(domain.into()).or_default();
+        c.hosts.insert(host.into());
+        c.users.insert(user.into());
+        c.cell.merge(cell);
+        c.reasons.0 |= reasons;
     }
 
     /// Counts one event to an unmatched, AI-looking host.
@@ -314,6 +388,7 @@ impl Agg {
             mine.attributed += t.attributed;
             mine.unattributed += t.unattributed;
         }
+        self.deferred.merge(o.deferred);
     }
 }
 
@@ -384,7 +459,10 @@ mod tests {
         a.merge_chunk(&b, 10);
         assert_eq!(
             a.examples,
-            vec![(3, ParseError::BadTimestamp), (12, ParseError::TooLong)]
+            vec![
+                (3, ParseError::BadTimestamp.to_string()),
+                (12, ParseError::TooLong.to_string())
+            ]
         );
         assert_eq!((a.lines, a.skipped), (2, 2));
     }

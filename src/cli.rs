@@ -32,6 +32,12 @@ pub enum Command {
         after_help = "Example:\n  shadowai report --state /var/lib/shadowai/state.db --out /srv/audit/latest --window 14d"
     )]
     Report(ReportArgs),
+    /// Merge partial aggregates (`scan --emit-partial`) and write the reports, exactly as one
+    /// scan over all their inputs would; or merge them into one partial (a reduce step).
+    #[command(
+        after_help = "Examples:\n  for k in 0 1 2 3; do shadowai scan /logs --shard $k/4 --emit-partial part-$k.tsv; done\n  shadowai merge part-*.tsv --out audit-2026-11 --register register.csv\n  cat part-*.tsv | shadowai merge - --emit-partial reduced.tsv"
+    )]
+    Merge(MergeArgs),
     /// Show which tool and pattern a host matches (hosts from arguments, else stdin).
     #[command(
         after_help = "Example:\n  shadowai match chat.openai.com https://claude.ai/new api.anthropic.com:443"
@@ -177,11 +183,26 @@ pub struct ReportOptions {
 #[derive(Args, Debug)]
 pub struct ScanArgs {
     /// Log files or folders (recursed in sorted order).
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "files_from", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Also read the paths listed in FILE, one per line (`-` = standard input): how a
+    /// distributed engine hands a task its share of the inputs.
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+    /// Read only shard K of N (0 <= K < N) of the inputs, chosen by a hash of each file's path:
+    /// N runs with K = 0..N-1 read every input exactly once.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
     /// Folder for the reports (created if missing).
-    #[arg(short, long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(short, long, value_name = "DIR", required_unless_present_any = ["emit_partial", "list_inputs"])]
+    pub out: Option<PathBuf>,
+    /// Write the partial aggregate of the inputs to FILE (`-` = standard output) instead of
+    /// reports, for `shadowai merge` (see README "Scaling out").
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["state", "out", "list_inputs"])]
+    pub emit_partial: Option<PathBuf>,
+    /// Print the input files the scan would read, one per line, and stop.
+    #[arg(long, conflicts_with_all = ["state", "out"])]
+    pub list_inputs: bool,
     /// Read every file as this format instead of detecting it.
     #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(FORMATS.iter().map(|f| f.name())))]
     pub format: Option<String>,
@@ -224,6 +245,63 @@ pub struct ScanArgs {
     /// Register, thresholds, users, exports, catalogue.
     #[command(flatten)]
     pub report: ReportOptions,
+}
+
+/// `shadowai merge`.
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Partial aggregates written by `scan --emit-partial` or `merge --emit-partial` (plain or
+    /// gzip; `-` = standard input).
+    #[arg(required = true, value_name = "PARTIAL")]
+    pub partials: Vec<PathBuf>,
+    /// Folder for the reports (created if missing).
+    #[arg(
+        short,
+        long,
+        value_name = "DIR",
+        required_unless_present = "emit_partial"
+    )]
+    pub out: Option<PathBuf>,
+    /// Write the merged partial to FILE (`-` = standard output) instead of reports.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["out", "state"])]
+    pub emit_partial: Option<PathBuf>,
+    /// Lease history naming the users of IP-only events, for partials scanned without
+    /// --identity (as `scan --identity`); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub identity: Vec<PathBuf>,
+    /// Add the merged counts to this `--state` database (each input once) and report its
+    /// --window, as a nightly `scan --state` does.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Report window with --state: this many days ending at the latest day with data.
+    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = crate::state::parse_days, requires = "state")]
+    pub window: u32,
+    /// Register, thresholds, users, exports, catalogue (the same --signatures and --register
+    /// as the scans: they decide what matched).
+    #[command(flatten)]
+    pub report: ReportOptions,
+}
+
+/// `--shard K/N`: shard `index` of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// K, 0-based.
+    pub index: u64,
+    /// N.
+    pub count: u64,
+}
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    let bad = || format!("`{s}` is not a shard K/N with 0 <= K < N (e.g. 0/4)");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (index, count) = (
+        k.trim().parse::<u64>().map_err(|_| bad())?,
+        n.trim().parse::<u64>().map_err(|_| bad())?,
+    );
+    if index >= count {
+        return Err(bad());
+    }
+    Ok(Shard { index, count })
 }
 
 /// `shadowai report`.
@@ -382,11 +460,13 @@ pub struct RevealArgs {
 }
 
 impl ScanArgs {
-    /// The checked settings.
-    pub fn into_config(self, command_line: String) -> Config {
+    /// The checked settings; `inputs` are the paths given and those read from --files-from.
+    pub fn into_config(self, inputs: Vec<PathBuf>, command_line: String) -> Config {
         Config {
-            inputs: self.paths,
-            out: self.out,
+            inputs,
+            out: self.out.unwrap_or_default(),
+            shard: self.shard.map(|s| (s.index, s.count)),
+            partial: self.emit_partial.is_some(),
             // The value parser only admits registered names.
             format: self.format.as_deref().and_then(formats::by_name),
             keep_user_domain: self.keep_user_domain,
@@ -421,6 +501,9 @@ mod tests {
         assert_eq!(parse_size("512k"), Ok(512 << 10));
         assert_eq!(parse_size("2000"), Ok(2000));
         assert!(parse_size("1 parsec").is_err());
+        assert_eq!(parse_shard("3/4"), Ok(Shard { index: 3, count: 4 }));
+        assert!(parse_shard("4/4").is_err());
+        assert!(parse_shard("1").is_err());
     }
 
     #[test]
@@ -433,7 +516,9 @@ mod tests {
             panic!("not scan")
         };
         assert_eq!(
-            args.into_config(String::new()).format.map(|f| f.name()),
+            args.into_config(Vec::new(), String::new())
+                .format
+                .map(|f| f.name()),
             Some("zeek-dns")
         );
         assert!(

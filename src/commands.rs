@@ -1,6 +1,7 @@
 //! The subcommands, each taking parsed arguments and returning how the run ended.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -8,7 +9,7 @@ use publicsuffix::List;
 
 use crate::blocklist;
 use crate::cli::{
-    BlocklistArgs, CatalogueArgs, ExportFormat, MatchArgs, RegisterCommand, ReportArgs,
+    BlocklistArgs, CatalogueArgs, ExportFormat, MatchArgs, MergeArgs, RegisterCommand, ReportArgs,
     ReportOptions, RevealArgs, ScanArgs, SignaturesCommand,
 };
 use crate::config::Config;
@@ -18,6 +19,8 @@ use crate::findings::Policy;
 use crate::formats::FORMATS;
 use crate::identity::Identity;
 use crate::normalize;
+use crate::partial;
+use crate::partial::{Meta, Partial};
 use crate::pipeline::Scan;
 use crate::pipeline::{self, Context};
 use crate::pseudonym::Users;
@@ -88,8 +91,122 @@ impl Setup {
     }
 }
 
+/// The settings that shape a report's numbers, as the `scan` command that gives them: the
+/// report's method section. Built from settings, not from the command typed, so a scan and the
+/// merge of its partials (in any order) write the same bytes; the inputs are listed apart.
+fn settings_command(
+    since: Option<i64>,
+    until: Option<i64>,
+    keep_user_domain: bool,
+    identity: &[String],
+    opts: &ReportOptions,
+) -> String {
+    let mut c = String::from("shadowai scan");
+    let mut flag = |name: &str, value: Option<&str>| {
+        c.push_str(" --");
+        c.push_str(name);
+        if let Some(v) = value {
+            c.push(' ');
+            c.push_str(v);
+        }
+    };
+    for (name, t) in [("since", since), ("until", until)] {
+        if let Some(t) = t {
+            flag(name, Some(&crate::time::fmt_rfc3339(t)));
+        }
+    }
+    if keep_user_domain {
+        flag("keep-user-domain", None);
+    }
+    for f in identity {
+        flag("identity", Some(f));
+    }
+    if let Some(r) = &opts.register {
+        flag("register", Some(&r.display().to_string()));
+    }
+    for f in &opts.catalogue.signatures {
+        flag("signatures", Some(&f.display().to_string()));
+    }
+    if let Some(f) = &opts.catalogue.psl {
+        flag("psl", Some(&f.display().to_string()));
+    }
+    flag("upload-threshold", Some(&opts.upload_threshold.to_string()));
+    if opts.pseudonymize_key.is_some() {
+        flag("pseudonymize-key", Some("KEY"));
+    }
+    c.push_str(" INPUTS");
+    c
+}
+
+/// The paths given plus those listed in `--files-from` (one per line; `-` = standard input).
+fn input_paths(paths: &[PathBuf], files_from: Option<&Path>) -> anyhow::Result<Vec<PathBuf>> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = paths.to_vec();
+    let Some(list) = files_from else {
+        return Ok(out);
+    };
+    let mut text = Vec::new();
+    if list == Path::new("-") {
+        io::stdin().lock().read_to_end(&mut text)?;
+    } else {
+        text = std::fs::read(list)
+            .map_err(|e| UsageError(format!("--files-from {}: {e}", list.display())))?;
+    }
+    for line in text.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !line.is_empty() {
+            out.push(PathBuf::from(std::ffi::OsStr::from_bytes(line)));
+        }
+    }
+    Ok(out)
+}
+
+/// Writes a partial to `dest` (`-` = standard output): a file through a temporary file and a
+/// rename, so an engine never picks up half a partial.
+fn write_partial(p: &Partial, dest: &Path) -> anyhow::Result<()> {
+    if dest == Path::new("-") {
+        let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
+        p.write(&mut out)?;
+        out.flush()?;
+        return Ok(());
+    }
+    let name = dest
+        .file_name()
+        .map_or_else(|| "partial".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dest.with_file_name(format!(".{name}.tmp"));
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let mut out = io::BufWriter::with_capacity(1 << 20, file);
+    p.write(&mut out)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, dest)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), dest.display()))?;
+    Ok(())
+}
+
+/// Names every failed input on stderr and says how the run ended: [`Exit::Partial`] when some
+/// failed, [`Exit::Fatal`] when all did (nothing was audited).
+fn files_outcome(files: &[crate::aggregate::FileStats]) -> Exit {
+    let failed: Vec<_> = files.iter().filter(|f| f.error.is_some()).collect();
+    for f in &failed {
+        eprintln!(
+            "shadowai: {}: {}",
+            f.path.display(),
+            f.error.as_deref().unwrap_or_default()
+        );
+    }
+    if failed.is_empty() {
+        Exit::Ok
+    } else if failed.len() == files.len() {
+        Exit::Fatal
+    } else {
+        Exit::Partial
+    }
+}
+
 /// `shadowai scan`.
-pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
+pub fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
     let setup = Setup::load(&args.report)?;
     let Setup {
         catalogue,
@@ -105,9 +222,33 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
     };
     let threads = args.threads;
     let jsonl = args.report.jsonl;
+    let identity_files: Vec<String> = args
+        .identity
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let command_line = settings_command(
+        args.since,
+        args.until,
+        args.keep_user_domain,
+        &identity_files,
+        &args.report,
+    );
     let (state_path, window, retain) = (args.state.clone(), args.window, args.retain);
-    let config = args.into_config(command_line);
-    // Taken before anything is written, so a refused second run touches nothing.
+    let (emit, list_inputs) = (args.emit_partial.clone(), args.list_inputs);
+    let inputs = input_paths(&args.paths, args.files_from.as_deref())?;
+    let config = args.into_config(inputs, command_line);
+    if list_inputs {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        for f in crate::input::inputs(&config.inputs, config.shard) {
+            let (Ok(p) | Err((p, _))) = f;
+            out.write_all(p.as_os_str().as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        return Ok(Exit::Ok);
+    }
     let state = state_path.as_deref().map(State::open).transpose()?;
     // With a state, everything is ingested; --since/--until bound only the report window.
     let (since, until) = (config.since, config.until);
@@ -124,8 +265,11 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
         .num_threads(threads)
         .build_global()
         .context("starting worker threads")?;
-    let outputs = Outputs::create(&config.out)?;
-    let jsonl = jsonl
+    let outputs = match emit {
+        Some(_) => None,
+        None => Some(Outputs::create(&config.out)?),
+    };
+    let jsonl = (jsonl && emit.is_none())
         .then(|| crate::report::jsonl::Pending::create(&config.out))
         .transpose()?;
     let bar = if config.progress && io::stderr().is_terminal() {
@@ -155,16 +299,7 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
         {
             state.retain(latest.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1))?;
         }
-        let failed: Vec<_> = ingest.files.iter().filter(|f| f.error.is_some()).collect();
-        for f in &failed {
-            eprintln!(
-                "shadowai: {}: {}",
-                f.path.display(),
-                f.error.as_deref().unwrap_or_default()
-            );
-        }
-        let n_files = ingest.files.len();
-        let n_failed = failed.len();
+        let exit = files_outcome(&ingest.files);
         let tally = |fate: Fate| ingest.fates.iter().filter(|f| **f == fate).count();
         let line = format!(
             "shadowai: {}: files {} new, {} grown, {} unchanged, {} duplicate, {} failed; {} new event(s); {:.1} s",
@@ -190,45 +325,43 @@ pub fn scan(args: ScanArgs, command_line: String) -> anyhow::Result<Exit> {
             config,
             &view,
             ingest.files,
-            outputs,
+            outputs.context("internal error: no outputs")?,
             jsonl,
         )?;
         eprintln!("{line}");
-        return Ok(if n_failed == 0 {
-            Exit::Ok
-        } else if n_failed == n_files {
-            Exit::Fatal
-        } else {
-            Exit::Partial
-        });
+        return Ok(exit);
     }
     let result = pipeline::scan(&ctx);
+    if let Some(dest) = emit {
+        let meta = Meta {
+            catalogue: Some(catalogue.matching_digest()),
+            since: config.since,
+            until: config.until,
+            keep_user_domain: config.keep_user_domain,
+            identity: identity.is_some().then_some(identity_files),
+        };
+        write_partial(&Partial::from_scan(&result, catalogue, &meta), &dest)?;
+        // A partial carries its failed inputs to the report; it is complete all the same.
+        return Ok(match files_outcome(&result.files) {
+            Exit::Ok => Exit::Ok,
+            _ => Exit::Partial,
+        });
+    }
     let mut report = Report::build(&result, catalogue, &config, &policy, users);
     report.identity_used = identity.is_some();
-    outputs.write(&report)?;
+    outputs
+        .context("internal error: no outputs")?
+        .write(&report)?;
     if let Some(jsonl) = jsonl {
         jsonl.write(&report)?;
     }
-    let failed: Vec<_> = result.files.iter().filter(|f| f.error.is_some()).collect();
-    for f in &failed {
-        eprintln!(
-            "shadowai: {}: {}",
-            f.path.display(),
-            f.error.as_deref().unwrap_or_default()
-        );
-    }
+    let exit = files_outcome(&result.files);
     let skipped: u64 = result.files.iter().map(|f| f.skipped).sum();
     if skipped > 0 {
         eprintln!("shadowai: {skipped} malformed line(s) skipped; see summary.json");
     }
-    Ok(if failed.is_empty() {
-        Exit::Ok
-    } else if failed.len() == result.files.len() {
-        // Not one input could be read (a mistyped path, a wrong --format): nothing was audited.
-        Exit::Fatal
-    } else {
-        Exit::Partial
-    })
+    // Exit::Fatal when not one input could be read (a mistyped path, a wrong --format).
+    Ok(exit)
 }
 
 /// The report window asked for with `--state`: `days` ending at the latest day with data, or
@@ -297,7 +430,7 @@ fn render_state(
 }
 
 /// `shadowai report`: the outputs of a window, from the state alone.
-pub fn report(args: ReportArgs, command_line: String) -> anyhow::Result<Exit> {
+pub fn report(args: ReportArgs) -> anyhow::Result<Exit> {
     let setup = Setup::load(&args.report)?;
     let Setup {
         catalogue, users, ..
@@ -312,18 +445,8 @@ pub fn report(args: ReportArgs, command_line: String) -> anyhow::Result<Exit> {
         .into());
     }
     let state = State::open(&args.state)?;
-    let config = Config {
-        inputs: Vec::new(),
-        out: args.out.clone(),
-        format: None,
-        keep_user_domain: false,
-        progress: false,
-        chunk_bytes: crate::config::DEFAULT_CHUNK_BYTES,
-        min_expansion: crate::input::MIN_EXPANSION_LIMIT,
-        since: None,
-        until: None,
-        command_line,
-    };
+    let command_line = settings_command(args.since, args.until, false, &[], &args.report);
+    let config = Config::render(args.out.clone(), None, None, false, command_line);
     let outputs = Outputs::create(&config.out)?;
     let jsonl = args
         .report
@@ -340,6 +463,118 @@ pub fn report(args: ReportArgs, command_line: String) -> anyhow::Result<Exit> {
         &state, catalogue, &policy, users, config, &view, files, outputs, jsonl,
     )?;
     Ok(Exit::Ok)
+}
+
+/// `shadowai merge`: partials in, reports (or one partial, or the state) out.
+pub fn merge(args: MergeArgs) -> anyhow::Result<Exit> {
+    // Before reading anything, so a bad --out or key fails at once.
+    let outputs = args.out.as_deref().map(Outputs::create).transpose()?;
+    let jsonl = match (&args.out, args.report.jsonl) {
+        (Some(out), true) => Some(crate::report::jsonl::Pending::create(out)?),
+        _ => None,
+    };
+    let mut partial = Partial::default();
+    for p in &args.partials {
+        let name = if p == Path::new("-") {
+            "<stdin>".to_string()
+        } else {
+            p.display().to_string()
+        };
+        partial.read(&name, partial::open(p)?)?;
+    }
+    let meta = partial.meta()?;
+    let identity = if args.identity.is_empty() {
+        None
+    } else {
+        if meta.identity.is_some() {
+            return Err(UsageError(
+                "these partials were scanned with --identity already; merge cannot name their users again (give --identity to the scans or to merge, not both)".into(),
+            )
+            .into());
+        }
+        Some(Identity::read(&args.identity)?)
+    };
+    let identity_files: Vec<String> = match &meta.identity {
+        Some(files) => files.clone(),
+        None => args
+            .identity
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+    };
+    if let Some(dest) = &args.emit_partial {
+        if let Some(id) = &identity {
+            partial.resolve(Some((id, &identity_files)));
+        }
+        partial.cap_seen();
+        write_partial(&partial, dest)?;
+        return Ok(Exit::Ok);
+    }
+    let setup = Setup::load(&args.report)?;
+    if let Some(digest) = &meta.catalogue
+        && *digest != setup.catalogue.matching_digest()
+    {
+        return Err(UsageError(format!(
+            "the partials were matched with catalogue {digest}, this merge has {}: give merge the same --signatures and --register (its domains) as the scans",
+            setup.catalogue.matching_digest()
+        ))
+        .into());
+    }
+    partial.resolve(identity.as_ref().map(|id| (id, identity_files.as_slice())));
+    let scan = partial.into_scan(&setup.catalogue)?;
+    let exit = files_outcome(&scan.files);
+    let policy = setup.policy(&args.report);
+    let command_line = settings_command(
+        meta.since,
+        meta.until,
+        meta.keep_user_domain,
+        &identity_files,
+        &args.report,
+    );
+    let out = args.out.clone().unwrap_or_default();
+    let config = Config::render(
+        out,
+        meta.since,
+        meta.until,
+        meta.keep_user_domain,
+        command_line,
+    );
+    let outputs = outputs.context("internal error: no outputs")?;
+    if let Some(path) = &args.state {
+        let state = State::open(path)?;
+        let added = state.commit_merge(&scan.files, &scan.agg, &setup.catalogue)?;
+        if !added {
+            eprintln!(
+                "shadowai: {}: every input of these partials is in the state already; nothing added",
+                path.display()
+            );
+        }
+        let view = View {
+            days: args.window,
+            since: None,
+            until: None,
+        };
+        let files = state.all_files()?;
+        render_state(
+            &state,
+            &setup.catalogue,
+            &policy,
+            &setup.users,
+            config,
+            &view,
+            files,
+            outputs,
+            jsonl,
+        )?;
+        return Ok(exit);
+    }
+    let mut report = Report::build(&scan, &setup.catalogue, &config, &policy, &setup.users);
+    report.identity_used = !identity_files.is_empty();
+    outputs.write(&report)?;
+    if let Some(jsonl) = jsonl {
+        jsonl.write(&report)?;
+    }
+    Ok(exit)
 }
 
 /// `shadowai match`.

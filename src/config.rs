@@ -14,6 +14,8 @@ pub const DEFAULT_CHUNK_BYTES: u64 = 16 << 20;
 pub struct Config {
     /// Files and directories to read.
     pub inputs: Vec<PathBuf>,
+    /// `--shard K/N`: read only the files whose path hashes to shard K of N.
+    pub shard: Option<(u64, u64)>,
     /// Report folder.
     pub out: PathBuf,
     /// `--format`: skip detection.
@@ -31,6 +33,37 @@ pub struct Config {
     pub since: Option<i64>,
     /// Audit window end (Unix seconds, inclusive): later events are not counted.
     pub until: Option<i64>,
-    /// The command line, for the report's method section.
+    /// The run's settings as a canonical command, for the report's method section: the same
+    /// for a scan and for the merge of its partials, in any order.
     pub command_line: String,
+    /// `--emit-partial`: keep what a partial aggregate needs (per-day detail; client-address
+    /// events at their second when there is no `--identity`).
+    pub partial: bool,
+}
+
+impl Config {
+    /// Settings for rendering reports from stored aggregates (`report`, `merge`): no inputs to
+    /// read, the window and user normalization the aggregates were made with.
+    pub fn render(
+        out: PathBuf,
+        since: Option<i64>,
+        until: Option<i64>,
+        keep_user_domain: bool,
+        command_line: String,
+    ) -> Config {
+        Config {
+            inputs: Vec::new(),
+            shard: None,
+            out,
+            format: None,
+            keep_user_domain,
+            progress: false,
+            chunk_bytes: DEFAULT_CHUNK_BYTES,
+            min_expansion: crate::input::MIN_EXPANSION_LIMIT,
+            since,
+            until,
+            command_line,
+            partial: false,
+        }
+    }
 }

@@ -61,6 +61,34 @@ pub fn walk(paths: &[PathBuf]) -> Vec<Found> {
     out
 }
 
+/// The walk of `paths`, keeping only shard `K` of `N` when given: a file belongs to the shard
+/// its path's FNV-1a hash falls in, so N runs (tasks of an engine, pods of an Indexed Job) that
+/// each walk all the inputs read every file exactly once, with no coordination.
+pub fn inputs(paths: &[PathBuf], shard: Option<(u64, u64)>) -> Vec<Found> {
+    let mut found = walk(paths);
+    if let Some((k, n)) = shard {
+        found.retain(|f| {
+            let path = match f {
+                Ok(p) | Err((p, _)) => p,
+            };
+            shard_of(path, n) == k
+        });
+    }
+    found
+}
+
+/// The shard (of `n`) a path belongs to. FNV-1a over the path's bytes: stable across runs,
+/// machines and releases, unlike the standard library's seeded hasher.
+pub fn shard_of(path: &Path, n: u64) -> u64 {
+    use std::os::unix::ffi::OsStrExt;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in path.as_os_str().as_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h % n.max(1)
+}
+
 /// Counts bytes read from the file into the progress bar, about once per MiB.
 pub struct Counted<R> {
     inner: R,

@@ -20,6 +20,7 @@ pub mod identity;
 pub mod input;
 pub mod lines;
 pub mod normalize;
+pub mod partial;
 pub mod pipeline;
 pub mod pseudonym;
 pub mod register;

@@ -10,10 +10,10 @@ use shadowai::exit::{Exit, UsageError};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let command_line = std::env::args().collect::<Vec<_>>().join(" ");
     let result = match cli.command {
-        Command::Scan(args) => commands::scan(args, command_line),
-        Command::Report(args) => commands::report(args, command_line),
+        Command::Scan(args) => commands::scan(args),
+        Command::Report(args) => commands::report(args),
+        Command::Merge(args) => commands::merge(args),
         Command::Match(args) => commands::match_hosts(args),
         Command::Signatures(cmd) => commands::signatures(cmd),
         Command::Formats { markdown } => commands::formats(markdown),

@@ -253,6 +253,8 @@ impl State {
                     out_of_window: to_u64(r.get(7)?),
                     error: r.get(8)?,
                     examples: Vec::new(),
+                    size: Some(size),
+                    mtime: Some(mtime),
                 };
                 Ok((r.get(9)?, stats))
             })
@@ -361,82 +363,7 @@ impl State {
             ],
             |row| row.get(0),
         )?;
-        let tool_id = |t: ToolId| catalogue.tools.get(usize::from(t)).map(|t| t.id.as_str());
-        {
-            let mut st = tx.prepare_cached(&format!(
-                "INSERT INTO usage (day, user, tool_id, events, bytes_out, first, last)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (day, user, tool_id) DO UPDATE SET events = events + excluded.events,
-                 bytes_out = bytes_out + excluded.bytes_out, {FIRST}, {LAST}"
-            ))?;
-            for (user, cells) in &agg.usage {
-                for (&(tool, day), c) in cells {
-                    let Some(tid) = tool_id(tool) else { continue };
-                    st.execute(params![
-                        day_key(day),
-                        &user[..],
-                        tid,
-                        to_i64(c.events),
-                        to_i64(c.bytes_out),
-                        c.first,
-                        c.last
-                    ])?;
-                }
-            }
-            let mut st = tx.prepare_cached(
-                "INSERT OR IGNORE INTO seen_on (user, tool_id, kind, value) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for ((user, tool), s) in &agg.seen_on {
-                let Some(tid) = tool_id(*tool) else { continue };
-                for d in &s.devices {
-                    st.execute(params![&user[..], tid, "device", &d[..]])?;
-                }
-                for p in &s.processes {
-                    st.execute(params![&user[..], tid, "process", &p[..]])?;
-                }
-            }
-            let mut st =
-                tx.prepare_cached("INSERT OR IGNORE INTO coverage (source, day) VALUES (?1, ?2)")?;
-            for (source, day) in &agg.coverage {
-                st.execute(params![source.as_str(), i64::from(*day)])?;
-            }
-            let mut st = tx.prepare_cached(&format!(
-                "INSERT INTO candidates (day, domain, host, user, events, first, last, reasons)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (day, domain, host, user) DO UPDATE SET
-                 events = events + excluded.events, reasons = reasons | excluded.reasons,
-                 {FIRST}, {LAST}"
-            ))?;
-            for ((day, domain, host, user), (c, reasons)) in &agg.detail.candidates {
-                st.execute(params![
-                    day_key(*day),
-                    &domain[..],
-                    &host[..],
-                    &user[..],
-                    to_i64(c.events),
-                    c.first,
-                    c.last,
-                    i64::from(*reasons)
-                ])?;
-            }
-            let mut st = tx.prepare_cached(&format!(
-                "INSERT INTO days (day, events, first, last, attributed, unattributed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (day) DO UPDATE SET events = events + excluded.events,
-                 attributed = attributed + excluded.attributed,
-                 unattributed = unattributed + excluded.unattributed, {FIRST}, {LAST}"
-            ))?;
-            for (day, t) in &agg.detail.days {
-                st.execute(params![
-                    day_key(*day),
-                    to_i64(t.cell.events),
-                    t.cell.first,
-                    t.cell.last,
-                    to_i64(t.attributed),
-                    to_i64(t.unattributed)
-                ])?;
-            }
-        }
+        write_aggregates(&tx, agg, catalogue)?;
         let total = tx.query_row(
             "SELECT lines, events, matched, ignored, skipped, out_of_window FROM inputs WHERE id = ?1",
             [id],
@@ -453,11 +380,83 @@ impl State {
                     out_of_window: to_u64(r.get(5)?),
                     examples: s.examples.clone(),
                     error: s.error.clone(),
+                    size: Some(rec.size),
+                    mtime: Some(rec.mtime),
                 })
             },
         )?;
         tx.commit()?;
         Ok((id, total))
+    }
+
+    /// Adds the merge of partial aggregates (`merge --state`): a ledger row per input and the
+    /// aggregates, in one transaction. Inputs are known by path, size and mtime, as a nightly
+    /// scan knows unchanged files: when every input is in the ledger already the merge was
+    /// done before and nothing is added (`Ok(false)`); when only some are, merging would count
+    /// those twice and it is refused, naming them.
+    pub fn commit_merge(
+        &self,
+        files: &[FileStats],
+        agg: &Agg,
+        catalogue: &Catalogue,
+    ) -> anyhow::Result<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut known = Vec::new();
+        {
+            let mut st = tx.prepare_cached(
+                "SELECT 1 FROM inputs WHERE path = ?1 AND size = ?2 AND mtime = ?3 LIMIT 1",
+            )?;
+            for f in files {
+                let key = params![
+                    f.path.to_string_lossy(),
+                    to_i64(f.size.unwrap_or(0)),
+                    f.mtime.unwrap_or(0)
+                ];
+                if st.exists(key)? {
+                    known.push(f.path.display().to_string());
+                }
+            }
+        }
+        if !files.is_empty() && known.len() == files.len() {
+            return Ok(false);
+        }
+        if !known.is_empty() {
+            return Err(UsageError(format!(
+                "{}: already in {} (same path, size and mtime); merging these partials again would count them twice",
+                known.join(", "),
+                self.path.display()
+            ))
+            .into());
+        }
+        let now = now();
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO inputs (path, size, mtime, format, gzip, lines, events, matched,
+                 ignored, skipped, out_of_window, error, first_ingest, last_ingest)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+            )?;
+            for f in files {
+                st.execute(params![
+                    f.path.to_string_lossy(),
+                    to_i64(f.size.unwrap_or(0)),
+                    f.mtime.unwrap_or(0),
+                    f.format,
+                    f.gzip,
+                    to_i64(f.lines),
+                    to_i64(f.events),
+                    to_i64(f.matched),
+                    to_i64(f.ignored),
+                    to_i64(f.skipped),
+                    to_i64(f.out_of_window),
+                    f.error,
+                    now,
+                ])?;
+            }
+        }
+        write_aggregates(&tx, agg, catalogue)?;
+        tx.commit()?;
+        Ok(true)
     }
 
     /// The latest day with data (usage, coverage or any event), if any.
@@ -590,16 +589,14 @@ impl State {
             let domain: Vec<u8> = r.get(0)?;
             let host: Vec<u8> = r.get(1)?;
             let user: Vec<u8> = r.get(2)?;
-            let c = agg.candidates.entry(domain.into_boxed_slice()).or_default();
-            c.hosts.insert(host.into_boxed_slice());
-            c.users.insert(user.into_boxed_slice());
-            c.cell.merge(&Cell {
+            let cell = Cell {
                 events: to_u64(r.get(3)?),
                 bytes_out: 0,
                 first: r.get(4)?,
                 last: r.get(5)?,
-            });
-            c.reasons.0 |= u32::try_from(r.get::<_, i64>(6)?).unwrap_or(0);
+            };
+            let reasons = u32::try_from(r.get::<_, i64>(6)?).unwrap_or(0);
+            agg.add_candidate_row(&domain, &host, &user, &cell, reasons);
         }
         let mut st = conn.prepare(&format!(
             "SELECT day, first, last, attributed, unattributed FROM days WHERE {in_window}"
@@ -645,10 +642,95 @@ impl State {
                 out_of_window: to_u64(r.get(8)?),
                 error: r.get(9)?,
                 examples: Vec::new(),
+                size: None,
+                mtime: None,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Adds a run's aggregates to the day tables (inside the caller's transaction).
+fn write_aggregates(
+    tx: &rusqlite::Transaction,
+    agg: &Agg,
+    catalogue: &Catalogue,
+) -> anyhow::Result<()> {
+    let tool_id = |t: ToolId| catalogue.tools.get(usize::from(t)).map(|t| t.id.as_str());
+    let mut st = tx.prepare_cached(&format!(
+        "INSERT INTO usage (day, user, tool_id, events, bytes_out, first, last)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (day, user, tool_id) DO UPDATE SET events = events + excluded.events,
+             bytes_out = bytes_out + excluded.bytes_out, {FIRST}, {LAST}"
+    ))?;
+    for (user, cells) in &agg.usage {
+        for (&(tool, day), c) in cells {
+            let Some(tid) = tool_id(tool) else { continue };
+            st.execute(params![
+                day_key(day),
+                &user[..],
+                tid,
+                to_i64(c.events),
+                to_i64(c.bytes_out),
+                c.first,
+                c.last
+            ])?;
+        }
+    }
+    let mut st = tx.prepare_cached(
+        "INSERT OR IGNORE INTO seen_on (user, tool_id, kind, value) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for ((user, tool), s) in &agg.seen_on {
+        let Some(tid) = tool_id(*tool) else { continue };
+        for d in &s.devices {
+            st.execute(params![&user[..], tid, "device", &d[..]])?;
+        }
+        for p in &s.processes {
+            st.execute(params![&user[..], tid, "process", &p[..]])?;
+        }
+    }
+    let mut st =
+        tx.prepare_cached("INSERT OR IGNORE INTO coverage (source, day) VALUES (?1, ?2)")?;
+    for (source, day) in &agg.coverage {
+        st.execute(params![source.as_str(), i64::from(*day)])?;
+    }
+    let mut st = tx.prepare_cached(&format!(
+        "INSERT INTO candidates (day, domain, host, user, events, first, last, reasons)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (day, domain, host, user) DO UPDATE SET
+             events = events + excluded.events, reasons = reasons | excluded.reasons,
+             {FIRST}, {LAST}"
+    ))?;
+    for ((day, domain, host, user), (c, reasons)) in &agg.detail.candidates {
+        st.execute(params![
+            day_key(*day),
+            &domain[..],
+            &host[..],
+            &user[..],
+            to_i64(c.events),
+            c.first,
+            c.last,
+            i64::from(*reasons)
+        ])?;
+    }
+    let mut st = tx.prepare_cached(&format!(
+        "INSERT INTO days (day, events, first, last, attributed, unattributed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (day) DO UPDATE SET events = events + excluded.events,
+             attributed = attributed + excluded.attributed,
+             unattributed = unattributed + excluded.unattributed, {FIRST}, {LAST}"
+    ))?;
+    for (day, t) in &agg.detail.days {
+        st.execute(params![
+            day_key(*day),
+            to_i64(t.cell.events),
+            t.cell.first,
+            t.cell.last,
+            to_i64(t.attributed),
+            to_i64(t.unattributed)
+        ])?;
+    }
+    Ok(())
 }
 
 /// Bytes kept behind the read position: the identity window plus the most a

@@ -35,7 +35,7 @@ struct StatePlan {
 /// copy, a log and its grown copy); they form one task and are read one after the other, so
 /// the second sees the first's ledger row and adds only what the first did not.
 pub fn ingest(ctx: &Context, state: &State) -> Ingest {
-    let found = input::walk(&ctx.config.inputs);
+    let found = input::inputs(&ctx.config.inputs, ctx.config.shard);
     let plans: Vec<StatePlan> = found
         .into_par_iter()
         .map(|f| state_plan(ctx, state, f))
@@ -120,21 +120,15 @@ pub fn ingest(ctx: &Context, state: &State) -> Ingest {
     }
 }
 
-fn mtime_of(path: &std::path::Path) -> Option<(u64, i64)> {
-    let m = std::fs::metadata(path).ok()?;
-    let t = m
-        .modified()
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?;
-    Some((m.len(), i64::try_from(t.as_nanos()).unwrap_or(i64::MAX)))
-}
-
 /// Plans one input for ingest: skipped without opening when the ledger has it with the same
 /// path, size and mtime; otherwise detected as usual, plus its raw first [`crate::state::WINDOW`]
 /// decompressed bytes.
 fn state_plan(ctx: &Context, state: &State, found: input::Found) -> StatePlan {
-    let meta = found.as_ref().ok().and_then(|p| mtime_of(p));
+    let meta = found
+        .as_ref()
+        .ok()
+        .and_then(|p| size_and_mtime(p))
+        .and_then(|(size, mtime)| Some((size, mtime?)));
     if let (Ok(path), Some((size, mtime))) = (&found, meta) {
         match state.unchanged(path, size, mtime) {
             Ok(Some((row, stats))) => {
@@ -142,6 +136,7 @@ fn state_plan(ctx: &Context, state: &State, found: input::Found) -> StatePlan {
                     plan: Plan {
                         path: path.clone(),
                         size,
+                        mtime: Some(mtime),
                         format: None,
                         gzip: stats.gzip,
                         done: Some(stats),
@@ -158,6 +153,7 @@ fn state_plan(ctx: &Context, state: &State, found: input::Found) -> StatePlan {
                     plan: Plan {
                         path: path.clone(),
                         size,
+                        mtime: Some(mtime),
                         format: None,
                         gzip: false,
                         done: Some(FileStats {

@@ -63,6 +63,8 @@ pub struct Scan {
 struct Plan {
     path: PathBuf,
     size: u64,
+    /// Modification time (nanoseconds since the epoch), when known.
+    mtime: Option<i64>,
     format: Option<&'static dyn LogFormat>,
     gzip: bool,
     /// Set when the file needs no reading: its final statistics.
@@ -102,7 +104,7 @@ enum HostClass {
 
 /// Runs the scan.
 pub fn scan(ctx: &Context) -> Scan {
-    let found = input::walk(&ctx.config.inputs);
+    let found = input::inputs(&ctx.config.inputs, ctx.config.shard);
     let plans: Vec<Plan> = found.into_par_iter().map(|f| plan(ctx, f)).collect();
     ctx.bar.set_length(
         plans
@@ -134,6 +136,7 @@ pub fn scan(ctx: &Context) -> Scan {
             },
         );
     parts.sort_by_key(|p| (p.file, p.chunk));
+    let identity: Vec<(u64, Option<i64>)> = plans.iter().map(|p| (p.size, p.mtime)).collect();
     let mut files: Vec<Option<FileStats>> = plans.into_iter().map(|p| p.done).collect();
     let mut offset: HashMap<usize, u64> = HashMap::new();
     for part in parts {
@@ -145,10 +148,30 @@ pub fn scan(ctx: &Context) -> Scan {
         *before += part.physical;
     }
     ctx.bar.finish_and_clear();
-    Scan {
-        agg,
-        files: files.into_iter().flatten().collect(),
-    }
+    let mut files: Vec<FileStats> = files
+        .into_iter()
+        .zip(identity)
+        .filter_map(|(f, (size, mtime))| {
+            f.map(|f| FileStats {
+                size: Some(size),
+                mtime,
+                ..f
+            })
+        })
+        .collect();
+    crate::aggregate::sort_files(&mut files);
+    Scan { agg, files }
+}
+
+/// A file's size and modification time (nanoseconds since the epoch).
+fn size_and_mtime(path: &std::path::Path) -> Option<(u64, Option<i64>)> {
+    let m = std::fs::metadata(path).ok()?;
+    let mtime = m
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    Some((m.len(), mtime))
 }
 
 /// Opens a file, reads its head and picks its format.
@@ -157,10 +180,11 @@ fn plan(ctx: &Context, found: input::Found) -> Plan {
         Ok(p) => (p, None),
         Err((p, msg)) => (p, Some(msg)),
     };
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let (size, mtime) = size_and_mtime(&path).unwrap_or((0, None));
     let mut plan = Plan {
         path,
         size,
+        mtime,
         format: None,
         gzip: false,
         done: None,
@@ -274,8 +298,12 @@ struct Worker<'c> {
     device: Vec<u8>,
     /// (source, day) pairs this worker has added to coverage already.
     covered: FxHashSet<(SourceKind, i32)>,
-    /// `--state`: also keep the per-day detail ([`crate::aggregate::DayDetail`]).
+    /// `--state` and `--emit-partial`: also keep the per-day detail
+    /// ([`crate::aggregate::DayDetail`]).
     detail: bool,
+    /// `--emit-partial` without `--identity`: keep client-address events at their second
+    /// ([`crate::aggregate::Deferred`]) for `merge --identity`.
+    defer: bool,
     /// `--state`: each input's outcome, by index into the run's plans.
     ingested: Vec<Ingested>,
     /// `--state`: events read and committed by this worker.
@@ -296,7 +324,8 @@ impl<'c> Worker<'c> {
             exe: Vec::with_capacity(64),
             device: Vec::with_capacity(64),
             covered: FxHashSet::default(),
-            detail: false,
+            detail: ctx.config.partial,
+            defer: ctx.config.partial && ctx.identity.is_none(),
             ingested: Vec::new(),
             new_events: 0,
         }
@@ -467,8 +496,12 @@ impl<'c> Worker<'c> {
                 .process
                 .and_then(|p| self.ctx.catalogue.find_exe(p, &mut self.exe)),
         };
+        // Leases are keyed by the lowercase address, the spelling the address is shown in.
         let leased = match (e.user, e.client, self.ctx.identity) {
-            (None, Some(ip), Some(id)) => id.lookup(ip, e.ts),
+            (None, Some(ip), Some(id)) => {
+                normalize::lowercase_into(&mut self.user, ip);
+                id.lookup(&self.user, e.ts)
+            }
             _ => None,
         };
         match (e.user, leased, e.client) {
@@ -488,8 +521,11 @@ impl<'c> Worker<'c> {
                 }
             },
         }
+        // Only the address names this event's user, and a later `merge --identity` may find
+        // its lease: keep it at its second (`--emit-partial` without `--identity`).
+        let deferred = self.defer && e.user.is_none() && e.client.is_some();
         if let Some(t) = tool {
-            if self.ctx.identity.is_some() && e.user.is_none() {
+            if self.ctx.identity.is_some() && e.user.is_none() && e.client.is_some() {
                 if leased.is_some() {
                     self.agg.attributed += 1;
                 } else {
@@ -505,7 +541,18 @@ impl<'c> Worker<'c> {
                     }
                 }
             }
-            self.agg.add_usage(&self.user, t, e.ts, e.bytes_out);
+            if deferred {
+                let c = self
+                    .agg
+                    .deferred
+                    .usage
+                    .entry((self.user.as_slice().into(), e.ts, t))
+                    .or_default();
+                c.0 += 1;
+                c.1 += e.bytes_out.unwrap_or(0);
+            } else {
+                self.agg.add_usage(&self.user, t, e.ts, e.bytes_out);
+            }
             if e.device.is_some() || e.process.is_some() {
                 // Host and file names are case-insensitive on the systems that log them.
                 let device = e.device.map(|d| {
@@ -516,17 +563,41 @@ impl<'c> Worker<'c> {
                     normalize::lowercase_into(&mut self.exe, file_name(p));
                     self.exe.as_slice()
                 });
-                self.agg.add_seen_on(&self.user, t, device, process);
+                if deferred {
+                    self.agg
+                        .deferred
+                        .seen_on
+                        .entry((self.user.as_slice().into(), e.ts, t))
+                        .or_default()
+                        .add(device, process);
+                } else {
+                    self.agg.add_seen_on(&self.user, t, device, process);
+                }
             }
             return Counted::Matched;
         }
         if let HostClass::Candidate(start, reasons) = class {
             let host = &self.host;
-            if self.detail {
+            let domain = &host[start as usize..];
+            if deferred {
+                let c = self
+                    .agg
+                    .deferred
+                    .candidates
+                    .entry((
+                        self.user.as_slice().into(),
+                        e.ts,
+                        domain.into(),
+                        host.as_slice().into(),
+                    ))
+                    .or_default();
+                c.0 += 1;
+                c.1 |= reasons.0;
+            } else if self.detail {
                 // Per day, host and user, so a report over any window can be rebuilt.
                 let key = (
                     e.ts.map(crate::time::day_of),
-                    host[start as usize..].into(),
+                    domain.into(),
                     host.as_slice().into(),
                     self.user.as_slice().into(),
                 );
@@ -535,7 +606,7 @@ impl<'c> Worker<'c> {
                 c.1 |= reasons.0;
             } else {
                 self.agg
-                    .add_candidate(&host[start as usize..], host, &self.user, reasons, e.ts);
+                    .add_candidate(domain, host, &self.user, reasons, e.ts);
             }
         }
         Counted::Unmatched

@@ -827,7 +827,7 @@ fn quality(p: &mut Page, r: &Report, o: &Overview) {
             p.raw("<div class=\"note\">line ")
                 .num(*line)
                 .raw(": ")
-                .text(&why.to_string())
+                .text(why)
                 .raw("</div>");
         }
         p.raw("</td></tr>");

@@ -141,7 +141,7 @@ impl Exporter for Summary {
                         .iter()
                         .map(|(line, why)| Example {
                             line: *line,
-                            reason: why.to_string(),
+                            reason: why.clone(),
                         })
                         .collect(),
                     error: f.error.clone(),

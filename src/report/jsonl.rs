@@ -8,11 +8,9 @@
 //! low 21, info 0) so alerts sort the same way there. Fields ECS has no name for are under
 //! `shadowai.*`. The README "SIEM export" table lists every field.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
-use anyhow::Context as _;
 use serde_json::{Map, Value, json};
 
 use crate::findings::{Finding, Severity};
@@ -180,37 +178,20 @@ const FILES: [(&str, Writer); 2] = [
 
 /// Temporary files for the JSONL outputs, created before the scan like the other outputs (a
 /// bad `--out` fails at once) and renamed into place when written.
-pub struct Pending {
-    dir: PathBuf,
-    files: Vec<(PathBuf, File)>,
-}
+pub struct Pending(super::Staged);
 
 impl Pending {
-    /// Creates the temporary files in `dir` (which must exist).
+    /// Creates the temporary files in `dir`.
     pub fn create(dir: &Path) -> anyhow::Result<Pending> {
-        let mut files = Vec::new();
-        for (name, _) in FILES {
-            let tmp = dir.join(format!(".{name}.tmp"));
-            let f = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-            files.push((tmp, f));
-        }
-        Ok(Pending {
-            dir: dir.to_path_buf(),
-            files,
-        })
+        Ok(Pending(super::Staged::create(
+            dir,
+            FILES.iter().map(|(name, _)| *name),
+        )?))
     }
 
     /// Writes both files and renames them into place.
     pub fn write(self, r: &Report) -> anyhow::Result<()> {
-        for ((tmp, file), (name, write)) in self.files.into_iter().zip(FILES) {
-            let mut w = BufWriter::new(file);
-            write(r, &mut w).with_context(|| format!("writing {name}"))?;
-            w.flush()?;
-            let dest = self.dir.join(name);
-            std::fs::rename(&tmp, &dest)
-                .with_context(|| format!("renaming {} to {}", tmp.display(), dest.display()))?;
-        }
-        Ok(())
+        self.0.write_each(|i, w| (FILES[i].1)(r, w))
     }
 }
 

@@ -479,40 +479,77 @@ pub const EXPORTERS: &[&dyn Exporter] = &[
     &markdown::Markdown,
 ];
 
-/// The output folder with a temporary file per exporter, created before the scan.
-pub struct Outputs {
+/// Output files staged as temporary files in the output folder: created before the work, so
+/// a bad folder fails at once and not after an hour; each renamed into place once written;
+/// removed if the run fails before writing them, so a failed run leaves no debris.
+pub struct Staged {
     dir: PathBuf,
-    pending: Vec<(PathBuf, File)>,
+    /// (final name, temporary path, open file), in writing order; emptied as written.
+    files: Vec<(&'static str, PathBuf, Option<File>)>,
 }
+
+impl Staged {
+    /// Creates `dir` and a temporary file for each name in it.
+    pub fn create(
+        dir: &Path,
+        names: impl IntoIterator<Item = &'static str>,
+    ) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating output folder {}", dir.display()))?;
+        let mut staged = Staged {
+            dir: dir.to_path_buf(),
+            files: Vec::new(),
+        };
+        for name in names {
+            let tmp = dir.join(format!(".{name}.tmp"));
+            let f = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+            staged.files.push((name, tmp, Some(f)));
+        }
+        Ok(staged)
+    }
+
+    /// Writes file `i` with `write(i, …)` for each file in order, renaming each into place.
+    pub fn write_each(
+        mut self,
+        mut write: impl FnMut(usize, &mut dyn Write) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        for (i, (name, tmp, file)) in self.files.iter_mut().enumerate() {
+            let Some(file) = file.take() else { continue };
+            let mut w = BufWriter::new(file);
+            write(i, &mut w).with_context(|| format!("writing {name}"))?;
+            w.flush()?;
+            let dest = self.dir.join(*name);
+            std::fs::rename(&*tmp, &dest)
+                .with_context(|| format!("renaming {} to {}", tmp.display(), dest.display()))?;
+        }
+        self.files.clear();
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        for (_, tmp, _) in &self.files {
+            // Best effort: the run is failing already, and a leftover is only clutter.
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// The output folder with a temporary file per exporter, created before the scan.
+pub struct Outputs(Staged);
 
 impl Outputs {
     /// Creates `dir` and a temporary file for every exporter in it.
     pub fn create(dir: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating output folder {}", dir.display()))?;
-        let mut pending = Vec::new();
-        for e in EXPORTERS {
-            let tmp = dir.join(format!(".{}.tmp", e.file_name()));
-            let f = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-            pending.push((tmp, f));
-        }
-        Ok(Outputs {
-            dir: dir.to_path_buf(),
-            pending,
-        })
+        Ok(Outputs(Staged::create(
+            dir,
+            EXPORTERS.iter().map(|e| e.file_name()),
+        )?))
     }
 
     /// Writes every exporter's output and renames it into place.
     pub fn write(self, report: &Report) -> anyhow::Result<()> {
-        for ((tmp, file), e) in self.pending.into_iter().zip(EXPORTERS) {
-            let mut w = BufWriter::new(file);
-            e.write(report, &mut w)
-                .with_context(|| format!("writing {}", e.file_name()))?;
-            w.flush()?;
-            let dest = self.dir.join(e.file_name());
-            std::fs::rename(&tmp, &dest)
-                .with_context(|| format!("renaming {} to {}", tmp.display(), dest.display()))?;
-        }
-        Ok(())
+        self.0.write_each(|i, w| EXPORTERS[i].write(report, w))
     }
 }

@@ -435,6 +435,35 @@ impl Catalogue {
         Ok(tool)
     }
 
+    /// A fingerprint of what matching depends on: every pattern and desktop executable with
+    /// the id of its tool (signature files and the register's domains alike). Partials record
+    /// it, and `merge` refuses partials matched with another catalogue, whose counts would not
+    /// be the ones a single scan gives.
+    pub fn matching_digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let id = |t: ToolId| self.tools[usize::from(t)].id.as_str();
+        let mut lines: Vec<String> = self
+            .patterns
+            .iter()
+            .map(|p| format!("host\t{}\t{}", p.text, id(p.tool)))
+            .chain(
+                self.exe
+                    .iter()
+                    .map(|(e, t)| format!("exe\t{}\t{}", String::from_utf8_lossy(e), id(*t))),
+            )
+            .collect();
+        lines.sort_unstable();
+        let mut h = Sha256::new();
+        for l in &lines {
+            h.update(l.as_bytes());
+            h.update(b"\n");
+        }
+        h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// The patterns of a tool, as written.
     pub fn patterns_of(&self, tool: ToolId) -> impl Iterator<Item = &str> {
         self.patterns

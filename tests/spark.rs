@@ -1,0 +1,147 @@
+//! The Spark job (`contrib/spark/shadowai_spark.py`) in local mode writes every report byte
+//! for byte as one `shadowai scan` of the same inputs. Skipped, with a notice, where PySpark or
+//! Java is missing.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Instant;
+
+use crate::generate::write_logs;
+use crate::repo;
+
+const BIN: &str = env!("CARGO_BIN_EXE_shadowai");
+
+/// Why the job cannot run here, if it cannot.
+fn spark_missing() -> Option<String> {
+    let probe = |cmd: &str, args: &[&str]| match Command::new(cmd).args(args).output() {
+        Ok(o) if o.status.success() => None,
+        Ok(o) => Some(format!(
+            "`{cmd} {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&o.stderr).trim().lines().last().unwrap_or("")
+        )),
+        Err(e) => Some(format!("`{cmd}` not runnable: {e}")),
+    };
+    probe("python3", &["-c", "import pyspark"]).or_else(|| probe("java", &["-version"]))
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{cmd:?} exited with {:?}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Sorted relative paths of the files under `dir`.
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+fn assert_same_reports(want: &Path, got: &Path) {
+    let names = files_under(want);
+    assert!(names.iter().any(|n| n == "summary.json"), "{names:?}");
+    assert_eq!(names, files_under(got), "report files");
+    for name in &names {
+        let (w, g) = (
+            std::fs::read(want.join(name)).unwrap(),
+            std::fs::read(got.join(name)).unwrap(),
+        );
+        if w != g {
+            let (w, g) = (String::from_utf8_lossy(&w), String::from_utf8_lossy(&g));
+            let line = w.lines().zip(g.lines()).position(|(a, b)| a != b);
+            let at = line.unwrap_or_else(|| w.lines().count().min(g.lines().count()));
+            panic!(
+                "{name} differs at line {}:\n  scan:  {:?}\n  spark: {:?}",
+                at + 1,
+                w.lines().nth(at),
+                g.lines().nth(at)
+            );
+        }
+    }
+}
+
+/// Runs one scan and the Spark job on `inputs` (as spelled, from `cwd`) and compares.
+fn compare(cwd: &Path, inputs: &[&str], opts: &[&str], spark: &[&str], work: &Path) {
+    let (scan_out, spark_out) = (work.join("scan"), work.join("spark"));
+    run(Command::new(BIN)
+        .current_dir(cwd)
+        .args(["scan", "--quiet"])
+        .args(inputs)
+        .arg("--out")
+        .arg(&scan_out)
+        .args(opts));
+    let started = Instant::now();
+    let job = run(Command::new("python3")
+        .current_dir(cwd)
+        .arg(repo("contrib/spark/shadowai_spark.py"))
+        .args(["--shadowai", BIN, "--master", "local[2]", "--out"])
+        .arg(&spark_out)
+        .args(spark)
+        .args(opts)
+        .args(inputs)
+        .env_remove("SHADOWAI"));
+    let stderr = String::from_utf8_lossy(&job.stderr);
+    let summary = stderr
+        .lines()
+        .find(|l| l.starts_with("shadowai-spark: "))
+        .unwrap_or_else(|| panic!("no summary line:\n{stderr}"));
+    eprintln!("{summary} ({:.1?} with JVM start)", started.elapsed());
+    assert_same_reports(&scan_out, &spark_out);
+}
+
+#[test]
+fn spark_job_reports_equal_one_scan() {
+    if let Some(why) = spark_missing() {
+        eprintln!("spark test skipped: {why}");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+
+    // (a) Every sample format, relative paths from the repository: more map tasks than
+    // cores, fewer reducers than maps.
+    compare(
+        &repo(""),
+        &["sample-logs"],
+        &[],
+        &["--partitions", "5", "--reducers", "3"],
+        &tmp.path().join("a"),
+    );
+
+    // (b) Generated logs (plain, multi-member gzip, a subfolder) in two folders, absolute
+    // paths, with options that change matching and rendering.
+    let logs = tmp.path().join("logs");
+    write_logs(&logs.join("x"), 3000, 11);
+    write_logs(&logs.join("y"), 400, 12);
+    let (x, y) = (logs.join("x"), logs.join("y"));
+    compare(
+        tmp.path(),
+        &[y.to_str().unwrap(), x.to_str().unwrap()],
+        &[
+            "--keep-user-domain",
+            "--since",
+            "2026-11-11",
+            "--until",
+            "2026-11-19",
+            "--jsonl",
+        ],
+        &["--partitions", "6", "--reducers", "2"],
+        &tmp.path().join("b"),
+    );
+}
