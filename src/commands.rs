@@ -419,6 +419,8 @@ fn render_state(
         _ => (crate::aggregate::Agg::default(), config),
     };
     let identity_used = agg.attributed + agg.unattributed > 0;
+    let mut files = files;
+    crate::aggregate::sort_files(&mut files);
     let scan = Scan { agg, files };
     let mut report = Report::build(&scan, catalogue, &config, policy, users);
     report.identity_used = identity_used;

@@ -279,6 +279,27 @@ def main(argv):
         return listed.returncode
     files = [f + b"\n" for f in listed.stdout.split(b"\n") if f]
 
+    # A scan of no files: checks the options (a usage error exits 2 before Spark starts) and
+    # gives the `meta` records, so that the final merge also sees them when there are no
+    # inputs, and refuses executors whose binary disagrees with the driver's.
+    preflight = subprocess.run(
+        [driver_bin, "scan", "--quiet", "--files-from", "-", "--emit-partial", "-",
+         *scan_options(a, lambda s: s)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    if preflight.returncode != 0:
+        return preflight.returncode
+    meta = preflight.stdout.decode("utf-8")
+    # And the render options (--identity, --pseudonymize-key…), by rendering nothing.
+    with tempfile.TemporaryDirectory(prefix="shadowai-spark-") as tmp:
+        with open(os.path.join(tmp, "meta.partial"), "w", encoding="utf-8") as f:
+            f.write(meta)
+        rendered = subprocess.run(
+            [driver_bin, "merge", f.name, "--out", os.path.join(tmp, "out"),
+             *merge_match_options(a, lambda s: s), *render_options(a)],
+            stdout=subprocess.DEVNULL)
+    if rendered.returncode != 0:
+        return rendered.returncode
+
     from pyspark import SparkConf
     from pyspark.sql import SparkSession
 
@@ -302,12 +323,12 @@ def main(argv):
     sc = spark.sparkContext
     sc.setLogLevel("WARN")
     try:
-        return run(a, sc, files, driver_bin, driver_cwd, started)
+        return run(a, sc, files, meta, driver_bin, driver_cwd, started)
     finally:
         spark.stop()
 
 
-def run(a, sc, files, driver_bin, driver_cwd, started):
+def run(a, sc, files, meta, driver_bin, driver_cwd, started):
     bin_spec = a.shadowai
     n_maps = a.partitions or max(1, min(len(files), sc.defaultParallelism * 2))
     n_reducers = a.reducers
@@ -363,6 +384,7 @@ def run(a, sc, files, driver_bin, driver_cwd, started):
         partial = a.keep_partial or os.path.join(tmp, "reduced.partial")
         records = 0
         with open(partial, "w", encoding="utf-8", newline="\n") as f:
+            f.write(meta)
             for line in reduced.toLocalIterator():
                 f.write(line)
                 f.write("\n")

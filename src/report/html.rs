@@ -962,7 +962,7 @@ fn method(p: &mut Page, r: &Report) {
             .raw("</td></tr>");
     }
     p.raw("</tbody></table>");
-    p.raw("<h3>Command line</h3><pre><code id=\"command-line\">")
+    p.raw("<h3>Settings</h3><p class=\"note\">The scan that gives these numbers (the inputs are listed above); a merge of partial aggregates shows the scan it equals.</p><pre><code id=\"settings\">")
         .text(&r.config.command_line)
         .raw("</code></pre>");
     let mut tally: BTreeMap<&str, u64> = BTreeMap::new();

@@ -1,0 +1,392 @@
+//! Partial aggregates and `merge` (issue 10): for random splits of the inputs into shards and
+//! random merge orders and groupings, the merged outputs equal one scan over everything, byte
+//! for byte, for every output file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::generate::{Rng, write_logs};
+use crate::{repo, shadowai};
+
+/// Every file of an output folder, by name.
+fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Asserts that two output folders hold the same files with the same bytes.
+pub fn assert_same_outputs(want: &Path, got: &Path, what: &str) {
+    let (a, b) = (outputs(want), outputs(got));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{what}: the same files"
+    );
+    assert!(a.len() >= 9, "{what}: every report is written");
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{what}: {name} differs");
+    }
+}
+
+fn run(args: &[String]) -> Output {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    shadowai(&refs)
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+fn ok(out: &Output, codes: &[i32], what: &str) {
+    assert!(
+        out.status.code().is_some_and(|c| codes.contains(&c)),
+        "{what}: exit {:?}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The test inputs: generated logs (plain, multi-member gzip), every sample log, and one bad
+/// file (a truncated gzip), whose error and partial counts must survive the merge too.
+fn inputs(tmp: &Path) -> Vec<PathBuf> {
+    let logs = tmp.join("logs");
+    write_logs(&logs, 3_000, 11);
+    let gz = std::fs::read(logs.join("squid-b.log.gz")).unwrap();
+    std::fs::write(logs.join("truncated.gz"), &gz[..gz.len() / 2]).unwrap();
+    vec![logs, repo("sample-logs")]
+}
+
+fn listed(paths: &[PathBuf], extra: &[&str]) -> Vec<String> {
+    let mut args = strings(&["scan", "--list-inputs"]);
+    args.extend(paths.iter().map(|p| p.display().to_string()));
+    args.extend(strings(extra));
+    let out = run(&args);
+    ok(&out, &[0], "list-inputs");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Merges `parts` in a random order and grouping: random pairs are merged into partials
+/// (`merge --emit-partial`) until at most three remain, which are merged into reports.
+fn tree_merge(rng: &mut Rng, dir: &Path, mut parts: Vec<PathBuf>, out: &Path, opts: &[&str]) {
+    let mut level = 0;
+    while parts.len() > 3 {
+        let a = parts.swap_remove(rng.below(parts.len()));
+        let b = parts.swap_remove(rng.below(parts.len()));
+        let merged = dir.join(format!("tree-{level}.tsv"));
+        level += 1;
+        let mut args = strings(&["merge"]);
+        args.extend([a, b].map(|p| p.display().to_string()));
+        args.extend(strings(&["--emit-partial", merged.to_str().unwrap()]));
+        ok(&run(&args), &[0], "merge --emit-partial");
+        parts.push(merged);
+    }
+    // Any order for the last merge.
+    for i in (1..parts.len()).rev() {
+        parts.swap(i, rng.below(i + 1));
+    }
+    let mut args = strings(&["merge"]);
+    args.extend(parts.iter().map(|p| p.display().to_string()));
+    args.extend(strings(&["--out", out.to_str().unwrap()]));
+    args.extend(strings(opts));
+    ok(&run(&args), &[3], "merge");
+}
+
+fn scan_all(paths: &[PathBuf], out: &Path, opts: &[&str]) {
+    let mut args = strings(&["scan", "--quiet", "--out", out.to_str().unwrap()]);
+    args.extend(paths.iter().map(|p| p.display().to_string()));
+    args.extend(strings(opts));
+    ok(&run(&args), &[3], "scan");
+}
+
+#[test]
+fn merged_random_shards_equal_one_scan_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let paths = inputs(tmp.path());
+    let leases = tmp.path().join("leases.csv");
+    // 10.2.0.21 changes hands mid-audit (sample-logs/zeek-dns); generated clients too.
+    std::fs::write(
+        &leases,
+        "ip,user,start,end\n10.2.0.21,CORP\\erin,2026-11-09T00:00:00Z,2026-11-15T23:59:59Z\n10.2.0.21,frank,2026-11-16,\n10.0.0.7,gina,,\n",
+    )
+    .unwrap();
+    let register = repo("examples/register.csv");
+    let register = register.to_str().unwrap();
+    let leases = leases.to_str().unwrap();
+    // (settings of the single scan, given to the shard scans, given to the merge)
+    let cases: [(&[&str], &[&str], &[&str]); 3] = [
+        (&[], &[], &[]),
+        (
+            &["--register", register, "--identity", leases],
+            &["--register", register],
+            &["--register", register, "--identity", leases],
+        ),
+        (
+            &[
+                "--since",
+                "2026-11-12",
+                "--until",
+                "2026-11-20",
+                "--identity",
+                leases,
+            ],
+            &[
+                "--since",
+                "2026-11-12",
+                "--until",
+                "2026-11-20",
+                "--identity",
+                leases,
+            ],
+            &[],
+        ),
+    ];
+    let files = listed(&paths, &[]);
+    assert!(files.len() > 25, "{files:?}");
+    let mut rng = Rng::new(5);
+    for (case, (all_opts, scan_opts, merge_opts)) in cases.iter().enumerate() {
+        let want = tmp.path().join(format!("want-{case}"));
+        scan_all(&paths, &want, all_opts);
+        for round in 0..2 {
+            let dir = tmp.path().join(format!("case-{case}-{round}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            // A random split of the files into 2..=6 shards, each scanned from a list.
+            let n = 2 + rng.below(5);
+            let mut lists = vec![String::new(); n];
+            for f in &files {
+                let k = rng.below(n);
+                lists[k].push_str(f);
+                lists[k].push('\n');
+            }
+            let mut parts = Vec::new();
+            for (k, list) in lists.iter().enumerate() {
+                let list_file = dir.join(format!("list-{k}"));
+                std::fs::write(&list_file, list).unwrap();
+                let part = dir.join(format!("part-{k}.tsv"));
+                let mut args = strings(&["scan", "--quiet", "--files-from"]);
+                args.push(list_file.display().to_string());
+                args.extend(strings(&["--emit-partial", part.to_str().unwrap()]));
+                args.extend(strings(scan_opts));
+                ok(&run(&args), &[0, 3], "scan --emit-partial");
+                parts.push(part);
+            }
+            let got = dir.join("out");
+            tree_merge(&mut rng, &dir, parts, &got, merge_opts);
+            assert_same_outputs(
+                &want,
+                &got,
+                &format!("case {case}, round {round}, {n} shards"),
+            );
+        }
+    }
+}
+
+#[test]
+fn shards_cover_every_input_once_and_merge_to_one_scan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let paths = inputs(tmp.path());
+    let all = listed(&paths, &[]);
+    let mut seen: Vec<String> = Vec::new();
+    let mut parts = Vec::new();
+    for k in 0..3 {
+        let shard = format!("{k}/3");
+        seen.extend(listed(&paths, &["--shard", &shard]));
+        let part = tmp.path().join(format!("shard-{k}.tsv"));
+        let mut args = strings(&["scan", "--quiet", "--shard", &shard, "--emit-partial"]);
+        args.push(part.display().to_string());
+        args.extend(paths.iter().map(|p| p.display().to_string()));
+        ok(&run(&args), &[0, 3], "scan --shard");
+        parts.push(part);
+    }
+    seen.sort();
+    let mut all_sorted = all.clone();
+    all_sorted.sort();
+    assert_eq!(seen, all_sorted, "each input in exactly one shard");
+    let want = tmp.path().join("want");
+    scan_all(&paths, &want, &[]);
+    // The merge reads one partial from standard input, gzip-compressed.
+    let gz = {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&std::fs::read(&parts[2]).unwrap()).unwrap();
+        enc.finish().unwrap()
+    };
+    let got = tmp.path().join("got");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shadowai"))
+        .args(["merge", "-"])
+        .args(&parts[..2])
+        .args(["--out", got.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(&gz).unwrap();
+    }
+    ok(&child.wait_with_output().unwrap(), &[3], "merge from stdin");
+    assert_same_outputs(&want, &got, "three shards");
+}
+
+#[test]
+fn merge_refuses_future_versions_double_inputs_and_other_catalogues() {
+    let tmp = tempfile::tempdir().unwrap();
+    let part = tmp.path().join("p.tsv");
+    let out = tmp.path().join("out");
+    let sample = repo("sample-logs/squid");
+    ok(
+        &shadowai(&[
+            "scan",
+            sample.to_str().unwrap(),
+            "--emit-partial",
+            part.to_str().unwrap(),
+        ]),
+        &[0],
+        "scan",
+    );
+    let text = std::fs::read_to_string(&part).unwrap();
+    let future: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 2 {
+                format!("2{}\n", &l[1..])
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let future_part = tmp.path().join("future.tsv");
+    std::fs::write(&future_part, future).unwrap();
+    let refused = shadowai(&[
+        "merge",
+        future_part.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("future.tsv:3: partial format version 2"),
+        "{err}"
+    );
+    assert!(!out.join("per-user.csv").exists(), "nothing rendered");
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        0,
+        "no temporary files left"
+    );
+
+    let twice = shadowai(&[
+        "merge",
+        part.to_str().unwrap(),
+        part.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(twice.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&twice.stderr);
+    assert!(
+        err.contains("sample-logs/squid/access.log` is already in another partial"),
+        "{err}"
+    );
+
+    let register = repo("examples/register.csv");
+    let other = shadowai(&[
+        "merge",
+        part.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--register",
+        register.to_str().unwrap(),
+    ]);
+    assert_eq!(other.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&other.stderr);
+    assert!(err.contains("same --signatures and --register"), "{err}");
+}
+
+#[test]
+fn merge_into_state_counts_each_input_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = [
+        "sample-logs/squid",
+        "sample-logs/zeek-dns",
+        "sample-logs/crowdstrike",
+    ]
+    .map(repo);
+    let mut parts = Vec::new();
+    for (i, d) in dirs.iter().enumerate() {
+        let part = tmp.path().join(format!("p{i}.tsv"));
+        ok(
+            &shadowai(&[
+                "scan",
+                d.to_str().unwrap(),
+                "--emit-partial",
+                part.to_str().unwrap(),
+            ]),
+            &[0],
+            "scan",
+        );
+        parts.push(part);
+    }
+    let want = tmp.path().join("want");
+    let state_scan = tmp.path().join("scan.db");
+    let mut args = strings(&["scan", "--quiet", "--state", state_scan.to_str().unwrap()]);
+    args.extend(strings(&["--out", want.to_str().unwrap()]));
+    args.extend(dirs.iter().map(|d| d.display().to_string()));
+    ok(&run(&args), &[0], "scan --state");
+    let state = tmp.path().join("merge.db");
+    let merge_into = |parts: &[&PathBuf], out: &Path| {
+        let mut args = strings(&["merge", "--state", state.to_str().unwrap()]);
+        args.extend(parts.iter().map(|p| p.display().to_string()));
+        args.extend(strings(&["--out", out.to_str().unwrap()]));
+        run(&args)
+    };
+    // Two nights: the first two partials, then the third.
+    let got = tmp.path().join("got");
+    ok(&merge_into(&[&parts[0], &parts[1]], &got), &[0], "night 1");
+    ok(&merge_into(&[&parts[2]], &got), &[0], "night 2");
+    for name in [
+        "per-user.csv",
+        "per-tool.csv",
+        "daily.csv",
+        "unknown-ai-candidates.csv",
+        "findings.csv",
+    ] {
+        assert!(
+            std::fs::read(want.join(name)).unwrap() == std::fs::read(got.join(name)).unwrap(),
+            "{name}: merge --state equals scan --state"
+        );
+    }
+    // A retried night adds nothing; a partial overlapping what is stored is refused.
+    let again = merge_into(&[&parts[2]], &got);
+    ok(&again, &[0], "retry");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing added"));
+    assert!(
+        std::fs::read(want.join("per-user.csv")).unwrap()
+            == std::fs::read(got.join("per-user.csv")).unwrap()
+    );
+    let both = tmp.path().join("both.tsv");
+    let mut args = strings(&["scan", "--emit-partial", both.to_str().unwrap()]);
+    args.extend([&dirs[2], &repo("sample-logs/bind-query")].map(|d| d.display().to_string()));
+    ok(&run(&args), &[0], "scan");
+    let overlap = merge_into(&[&both], &got);
+    assert_eq!(overlap.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&overlap.stderr).contains("would count them twice"),
+        "{}",
+        String::from_utf8_lossy(&overlap.stderr)
+    );
+}
