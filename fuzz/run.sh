@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a bounded time (default 60 s each; `fuzz/run.sh 300` for longer).
-# Corpora are seeded from sample-logs/, signatures/ and a small register. A crash leaves its input under
+# Corpora are seeded from sample-logs/, signatures/, a small register and a partial of sample-logs. A crash leaves its input under
 # fuzz/artifacts/<target>/: add it as a regression test before fixing.
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). cargo-fuzz wants nightly-only sanitizer flags;
@@ -36,7 +36,11 @@ mkdir -p corpus/register
 printf 'Tool ID,Tool,Tier,Assessment Date,Domains\nchatgpt,ChatGPT,Tier 1,2026-01-01,\n,"Claude, by Anthropic",2,01.02.2026,"a.example; b.example"\n' \
     > corpus/register/seed.csv
 
-for target in parsers detect lines signatures register; do
+mkdir -p corpus/partial
+(cd .. && cargo run --quiet --release -- scan sample-logs --quiet --emit-partial fuzz/corpus/partial/sample.tsv) || true
+head -c 4096 corpus/partial/sample.tsv > corpus/partial/seed.tsv && rm -f corpus/partial/sample.tsv
+
+for target in parsers detect lines signatures register partial; do
     echo "== $target: ${seconds}s"
     cargo fuzz run -O "$target" "corpus/$target" -- -max_total_time="$seconds" -max_len=8192 2>&1 \
         | grep -E "^(#[0-9]+ +DONE|==[0-9]+==ERROR|SUMMARY|Done)" || true

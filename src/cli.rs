@@ -197,8 +197,9 @@ pub struct ScanArgs {
     #[arg(short, long, value_name = "DIR", required_unless_present_any = ["emit_partial", "list_inputs"])]
     pub out: Option<PathBuf>,
     /// Write the partial aggregate of the inputs to FILE (`-` = standard output) instead of
-    /// reports, for `shadowai merge` (see README "Scaling out").
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["state", "out", "list_inputs"])]
+    /// reports, for `shadowai merge` (see README "Scaling out"). Users stay as logged in a
+    /// partial: pseudonymize (and export JSONL) at `merge`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["state", "out", "list_inputs", "jsonl", "pseudonymize_key"])]
     pub emit_partial: Option<PathBuf>,
     /// Print the input files the scan would read, one per line, and stop.
     #[arg(long, conflicts_with_all = ["state", "out"])]
