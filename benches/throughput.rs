@@ -14,7 +14,7 @@ use shadowai::discovery::load_psl;
 use shadowai::event::Parsed;
 use shadowai::formats;
 use shadowai::normalize;
-use shadowai::partial::{Meta, Partial};
+use shadowai::partial::{Meta, Partial, write_scan};
 use shadowai::pipeline::{Context, scan};
 use shadowai::signatures::Catalogue;
 
@@ -167,17 +167,13 @@ fn pipeline(c: &mut Criterion) {
     let result = scan(&ctx);
     let meta = Meta::default();
     let mut text = Vec::new();
-    Partial::from_scan(&result, &catalogue, &meta)
-        .write(&mut text)
-        .unwrap();
+    write_scan(&result, &catalogue, &meta, &mut text).unwrap();
     let mut group = c.benchmark_group("partial");
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.bench_function("emit", |b| {
         b.iter(|| {
             let mut out = Vec::with_capacity(text.len());
-            Partial::from_scan(&result, &catalogue, &meta)
-                .write(&mut out)
-                .unwrap();
+            write_scan(&result, &catalogue, &meta, &mut out).unwrap();
             out.len()
         })
     });

@@ -163,10 +163,13 @@ fn input_paths(paths: &[PathBuf], files_from: Option<&Path>) -> anyhow::Result<V
 
 /// Writes a partial to `dest` (`-` = standard output): a file through a temporary file and a
 /// rename, so an engine never picks up half a partial.
-fn write_partial(p: &Partial, dest: &Path) -> anyhow::Result<()> {
+fn write_partial(
+    dest: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
     if dest == Path::new("-") {
         let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
-        p.write(&mut out)?;
+        write(&mut out)?;
         out.flush()?;
         return Ok(());
     }
@@ -177,7 +180,7 @@ fn write_partial(p: &Partial, dest: &Path) -> anyhow::Result<()> {
     let file =
         std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let mut out = io::BufWriter::with_capacity(1 << 20, file);
-    p.write(&mut out)
+    write(&mut out)
         .and_then(|()| out.flush())
         .with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, dest)
@@ -340,7 +343,7 @@ pub fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
             keep_user_domain: config.keep_user_domain,
             identity: identity.is_some().then_some(identity_files),
         };
-        write_partial(&Partial::from_scan(&result, catalogue, &meta), &dest)?;
+        write_partial(&dest, |w| partial::write_scan(&result, catalogue, &meta, w))?;
         // A partial carries its failed inputs to the report; it is complete all the same.
         return Ok(match files_outcome(&result.files) {
             Exit::Ok => Exit::Ok,
@@ -509,7 +512,7 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<Exit> {
             partial.resolve(Some((id, &identity_files)));
         }
         partial.cap_seen();
-        write_partial(&partial, dest)?;
+        write_partial(dest, |w| partial.write(w))?;
         return Ok(Exit::Ok);
     }
     let setup = Setup::load(&args.report)?;

@@ -267,27 +267,69 @@ def stable_partition(key):
 def main(argv):
     a = parse_args(argv)
     started = time.time()
-    driver_bin = locate_binary(a.shadowai, os.getcwd())
-    driver_cwd = os.getcwd()
+    sc = start_spark(a)
+    try:
+        driver_cwd = os.getcwd()
+        # After Spark starts: a binary shipped with --files is then in SparkFiles here too.
+        driver_bin = locate_binary(a.shadowai, driver_cwd)
+        rc, files, meta = prepare(a, driver_bin)
+        if rc != 0:
+            return rc
+        return run(a, sc, files, meta, driver_bin, driver_cwd, started)
+    finally:
+        sc.stop()
 
+
+def start_spark(a):
+    # Under spark-submit the JVM is already up with its master (spark-submit's default is
+    # local[*]); run by plain python, the default here is local[2].
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ or "--master" in os.environ.get(
+        "PYSPARK_SUBMIT_ARGS", "")
+    master = a.master or (None if submitted else "local[2]")
+    if master and master.startswith("local"):
+        # The workers are this machine's: run them with this interpreter, bind to loopback.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+    from pyspark import SparkConf, SparkContext
+
+    SparkContext._ensure_initialized()  # so that SparkConf() sees spark-submit's settings
+    conf = SparkConf()
+    if master:
+        conf.setMaster(master)
+    if conf.get("spark.master", "").startswith("local"):
+        conf.setIfMissing("spark.driver.host", "127.0.0.1")
+        conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1")
+        conf.setIfMissing("spark.ui.enabled", "false")
+    if not sys.stderr.isatty():
+        conf.set("spark.ui.showConsoleProgress", "false")
+    if conf.get("spark.app.name", "pyspark-shell") == "pyspark-shell":
+        conf.setAppName("shadowai")
+    sc = SparkContext.getOrCreate(conf)
+    sc.setLogLevel("WARN")
+    return sc
+
+
+def prepare(a, driver_bin):
+    """(exit code, input files, meta records) from runs of shadowai on the driver."""
     # 1. The inputs, spelled exactly as a single `shadowai scan PATH...` spells them.
     cmd = [driver_bin, "scan", *a.paths, "--list-inputs"]
     if a.files_from:
         cmd += ["--files-from", a.files_from]
     listed = subprocess.run(cmd, stdout=subprocess.PIPE)
     if listed.returncode != 0:
-        return listed.returncode
+        return listed.returncode, None, None
     files = [f + b"\n" for f in listed.stdout.split(b"\n") if f]
 
-    # A scan of no files: checks the options (a usage error exits 2 before Spark starts) and
-    # gives the `meta` records, so that the final merge also sees them when there are no
-    # inputs, and refuses executors whose binary disagrees with the driver's.
+    # A scan of no files: checks the options (a usage error exits 2 before any task runs) and
+    # gives the `meta` records, so that the final merge sees them even without inputs, and
+    # refuses executors whose binary disagrees with the driver's.
     preflight = subprocess.run(
         [driver_bin, "scan", "--quiet", "--files-from", "-", "--emit-partial", "-",
          *scan_options(a, lambda s: s)],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
     if preflight.returncode != 0:
-        return preflight.returncode
+        return preflight.returncode, None, None
     meta = preflight.stdout.decode("utf-8")
     # And the render options (--identity, --pseudonymize-key…), by rendering nothing.
     with tempfile.TemporaryDirectory(prefix="shadowai-spark-") as tmp:
@@ -297,35 +339,7 @@ def main(argv):
             [driver_bin, "merge", f.name, "--out", os.path.join(tmp, "out"),
              *merge_match_options(a, lambda s: s), *render_options(a)],
             stdout=subprocess.DEVNULL)
-    if rendered.returncode != 0:
-        return rendered.returncode
-
-    from pyspark import SparkConf
-    from pyspark.sql import SparkSession
-
-    conf = SparkConf()
-    if a.master:
-        conf.setMaster(a.master)
-    elif not conf.contains("spark.master"):
-        conf.setMaster("local[2]")
-    local = conf.get("spark.master").startswith("local")
-    if local:
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        # The workers are this machine's: run them with this interpreter, bind to loopback.
-        if not (os.environ.get("PYSPARK_PYTHON") or conf.contains("spark.pyspark.python")):
-            os.environ["PYSPARK_PYTHON"] = sys.executable
-        conf.setIfMissing("spark.driver.host", "127.0.0.1")
-        conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1")
-        conf.setIfMissing("spark.ui.enabled", "false")
-    conf.setIfMissing("spark.ui.showConsoleProgress", "false")
-    conf.setAppName(conf.get("spark.app.name", "shadowai"))
-    spark = SparkSession.builder.config(conf=conf).getOrCreate()
-    sc = spark.sparkContext
-    sc.setLogLevel("WARN")
-    try:
-        return run(a, sc, files, meta, driver_bin, driver_cwd, started)
-    finally:
-        spark.stop()
+    return rendered.returncode, files, meta
 
 
 def run(a, sc, files, meta, driver_bin, driver_cwd, started):
@@ -393,7 +407,7 @@ def run(a, sc, files, meta, driver_bin, driver_cwd, started):
                *merge_match_options(a, lambda s: s), *render_options(a)]
         rc = subprocess.run(cmd).returncode
     print(
-        f"shadowai-spark: {len(files)} files, {map_tasks.value} map tasks "
+        f"shadowai-spark: {sc.master}: {len(files)} files, {map_tasks.value} map tasks "
         f"({n_maps} partitions), {mapped.value} records mapped, {records} after reduce "
         f"({n_reducers} reducers), merge exit {rc}, {time.time() - started:.1f} s",
         file=sys.stderr,

@@ -45,8 +45,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use records::{
-    CAND, COVER, DAY, FILE, IPCAND, IPSEEN, IPUSAGE, Key, META, SEEN, USAGE, Val, bytes, day_key,
-    escape, i, int_field, key_day, key_int, num, parse_int, t, text, u,
+    CAND, COVER, DAY, FILE, IPCAND, IPSEEN, IPUSAGE, Key, META, RecordLine, SEEN, Sorted, USAGE,
+    Val, bytes, day_key, escape, fields, i, int_field, join, key_day, key_int, parse_int, t, text,
+    u,
 };
 pub use records::{VERSION, open};
 
@@ -86,151 +87,195 @@ fn source_kind(name: &[u8]) -> Option<SourceKind> {
         .find(|k| k.as_str().as_bytes() == name)
 }
 
-impl Partial {
-    /// The partial aggregate of a scan's results.
-    pub fn from_scan(scan: &Scan, catalogue: &Catalogue, meta: &Meta) -> Partial {
-        let mut p = Partial::default();
-        p.put_meta(meta);
-        for f in &scan.files {
-            p.put_file(f);
-        }
-        let tool = |t: ToolId| escape(catalogue.tools[usize::from(t)].id.as_bytes());
-        let agg = &scan.agg;
-        for (user, cells) in &agg.usage {
-            for (&(tid, day), c) in cells {
-                p.put(
-                    USAGE,
-                    vec![day_key(day), escape(user), tool(tid)],
-                    vec![
-                        num(c.events),
-                        num(c.bytes_out),
-                        Val::N(c.first),
-                        Val::N(c.last),
-                    ],
-                );
-            }
-        }
-        for ((user, tid), s) in &agg.seen_on {
-            for (kind, set) in [("device", &s.devices), ("process", &s.processes)] {
-                for v in set {
-                    p.put(
-                        SEEN,
-                        vec![escape(user), tool(*tid), escape(kind.as_bytes()), escape(v)],
-                        Vec::new(),
-                    );
-                }
-            }
-        }
-        for (source, day) in &agg.coverage {
-            p.put(
-                COVER,
-                vec![escape(source.as_str().as_bytes()), day_key(Some(*day))],
-                Vec::new(),
-            );
-        }
-        for ((day, domain, host, user), (c, reasons)) in &agg.detail.candidates {
-            p.put(
-                CAND,
-                vec![day_key(*day), escape(domain), escape(host), escape(user)],
-                vec![
-                    num(c.events),
-                    Val::N(c.first),
-                    Val::N(c.last),
-                    num(u64::from(*reasons)),
-                ],
-            );
-        }
-        for (day, d) in &agg.detail.days {
-            p.put(
-                DAY,
-                vec![day_key(*day)],
-                vec![
-                    num(d.cell.events),
-                    Val::N(d.cell.first),
-                    Val::N(d.cell.last),
-                    num(d.attributed),
-                    num(d.unattributed),
-                ],
-            );
-        }
-        let deferred = &agg.deferred;
-        for ((ip, ts, tid), (events, bytes_out)) in &deferred.usage {
-            p.put(
-                IPUSAGE,
-                vec![escape(ip), int_field(*ts), tool(*tid)],
-                vec![num(*events), num(*bytes_out)],
-            );
-        }
-        for ((ip, ts, domain, host), (events, reasons)) in &deferred.candidates {
-            p.put(
-                IPCAND,
-                vec![escape(ip), int_field(*ts), escape(domain), escape(host)],
-                vec![num(*events), num(u64::from(*reasons))],
-            );
-        }
-        for ((ip, ts, tid), s) in &deferred.seen_on {
-            for (kind, set) in [("device", &s.devices), ("process", &s.processes)] {
-                for v in set {
-                    p.put(
-                        IPSEEN,
-                        vec![
-                            escape(ip),
-                            int_field(*ts),
-                            tool(*tid),
-                            escape(kind.as_bytes()),
-                            escape(v),
-                        ],
-                        Vec::new(),
-                    );
-                }
-            }
-        }
-        p
+/// The `identity` meta value: `deferred`, or `applied` and the files, one per line.
+fn identity_value(files: Option<&[String]>) -> String {
+    match files {
+        None => "deferred".to_string(),
+        Some(files) => std::iter::once("applied")
+            .chain(files.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
     }
+}
 
-    fn put_meta(&mut self, meta: &Meta) {
-        let mut entry = |name: &str, value: &[u8]| {
-            self.put(META, vec![escape(name.as_bytes())], vec![text(value)]);
-        };
-        entry(
+/// Writes the partial aggregate of a scan's results.
+///
+/// # Performance
+/// Lines are formatted straight from the aggregates into one buffer and sorted there: the
+/// scan's records have distinct keys, so nothing needs combining, and a partial of a million
+/// records costs one sort instead of a million map insertions.
+pub fn write_scan(
+    scan: &Scan,
+    catalogue: &Catalogue,
+    meta: &Meta,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut out = Sorted::default();
+    let mut line = RecordLine::default();
+    let tool = |t: ToolId| catalogue.tools[usize::from(t)].id.as_bytes();
+    let identity = identity_value(meta.identity.as_deref());
+    let keep = if meta.keep_user_domain { "1" } else { "0" };
+    let (since, until) = (int_field(meta.since), int_field(meta.until));
+    for (name, value) in [
+        (
             "catalogue",
             meta.catalogue.as_deref().unwrap_or_default().as_bytes(),
-        );
-        entry("since", &int_field(meta.since));
-        entry("until", &int_field(meta.until));
-        entry(
-            "keep-user-domain",
-            if meta.keep_user_domain { b"1" } else { b"0" },
-        );
-        let identity = match &meta.identity {
-            None => "deferred".to_string(),
-            Some(files) => std::iter::once("applied".to_string())
-                .chain(files.iter().cloned())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        };
-        entry("identity", identity.as_bytes());
+        ),
+        ("since", &since[..]),
+        ("until", &until[..]),
+        ("keep-user-domain", keep.as_bytes()),
+        ("identity", identity.as_bytes()),
+    ] {
+        line.start(META);
+        line.text(name.as_bytes());
+        line.text(value);
+        out.push(META, &mut line);
     }
-
-    fn put_file(&mut self, f: &FileStats) {
-        let (key, values) = file_record(f);
-        if self.add(FILE, key.clone(), values).is_err()
-            && let Some(v) = self.records.get_mut(&(FILE, key))
-        {
-            // The walk yields each file once, but two walk errors may name one path: keep
-            // both counts under it rather than drop one.
-            let mut stats = file_stats(f.path.clone(), v);
-            stats.merge_chunk(f, 0);
-            *v = file_record(&stats).1;
+    // The walk yields each file once, but two walk errors may name one path: one record
+    // with both counts, never two records of one input.
+    let mut files: Vec<FileStats> = Vec::with_capacity(scan.files.len());
+    for f in &scan.files {
+        match files.iter_mut().find(|g| g.path == f.path) {
+            Some(g) => g.merge_chunk(f, 0),
+            None => files.push(f.clone()),
         }
     }
+    for f in &files {
+        file_line(&mut line, f);
+        out.push(FILE, &mut line);
+    }
+    let agg = &scan.agg;
+    for (user, cells) in &agg.usage {
+        for (&(tid, day), c) in cells {
+            line.start(USAGE);
+            line.int(day.map(i64::from));
+            line.text(user);
+            line.text(tool(tid));
+            line.num(c.events);
+            line.num(c.bytes_out);
+            line.int(c.first);
+            line.int(c.last);
+            out.push(USAGE, &mut line);
+        }
+    }
+    let mut seen = |kind: u8, head: &dyn Fn(&mut RecordLine), s: &crate::aggregate::SeenOn| {
+        for (what, set) in [("device", &s.devices), ("process", &s.processes)] {
+            for v in set {
+                head(&mut line);
+                line.text(what.as_bytes());
+                line.text(v);
+                out.push(kind, &mut line);
+            }
+        }
+    };
+    for ((user, tid), s) in &agg.seen_on {
+        seen(
+            SEEN,
+            &|l: &mut RecordLine| {
+                l.start(SEEN);
+                l.text(user);
+                l.text(tool(*tid));
+            },
+            s,
+        );
+    }
+    for ((ip, ts, tid), s) in &agg.deferred.seen_on {
+        seen(
+            IPSEEN,
+            &|l: &mut RecordLine| {
+                l.start(IPSEEN);
+                l.text(ip);
+                l.int(*ts);
+                l.text(tool(*tid));
+            },
+            s,
+        );
+    }
+    for (source, day) in &agg.coverage {
+        line.start(COVER);
+        line.text(source.as_str().as_bytes());
+        line.int(Some(i64::from(*day)));
+        out.push(COVER, &mut line);
+    }
+    for ((day, domain, host, user), (c, reasons)) in &agg.detail.candidates {
+        line.start(CAND);
+        line.int(day.map(i64::from));
+        line.text(domain);
+        line.text(host);
+        line.text(user);
+        line.num(c.events);
+        line.int(c.first);
+        line.int(c.last);
+        line.num(u64::from(*reasons));
+        out.push(CAND, &mut line);
+    }
+    for (day, d) in &agg.detail.days {
+        line.start(DAY);
+        line.int(day.map(i64::from));
+        line.num(d.cell.events);
+        line.int(d.cell.first);
+        line.int(d.cell.last);
+        line.num(d.attributed);
+        line.num(d.unattributed);
+        out.push(DAY, &mut line);
+    }
+    for ((ip, ts, tid), (events, bytes_out)) in &agg.deferred.usage {
+        line.start(IPUSAGE);
+        line.text(ip);
+        line.int(*ts);
+        line.text(tool(*tid));
+        line.num(*events);
+        line.num(*bytes_out);
+        out.push(IPUSAGE, &mut line);
+    }
+    for ((ip, ts, domain, host), (events, reasons)) in &agg.deferred.candidates {
+        line.start(IPCAND);
+        line.text(ip);
+        line.int(*ts);
+        line.text(domain);
+        line.text(host);
+        line.num(*events);
+        line.num(u64::from(*reasons));
+        out.push(IPCAND, &mut line);
+    }
+    out.write(w)
+}
 
+/// A file's `file` record.
+fn file_line(line: &mut RecordLine, f: &FileStats) {
+    let examples = f
+        .examples
+        .iter()
+        .map(|(n, why)| format!("{n}:{why}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    line.start(FILE);
+    line.text(f.path.as_os_str().as_bytes());
+    line.text(f.format.unwrap_or_default().as_bytes());
+    line.num(u64::from(f.gzip));
+    for n in [
+        f.lines,
+        f.events,
+        f.matched,
+        f.ignored,
+        f.skipped,
+        f.out_of_window,
+    ] {
+        line.num(n);
+    }
+    line.text(examples.as_bytes());
+    line.text(f.error.as_deref().unwrap_or_default().as_bytes());
+    line.int(f.size.and_then(|s| i64::try_from(s).ok()));
+    line.int(f.mtime);
+}
+
+impl Partial {
     /// The settings recorded in the partial; `None` for a setting no record names (a
     /// subset of records split off by an engine).
     pub fn meta(&self) -> anyhow::Result<Meta> {
         let get = |name: &str| {
             self.records
-                .get(&(META, vec![escape(name.as_bytes())]))
+                .get(&(META, escape(name.as_bytes())))
                 .and_then(|v| v.first())
                 .map(t)
         };
@@ -263,10 +308,11 @@ impl Partial {
     /// says it was applied.
     pub fn resolve(&mut self, identity: Option<(&Identity, &[String])>) {
         // The client-address kinds sort last.
-        let deferred = self.records.split_off(&(IPUSAGE, Vec::new()));
+        let deferred = self.records.split_off(&(IPUSAGE, Box::default()));
         for ((kind, key), values) in deferred {
-            let ip = bytes(&key[0]);
-            let ts = key_int(&key[1]);
+            let key = fields(&key);
+            let ip = bytes(key[0]);
+            let ts = key_int(key[1]);
             let leased = identity.and_then(|(id, _)| id.lookup(&ip, ts));
             let user = escape(leased.unwrap_or(&ip));
             let day = day_key(ts.map(day_of));
@@ -275,42 +321,31 @@ impl Partial {
                     let events = values[0].clone();
                     self.put(
                         USAGE,
-                        vec![day.clone(), user, key[2].clone()],
+                        &[&day, &user, key[2]],
                         vec![events.clone(), values[1].clone(), Val::N(ts), Val::N(ts)],
                     );
                     if identity.is_some() {
+                        let zero = Val::N(Some(0));
                         let (a, n) = if leased.is_some() {
-                            (events, Val::N(Some(0)))
+                            (events, zero.clone())
                         } else {
-                            (Val::N(Some(0)), events)
+                            (zero.clone(), events)
                         };
-                        self.put(
-                            DAY,
-                            vec![day],
-                            vec![Val::N(Some(0)), Val::N(None), Val::N(None), a, n],
-                        );
+                        self.put(DAY, &[&day], vec![zero, Val::N(None), Val::N(None), a, n]);
                     }
                 }
                 IPCAND => self.put(
                     CAND,
-                    vec![day, key[2].clone(), key[3].clone(), user],
+                    &[&day, key[2], key[3], &user],
                     vec![values[0].clone(), Val::N(ts), Val::N(ts), values[1].clone()],
                 ),
-                _ => self.put(
-                    SEEN,
-                    vec![user, key[2].clone(), key[3].clone(), key[4].clone()],
-                    Vec::new(),
-                ),
+                _ => self.put(SEEN, &[&user, key[2], key[3], key[4]], Vec::new()),
             }
         }
         if let Some((_, files)) = identity {
-            let value = std::iter::once("applied")
-                .chain(files.iter().map(String::as_str))
-                .collect::<Vec<_>>()
-                .join("\n");
             self.records.insert(
-                (META, vec![escape(b"identity")]),
-                vec![text(value.as_bytes())],
+                (META, escape(b"identity")),
+                vec![text(identity_value(Some(files)).as_bytes())],
             );
         }
     }
@@ -318,6 +353,7 @@ impl Partial {
     /// Keeps the [`crate::aggregate::MAX_SEEN`] smallest names per user × tool × kind (by
     /// their bytes, as a scan keeps them), so a merged partial stays as small as a scanned one.
     pub fn cap_seen(&mut self) {
+        // (kind, user × tool × kind) → (name's bytes, record key)
         let mut groups: BTreeMap<Key, Vec<(Vec<u8>, Key)>> = BTreeMap::new();
         for (kind, key) in self.records.keys() {
             let cut = match *kind {
@@ -325,10 +361,11 @@ impl Partial {
                 IPSEEN => 4,
                 _ => continue,
             };
+            let f = fields(key);
             groups
-                .entry((*kind, key[..cut].to_vec()))
+                .entry((*kind, join(&f[..cut])))
                 .or_default()
-                .push((bytes(&key[cut]), (*kind, key.clone())));
+                .push((bytes(f[cut]), (*kind, key.clone())));
         }
         for (_, mut names) in groups {
             if names.len() > crate::aggregate::MAX_SEEN {
@@ -362,9 +399,10 @@ impl Partial {
         let mut agg = Agg::default();
         let mut files = Vec::new();
         for ((kind, key), v) in self.records {
+            let key = fields(&key);
             match kind {
                 FILE => files.push(file_stats(
-                    PathBuf::from(std::ffi::OsStr::from_bytes(&bytes(&key[0]))),
+                    PathBuf::from(std::ffi::OsStr::from_bytes(&bytes(key[0]))),
                     &v,
                 )),
                 USAGE => {
@@ -375,23 +413,23 @@ impl Partial {
                         last: i(&v[3]),
                     };
                     agg.usage
-                        .entry(bytes(&key[1]).into_boxed_slice())
+                        .entry(bytes(key[1]).into_boxed_slice())
                         .or_default()
-                        .entry((tool(&key[2])?, key_day(&key[0])))
+                        .entry((tool(key[2])?, key_day(key[0])))
                         .or_default()
                         .merge(&cell);
                 }
                 SEEN => {
-                    let (user, value) = (bytes(&key[0]), bytes(&key[3]));
-                    let t = tool(&key[1])?;
-                    if bytes(&key[2]) == b"device" {
+                    let (user, value) = (bytes(key[0]), bytes(key[3]));
+                    let t = tool(key[1])?;
+                    if bytes(key[2]) == b"device" {
                         agg.add_seen_on(&user, t, Some(&value), None);
                     } else {
                         agg.add_seen_on(&user, t, None, Some(&value));
                     }
                 }
                 COVER => {
-                    if let (Some(s), Some(d)) = (source_kind(&bytes(&key[0])), key_day(&key[1])) {
+                    if let (Some(s), Some(d)) = (source_kind(&bytes(key[0])), key_day(key[1])) {
                         agg.coverage.insert((s, d));
                     }
                 }
@@ -403,10 +441,10 @@ impl Partial {
                         last: i(&v[2]),
                     };
                     let reasons = u32::try_from(u(&v[3])).unwrap_or(0);
-                    let (domain, host, user) = (bytes(&key[1]), bytes(&key[2]), bytes(&key[3]));
+                    let (domain, host, user) = (bytes(key[1]), bytes(key[2]), bytes(key[3]));
                     agg.add_candidate_row(&domain, &host, &user, &cell, reasons);
                     let k = (
-                        key_day(&key[0]),
+                        key_day(key[0]),
                         domain.into_boxed_slice(),
                         host.into_boxed_slice(),
                         user.into_boxed_slice(),
@@ -416,7 +454,7 @@ impl Partial {
                     d.1 |= reasons;
                 }
                 DAY => {
-                    let day = key_day(&key[0]);
+                    let day = key_day(key[0]);
                     let cell = Cell {
                         events: u(&v[0]),
                         bytes_out: 0,
@@ -443,31 +481,6 @@ impl Partial {
         crate::aggregate::sort_files(&mut files);
         Ok(Scan { agg, files })
     }
-}
-
-/// A file's `file` record: its key and values.
-fn file_record(f: &FileStats) -> (Vec<Box<[u8]>>, Vec<Val>) {
-    let examples = f
-        .examples
-        .iter()
-        .map(|(line, why)| format!("{line}:{why}"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let values = vec![
-        text(f.format.unwrap_or_default().as_bytes()),
-        num(u64::from(f.gzip)),
-        num(f.lines),
-        num(f.events),
-        num(f.matched),
-        num(f.ignored),
-        num(f.skipped),
-        num(f.out_of_window),
-        text(examples.as_bytes()),
-        text(f.error.as_deref().unwrap_or_default().as_bytes()),
-        Val::N(f.size.and_then(|s| i64::try_from(s).ok())),
-        Val::N(f.mtime),
-    ];
-    (vec![escape(f.path.as_os_str().as_bytes())], values)
 }
 
 /// A `file` record's values as statistics.
@@ -505,6 +518,83 @@ fn file_stats(path: PathBuf, v: &[Val]) -> FileStats {
 mod tests {
     use super::records::tests::{read, written};
     use super::*;
+
+    #[test]
+    fn a_written_scan_reads_back_to_the_same_bytes() {
+        let mut agg = Agg::default();
+        agg.add_usage(b"al\tice", 0, Some(100), Some(5));
+        agg.add_usage(b"a", 1, None, None);
+        agg.add_seen_on(b"a", 1, Some(b"pc\xff"), Some(b"chrome.exe"));
+        agg.detail.candidates.insert(
+            (
+                Some(0),
+                b"x.ai"[..].into(),
+                b"a.x.ai"[..].into(),
+                b"a"[..].into(),
+            ),
+            (Cell::default(), 3),
+        );
+        agg.deferred
+            .usage
+            .insert((b"10.0.0.1"[..].into(), Some(7), 0), (2, 0));
+        let scan = Scan {
+            agg,
+            files: vec![FileStats {
+                path: PathBuf::from("logs/a b.log"),
+                examples: vec![(3, "bad timestamp".into())],
+                ..FileStats::default()
+            }],
+        };
+        let psl = crate::discovery::load_psl(None).unwrap();
+        let catalogue = Catalogue::embedded(&psl).unwrap();
+        let mut text = Vec::new();
+        write_scan(&scan, &catalogue, &Meta::default(), &mut text).unwrap();
+        let mut p = Partial::default();
+        p.read("t", &text[..]).unwrap();
+        let mut again = Vec::new();
+        p.write(&mut again).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&text),
+            String::from_utf8_lossy(&again)
+        );
+        let round = p.into_scan(&catalogue);
+        assert!(round.is_err(), "ip records must be resolved first");
+        let mut p = Partial::default();
+        p.read("t", &text[..]).unwrap();
+        p.resolve(None);
+        let round = p.into_scan(&catalogue).unwrap();
+        assert_eq!(
+            round.files[0].examples,
+            vec![(3, "bad timestamp".to_string())]
+        );
+        assert_eq!(round.agg.usage[&b"al\tice"[..]][&(0, Some(0))].bytes_out, 5);
+        assert_eq!(round.agg.usage[&b"10.0.0.1"[..]][&(0, Some(0))].events, 2);
+        assert_eq!(round.agg.candidates[&b"x.ai"[..]].reasons.0, 3);
+    }
+
+    #[test]
+    fn seen_names_are_capped_per_user_and_tool_by_their_bytes() {
+        let mut text = String::new();
+        for n in 0..12 {
+            // %FF (a non-UTF-8 byte) sorts after every letter as a byte, before them escaped.
+            let name = if n == 0 {
+                "%FF".to_string()
+            } else {
+                format!("d{n:02}")
+            };
+            text.push_str(&format!("1\tseen\tab\tc\tdevice\t{name}\n"));
+        }
+        text.push_str("1\tseen\ta\tbc\tdevice\tzz\n");
+        let mut p = read(&text).unwrap();
+        p.cap_seen();
+        let out = written(&p);
+        assert!(
+            out.contains("\ta\tbc\tdevice\tzz\n"),
+            "another user × tool keeps its name"
+        );
+        assert!(!out.contains("%FF"), "the largest bytes go first: {out}");
+        assert!(out.contains("d08") && !out.contains("d09"), "{out}");
+    }
 
     #[test]
     fn deferred_addresses_resolve_through_leases_at_the_event_time() {

@@ -126,7 +126,19 @@ pub(super) enum Val {
     N(Option<i64>),
 }
 
-pub(super) type Key = (u8, Vec<Box<[u8]>>);
+/// A record's kind and its key fields joined by TAB. TAB sorts below every byte an escaped
+/// field can hold, so joined keys sort as their fields do, one after the other.
+pub(super) type Key = (u8, Box<[u8]>);
+
+/// The fields of a joined key.
+pub(super) fn fields(key: &[u8]) -> Vec<&[u8]> {
+    key.split(|&b| b == b'\t').collect()
+}
+
+/// Key fields (escaped) joined into a key.
+pub(super) fn join(fields: &[&[u8]]) -> Box<[u8]> {
+    fields.join(&b'\t').into_boxed_slice()
+}
 
 /// Appends `raw` escaped (see the module docs).
 pub(super) fn escape_into(out: &mut Vec<u8>, raw: &[u8]) {
@@ -206,14 +218,18 @@ pub(super) fn parse_int(field: &[u8]) -> Result<Option<i64>, ()> {
         .ok_or(())
 }
 
-pub(super) fn int_field(v: Option<i64>) -> Box<[u8]> {
-    v.map_or_else(String::new, |n| n.to_string())
-        .into_bytes()
-        .into_boxed_slice()
+/// Appends a number in decimal (nothing for none).
+pub(super) fn push_int(out: &mut Vec<u8>, v: Option<i64>) {
+    if let Some(n) = v {
+        // Formatting into a Vec cannot fail.
+        let _ = write!(out, "{n}");
+    }
 }
 
-pub(super) fn num(v: u64) -> Val {
-    Val::N(Some(i64::try_from(v).unwrap_or(i64::MAX)))
+pub(super) fn int_field(v: Option<i64>) -> Box<[u8]> {
+    let mut out = Vec::new();
+    push_int(&mut out, v);
+    out.into_boxed_slice()
 }
 
 pub(super) fn text(raw: &[u8]) -> Val {
@@ -315,12 +331,7 @@ pub fn open(name: &Path) -> anyhow::Result<Box<dyn BufRead>> {
 
 impl Partial {
     /// Adds one record, combining it with a record of the same key.
-    pub(super) fn add(
-        &mut self,
-        kind: u8,
-        key: Vec<Box<[u8]>>,
-        values: Vec<Val>,
-    ) -> Result<(), String> {
+    pub(super) fn add(&mut self, kind: u8, key: Box<[u8]>, values: Vec<Val>) -> Result<(), String> {
         let spec = &KINDS[usize::from(kind)];
         match self.records.entry((kind, key)) {
             std::collections::btree_map::Entry::Vacant(v) => {
@@ -338,7 +349,7 @@ impl Partial {
                 if !clash {
                     return Ok(());
                 }
-                let name = String::from_utf8_lossy(&o.key().1.join(&b"\t"[..])).into_owned();
+                let name = String::from_utf8_lossy(&o.key().1).into_owned();
                 Err(match spec.name {
                     "file" => format!(
                         "input `{name}` is already in another partial of this merge; merging it again would count it twice"
@@ -417,7 +428,7 @@ impl Partial {
                     ),
                 ));
             }
-            let mut key = Vec::with_capacity(spec.keys.len());
+            let mut key = Vec::with_capacity(text.len());
             let mut values = Vec::with_capacity(spec.values.len());
             for (idx, (col, f)) in spec.keys.iter().chain(spec.values).zip(&fields).enumerate() {
                 let v = match col {
@@ -431,48 +442,119 @@ impl Partial {
                     ),
                 };
                 if idx < spec.keys.len() {
-                    key.push(match v {
-                        Val::T(b) => b,
-                        Val::N(x) => int_field(x),
-                    });
+                    if idx > 0 {
+                        key.push(b'\t');
+                    }
+                    match v {
+                        Val::T(b) => key.extend_from_slice(&b),
+                        Val::N(x) => push_int(&mut key, x),
+                    }
                 } else {
                     values.push(v);
                 }
             }
-            self.add(kind as u8, key, values).map_err(|m| fail(n, m))?;
+            self.add(kind as u8, key.into_boxed_slice(), values)
+                .map_err(|m| fail(n, m))?;
         }
         Ok(())
     }
 
     /// Writes every record, sorted.
     pub fn write(&self, w: &mut dyn Write) -> io::Result<()> {
-        let mut line = Vec::with_capacity(256);
+        let mut line = RecordLine::default();
         for ((kind, key), values) in &self.records {
-            line.clear();
-            line.extend_from_slice(VERSION.to_string().as_bytes());
-            line.push(b'\t');
-            line.extend_from_slice(KINDS[usize::from(*kind)].name.as_bytes());
-            for k in key {
-                line.push(b'\t');
-                line.extend_from_slice(k);
-            }
+            line.start(*kind);
+            line.raw(key);
             for v in values {
-                line.push(b'\t');
                 match v {
-                    Val::T(b) => line.extend_from_slice(b),
-                    Val::N(x) => line.extend_from_slice(&int_field(*x)),
+                    Val::T(b) => line.raw(b),
+                    Val::N(x) => line.int(*x),
                 }
             }
-            line.push(b'\n');
-            w.write_all(&line)?;
+            w.write_all(line.end())?;
         }
         Ok(())
     }
 
     /// Infallible add for records built here, whose keys are unique or combine by rule.
-    pub(super) fn put(&mut self, kind: u8, key: Vec<Box<[u8]>>, values: Vec<Val>) {
+    pub(super) fn put(&mut self, kind: u8, key: &[&[u8]], values: Vec<Val>) {
         // Only `file` (unique) and `meta` (agree) can refuse; both are written once per scan.
-        let _ = self.add(kind, key, values);
+        let _ = self.add(kind, join(key), values);
+    }
+}
+
+/// One record line being built, in the one spelling every writer uses.
+#[derive(Default)]
+pub(super) struct RecordLine {
+    buf: Vec<u8>,
+}
+
+impl RecordLine {
+    /// Starts a record of `kind`.
+    pub(super) fn start(&mut self, kind: u8) {
+        self.buf.clear();
+        push_int(&mut self.buf, Some(i64::from(VERSION)));
+        self.buf.push(b'\t');
+        self.buf
+            .extend_from_slice(KINDS[usize::from(kind)].name.as_bytes());
+    }
+
+    /// A field already escaped (or several, joined by TAB).
+    pub(super) fn raw(&mut self, escaped: &[u8]) {
+        self.buf.push(b'\t');
+        self.buf.extend_from_slice(escaped);
+    }
+
+    /// A text field, escaped here.
+    pub(super) fn text(&mut self, raw: &[u8]) {
+        self.buf.push(b'\t');
+        escape_into(&mut self.buf, raw);
+    }
+
+    /// A number field (empty for none).
+    pub(super) fn int(&mut self, v: Option<i64>) {
+        self.buf.push(b'\t');
+        push_int(&mut self.buf, v);
+    }
+
+    /// A count.
+    pub(super) fn num(&mut self, v: u64) {
+        self.int(Some(i64::try_from(v).unwrap_or(i64::MAX)));
+    }
+
+    /// The finished line, newline included.
+    pub(super) fn end(&mut self) -> &[u8] {
+        self.buf.push(b'\n');
+        &self.buf
+    }
+}
+
+/// Record lines collected out of order and written sorted: what `Partial::write` would write
+/// for the same records, without building the map (a scan's records have distinct keys).
+#[derive(Default)]
+pub(super) struct Sorted {
+    buf: Vec<u8>,
+    /// (kind, start, end) of each line in `buf`.
+    lines: Vec<(u8, usize, usize)>,
+}
+
+impl Sorted {
+    /// Adds a finished line of `kind`.
+    pub(super) fn push(&mut self, kind: u8, line: &mut RecordLine) {
+        let start = self.buf.len();
+        self.buf.extend_from_slice(line.end());
+        self.lines.push((kind, start, self.buf.len()));
+    }
+
+    /// Writes the lines by kind, then by key (a line's key comes first and TAB sorts lowest).
+    pub(super) fn write(mut self, w: &mut dyn Write) -> io::Result<()> {
+        let buf = &self.buf;
+        self.lines
+            .sort_unstable_by(|a, b| (a.0, &buf[a.1..a.2]).cmp(&(b.0, &buf[b.1..b.2])));
+        for &(_, s, e) in &self.lines {
+            w.write_all(&buf[s..e])?;
+        }
+        Ok(())
     }
 }
 
