@@ -89,3 +89,21 @@ fi
 for j in 1 2; do
     printf '%-40s %8.3f s\n' "shadowai scan (plain, --threads $j)" "$(median "$bin" scan -q -j "$j" "$plain" --out "$work/out-j$j")"
 done
+
+# Scaling out (README "Scaling out"): the map step (`scan --emit-partial`) and the reduce step
+# (`merge`) against a plain scan, on the Squid file (users named in the log) and on a Zeek DNS
+# log of the same line count (client addresses only: without --identity a partial keeps each
+# address at the second it was seen, so `merge --identity` stays exact).
+dns="$work/dns.log.$lines"
+[ -s "$dns" ] || "$gen" zeek-dns "$lines" 1 > "$dns"
+for input in "$plain" "$dns"; do
+    name=$(basename "$input")
+    t_scan=$(median "$bin" scan -q "$input" --out "$work/out-scan")
+    t_emit=$(median "$bin" scan -q "$input" --emit-partial "$work/part.tsv")
+    t_merge=$(median "$bin" merge "$work/part.tsv" --out "$work/out-merge")
+    diff -r "$work/out-scan" "$work/out-merge" > /dev/null || echo "merge differs from scan on $name!" >&2
+    printf '%-40s %8.3f s scan, %.3f s emit-partial, %.3f s merge; partial %s MB, %s records, %s MiB peak RSS (emit)\n' \
+        "$name ($(du -m "$input" | cut -f1) MB)" "$t_scan" "$t_emit" "$t_merge" \
+        "$(du -m "$work/part.tsv" | cut -f1)" "$(wc -l < "$work/part.tsv")" \
+        "$(peak_rss_mib "$bin" scan -q "$input" --emit-partial "$work/part.tsv")"
+done

@@ -142,29 +142,13 @@ fn pipeline(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Bytes(bytes));
     group.bench_function("scan_generated_folder", |b| {
-        b.iter(|| {
-            let ctx = Context {
-                config: &config,
-                catalogue: &catalogue,
-                psl: &psl,
-                bar: indicatif::ProgressBar::hidden(),
-                identity: None,
-            };
-            scan(&ctx).files.len()
-        })
+        b.iter(|| scan(&context(&config, &catalogue, &psl)).files.len())
     });
     group.finish();
     // Partials: the same scan written as a partial, and partials read back and merged (the
     // reduce step), in partial bytes per second.
     config.partial = true;
-    let ctx = Context {
-        config: &config,
-        catalogue: &catalogue,
-        psl: &psl,
-        bar: indicatif::ProgressBar::hidden(),
-        identity: None,
-    };
-    let result = scan(&ctx);
+    let result = scan(&context(&config, &catalogue, &psl));
     let meta = Meta::default();
     let mut text = Vec::new();
     write_scan(&result, &catalogue, &meta, &mut text).unwrap();
@@ -194,6 +178,21 @@ fn pipeline(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// A scan's context without identity or progress bar.
+fn context<'a>(
+    config: &'a Config,
+    catalogue: &'a Catalogue,
+    psl: &'a publicsuffix::List,
+) -> Context<'a> {
+    Context {
+        config,
+        catalogue,
+        psl,
+        bar: indicatif::ProgressBar::hidden(),
+        identity: None,
+    }
 }
 
 fn walk_size(dir: &std::path::Path) -> u64 {

@@ -104,6 +104,13 @@ fn tree_merge(rng: &mut Rng, dir: &Path, mut parts: Vec<PathBuf>, out: &Path, op
     ok(&run(&args), &[3], "merge");
 }
 
+/// `scan INPUT... --emit-partial PART`, which must succeed.
+fn emit(inputs: &[&Path], part: &Path) {
+    let mut args = strings(&["scan", "--quiet", "--emit-partial", part.to_str().unwrap()]);
+    args.extend(inputs.iter().map(|p| p.display().to_string()));
+    ok(&run(&args), &[0], "scan --emit-partial");
+}
+
 fn scan_all(paths: &[PathBuf], out: &Path, opts: &[&str]) {
     let mut args = strings(&["scan", "--quiet", "--out", out.to_str().unwrap()]);
     args.extend(paths.iter().map(|p| p.display().to_string()));
@@ -125,6 +132,14 @@ fn merged_random_shards_equal_one_scan_byte_for_byte() {
     let register = repo("examples/register.csv");
     let register = register.to_str().unwrap();
     let leases = leases.to_str().unwrap();
+    let window_identity = [
+        "--since",
+        "2026-11-12",
+        "--until",
+        "2026-11-20",
+        "--identity",
+        leases,
+    ];
     // (settings of the single scan, given to the shard scans, given to the merge)
     let cases: [(&[&str], &[&str], &[&str]); 3] = [
         (&[], &[], &[]),
@@ -133,25 +148,7 @@ fn merged_random_shards_equal_one_scan_byte_for_byte() {
             &["--register", register],
             &["--register", register, "--identity", leases],
         ),
-        (
-            &[
-                "--since",
-                "2026-11-12",
-                "--until",
-                "2026-11-20",
-                "--identity",
-                leases,
-            ],
-            &[
-                "--since",
-                "2026-11-12",
-                "--until",
-                "2026-11-20",
-                "--identity",
-                leases,
-            ],
-            &[],
-        ),
+        (&window_identity, &window_identity, &[]),
     ];
     let files = listed(&paths, &[]);
     assert!(files.len() > 25, "{files:?}");
@@ -245,17 +242,7 @@ fn merge_refuses_future_versions_double_inputs_and_other_catalogues() {
     let tmp = tempfile::tempdir().unwrap();
     let part = tmp.path().join("p.tsv");
     let out = tmp.path().join("out");
-    let sample = repo("sample-logs/squid");
-    ok(
-        &shadowai(&[
-            "scan",
-            sample.to_str().unwrap(),
-            "--emit-partial",
-            part.to_str().unwrap(),
-        ]),
-        &[0],
-        "scan",
-    );
+    emit(&[&repo("sample-logs/squid")], &part);
     let text = std::fs::read_to_string(&part).unwrap();
     let future: String = text
         .lines()
@@ -270,51 +257,33 @@ fn merge_refuses_future_versions_double_inputs_and_other_catalogues() {
         .collect();
     let future_part = tmp.path().join("future.tsv");
     std::fs::write(&future_part, future).unwrap();
-    let refused = shadowai(&[
-        "merge",
-        future_part.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(refused.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&refused.stderr);
-    assert!(
-        err.contains("future.tsv:3: partial format version 2"),
-        "{err}"
-    );
-    assert!(!out.join("per-user.csv").exists(), "nothing rendered");
-    assert_eq!(
-        std::fs::read_dir(&out).unwrap().count(),
-        0,
-        "no temporary files left"
-    );
-
-    let twice = shadowai(&[
-        "merge",
-        part.to_str().unwrap(),
-        part.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(twice.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&twice.stderr);
-    assert!(
-        err.contains("sample-logs/squid/access.log` is already in another partial"),
-        "{err}"
-    );
-
     let register = repo("examples/register.csv");
-    let other = shadowai(&[
-        "merge",
-        part.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--register",
-        register.to_str().unwrap(),
-    ]);
-    assert_eq!(other.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&other.stderr);
-    assert!(err.contains("same --signatures and --register"), "{err}");
+    let (part, future_part) = (part.to_str().unwrap(), future_part.to_str().unwrap());
+    // (partials and options, what the refusal says)
+    let refusals: [(&[&str], &str); 3] = [
+        (&[future_part], "future.tsv:3: partial format version 2"),
+        (
+            &[part, part],
+            "sample-logs/squid/access.log` is already in another partial",
+        ),
+        (
+            &[part, "--register", register.to_str().unwrap()],
+            "same --signatures and --register",
+        ),
+    ];
+    for (args, says) in refusals {
+        let mut all = strings(&["merge", "--out", out.to_str().unwrap()]);
+        all.extend(strings(args));
+        let refused = run(&all);
+        assert_eq!(refused.status.code(), Some(2), "{says}");
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert!(err.contains(says), "{err}");
+        assert_eq!(
+            std::fs::read_dir(&out).unwrap().count(),
+            0,
+            "nothing rendered, no temporary files left"
+        );
+    }
 }
 
 #[test]
@@ -329,16 +298,7 @@ fn merge_into_state_counts_each_input_once() {
     let mut parts = Vec::new();
     for (i, d) in dirs.iter().enumerate() {
         let part = tmp.path().join(format!("p{i}.tsv"));
-        ok(
-            &shadowai(&[
-                "scan",
-                d.to_str().unwrap(),
-                "--emit-partial",
-                part.to_str().unwrap(),
-            ]),
-            &[0],
-            "scan",
-        );
+        emit(&[d], &part);
         parts.push(part);
     }
     let want = tmp.path().join("want");
@@ -379,9 +339,7 @@ fn merge_into_state_counts_each_input_once() {
             == std::fs::read(got.join("per-user.csv")).unwrap()
     );
     let both = tmp.path().join("both.tsv");
-    let mut args = strings(&["scan", "--emit-partial", both.to_str().unwrap()]);
-    args.extend([&dirs[2], &repo("sample-logs/bind-query")].map(|d| d.display().to_string()));
-    ok(&run(&args), &[0], "scan");
+    emit(&[&dirs[2], &repo("sample-logs/bind-query")], &both);
     let overlap = merge_into(&[&both], &got);
     assert_eq!(overlap.status.code(), Some(2));
     assert!(

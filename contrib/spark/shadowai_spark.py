@@ -17,6 +17,7 @@ be read: their errors are in the reports), 1 on a failure, 2 on a usage error.
 """
 
 import argparse
+import heapq
 import os
 import shutil
 import stat
@@ -256,6 +257,24 @@ def record_key(line):
     return "\t".join(fields[: 2 + arity])
 
 
+def balance(files, n):
+    """The files in at most n groups of about equal total size (largest first, each into the
+    lightest group), so that one big log does not queue behind many small ones. Sizes come
+    from the driver's view of the inputs; a file it cannot stat counts as small."""
+    def size(f):
+        try:
+            return max(os.stat(f.rstrip(b"\n")).st_size, 1)
+        except OSError:
+            return 1
+
+    heap = [(0, i, []) for i in range(min(n, len(files)))]
+    for weight, f in sorted(((size(f), f) for f in files), reverse=True):
+        total, i, group = heapq.heappop(heap)
+        group.append(f)
+        heapq.heappush(heap, (total + weight, i, group))
+    return [group for _, _, group in sorted(heap, key=lambda g: g[1])]
+
+
 def stable_partition(key):
     # Not hash(): str hashes differ between Python workers unless PYTHONHASHSEED is fixed.
     return zlib.crc32(key.encode("utf-8"))
@@ -385,9 +404,10 @@ def run(a, sc, files, meta, driver_bin, driver_cwd, started):
         yield from pipe(cmd, lines())
 
     # 2. Map. 3. Reduce.
+    groups = balance(files, n_maps)
     reduced = (
-        sc.parallelize(files, n_maps)
-        .mapPartitions(scan_partition)
+        sc.parallelize(groups, max(1, len(groups)))
+        .mapPartitions(lambda gs: scan_partition(f for g in gs for f in g))
         .map(lambda line: (record_key(line), line))
         .partitionBy(n_reducers, stable_partition)
         .mapPartitions(merge_partition)
@@ -407,8 +427,8 @@ def run(a, sc, files, meta, driver_bin, driver_cwd, started):
                *merge_match_options(a, lambda s: s), *render_options(a)]
         rc = subprocess.run(cmd).returncode
     print(
-        f"shadowai-spark: {sc.master}: {len(files)} files, {map_tasks.value} map tasks "
-        f"({n_maps} partitions), {mapped.value} records mapped, {records} after reduce "
+        f"shadowai-spark: {sc.master}: {len(files)} files, {map_tasks.value} map tasks, "
+        f"{mapped.value} records mapped, {records} after reduce "
         f"({n_reducers} reducers), merge exit {rc}, {time.time() - started:.1f} s",
         file=sys.stderr,
     )
