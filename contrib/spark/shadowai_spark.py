@@ -127,16 +127,24 @@ def locate(spec, base):
 _binaries = {}
 
 
+def _built_here(name):
+    """The binary `cargo build --release` made in the clone this job belongs to, if any: so
+    that a clone runs the job with no install step."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, os.pardir, os.pardir, "target", "release", name)
+    return os.path.abspath(path) if os.path.isfile(path) else None
+
+
 def locate_binary(spec, base):
     """The shadowai binary: a path (see locate), or a bare name looked up in the shipped
-    files, the cwd (YARN localizes --files there) and PATH."""
+    files, the cwd (YARN localizes --files there), PATH, and this clone's target/release."""
     if spec in _binaries:
         return _binaries[spec]
     if os.sep in spec:
         path = locate(spec, base)
     else:
         path = _spark_file(spec) or (os.path.abspath(spec) if os.path.isfile(spec) else None)
-        path = path or shutil.which(spec)
+        path = path or shutil.which(spec) or _built_here(spec)
     if path is None:
         raise JobError(f"shadowai binary {spec!r} not found on {os.uname().nodename}")
     if not os.access(path, os.X_OK):
