@@ -106,6 +106,23 @@ pub struct FileStats {
     pub size: Option<u64>,
     /// Modification time in nanoseconds since the epoch when planned.
     pub mtime: Option<i64>,
+    /// The decompressed stream's identity in the state ledger, for inputs of a partial
+    /// (`merge --state` records it; see [`crate::state`]).
+    pub stream: Option<StreamId>,
+}
+
+/// How the `--state` ledger knows a decompressed stream: the hash of its first
+/// `head_len` bytes, and of the (up to) 64 KiB that end at `consumed`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StreamId {
+    /// Bytes hashed at the start: `min(64 KiB, consumed)`.
+    pub head_len: u64,
+    /// SHA-256 (hex) of the first `head_len` bytes.
+    pub head_hash: String,
+    /// Decompressed bytes read.
+    pub consumed: u64,
+    /// SHA-256 (hex) of the window ending at `consumed`.
+    pub tail_hash: String,
 }
 
 /// Sorts inputs by path, component by component: the order a walk of one folder yields, and

@@ -22,7 +22,7 @@ use anyhow::Context as _;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use crate::aggregate::{Agg, Cell, Day, FileStats};
+use crate::aggregate::{Agg, Cell, Day, FileStats, StreamId};
 use crate::event::SourceKind;
 use crate::exit::UsageError;
 use crate::signatures::{Catalogue, ToolId};
@@ -120,6 +120,49 @@ pub struct Record<'a> {
     pub tail_hash: String,
     /// This run's counts for the input.
     pub stats: &'a FileStats,
+}
+
+/// The ledger identity of a stream that was read to `consumed` (`scan --emit-partial`, for
+/// `merge --state`): its first bytes are read again here (64 KiB at most, decompressed), and so
+/// is the window before `consumed` unless the reader kept its hash (`tail`, from a [`Tail`]:
+/// gzip, where reaching the end again would mean inflating the whole file twice).
+pub fn stream_id(
+    path: &Path,
+    consumed: u64,
+    tail: Option<String>,
+    min_expansion: u64,
+) -> io::Result<StreamId> {
+    let hidden = indicatif::ProgressBar::hidden();
+    let mut head = Vec::new();
+    crate::input::open(path, 0, &hidden, min_expansion)?
+        .reader
+        .take(WINDOW as u64)
+        .read_to_end(&mut head)?;
+    let head_len = (WINDOW as u64).min(consumed).min(head.len() as u64);
+    let tail_hash = match tail {
+        Some(h) => h,
+        None => {
+            let start = consumed.saturating_sub(WINDOW as u64);
+            let mut window = Vec::new();
+            crate::input::open(path, start, &hidden, min_expansion)?
+                .reader
+                .take(consumed - start)
+                .read_to_end(&mut window)?;
+            if window.len() as u64 != consumed - start {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the file shrank while it was read",
+                ));
+            }
+            hash(&window)
+        }
+    };
+    Ok(StreamId {
+        head_hash: hash(&head[..usize::try_from(head_len).unwrap_or(0)]),
+        head_len,
+        consumed,
+        tail_hash,
+    })
 }
 
 /// SHA-256 in hex.
@@ -255,6 +298,7 @@ impl State {
                     examples: Vec::new(),
                     size: Some(size),
                     mtime: Some(mtime),
+                    stream: None,
                 };
                 Ok((r.get(9)?, stats))
             })
@@ -382,6 +426,7 @@ impl State {
                     error: s.error.clone(),
                     size: Some(rec.size),
                     mtime: Some(rec.mtime),
+                    stream: None,
                 })
             },
         )?;
@@ -390,10 +435,11 @@ impl State {
     }
 
     /// Adds the merge of partial aggregates (`merge --state`): a ledger row per input and the
-    /// aggregates, in one transaction. Inputs are known by path, size and mtime, as a nightly
-    /// scan knows unchanged files: when every input is in the ledger already the merge was
-    /// done before and nothing is added (`Ok(false)`); when only some are, merging would count
-    /// those twice and it is refused, naming them.
+    /// aggregates, in one transaction. An input is in the ledger already when a row has its
+    /// path, size and mtime (as a nightly scan knows unchanged files) or its stream (a renamed
+    /// or compressed copy). When every input is, the merge was done before and nothing is added
+    /// (`Ok(false)`); when only some are, or an input starts like a stored stream but differs
+    /// in length (a log that grew), merging would count data twice: it is refused, naming them.
     pub fn commit_merge(
         &self,
         files: &[FileStats],
@@ -402,28 +448,54 @@ impl State {
     ) -> anyhow::Result<bool> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let mut known = Vec::new();
+        let (mut known, mut overlapping) = (Vec::new(), Vec::new());
         {
-            let mut st = tx.prepare_cached(
+            let mut same_file = tx.prepare_cached(
                 "SELECT 1 FROM inputs WHERE path = ?1 AND size = ?2 AND mtime = ?3 LIMIT 1",
             )?;
+            let mut same_start = tx.prepare_cached(
+                "SELECT consumed, tail_hash FROM inputs WHERE head_len = ?1 AND head_hash = ?2",
+            )?;
             for f in files {
+                let name = f.path.display().to_string();
                 let key = params![
                     f.path.to_string_lossy(),
                     to_i64(f.size.unwrap_or(0)),
                     f.mtime.unwrap_or(0)
                 ];
-                if st.exists(key)? {
-                    known.push(f.path.display().to_string());
+                if same_file.exists(key)? {
+                    known.push(name);
+                    continue;
+                }
+                let Some(id) = &f.stream else { continue };
+                let rows: Vec<(i64, Option<String>)> = same_start
+                    .query_map(params![to_i64(id.head_len), id.head_hash], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?
+                    .collect::<Result<_, _>>()?;
+                if rows.iter().any(|(consumed, tail)| {
+                    *consumed == to_i64(id.consumed) && tail.as_deref() == Some(&id.tail_hash)
+                }) {
+                    known.push(name);
+                } else if !rows.is_empty() {
+                    overlapping.push(name);
                 }
             }
+        }
+        if !overlapping.is_empty() {
+            return Err(UsageError(format!(
+                "{}: starts like a stream {} holds, with another length (a log that grew?); merging would count its common part twice: read growing logs with `scan --state`",
+                overlapping.join(", "),
+                self.path.display()
+            ))
+            .into());
         }
         if !files.is_empty() && known.len() == files.len() {
             return Ok(false);
         }
         if !known.is_empty() {
             return Err(UsageError(format!(
-                "{}: already in {} (same path, size and mtime); merging these partials again would count them twice",
+                "{}: already in {} (the same file, or a copy of its content); merging these partials would count them twice",
                 known.join(", "),
                 self.path.display()
             ))
@@ -433,10 +505,13 @@ impl State {
         {
             let mut st = tx.prepare_cached(
                 "INSERT INTO inputs (path, size, mtime, format, gzip, lines, events, matched,
-                 ignored, skipped, out_of_window, error, first_ingest, last_ingest)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+                 ignored, skipped, out_of_window, error, first_ingest, last_ingest, head_len,
+                 head_hash, consumed, tail_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15,
+                 ?16, ?17)",
             )?;
             for f in files {
+                let id = f.stream.as_ref();
                 st.execute(params![
                     f.path.to_string_lossy(),
                     to_i64(f.size.unwrap_or(0)),
@@ -451,6 +526,10 @@ impl State {
                     to_i64(f.out_of_window),
                     f.error,
                     now,
+                    id.map(|s| to_i64(s.head_len)),
+                    id.map(|s| s.head_hash.as_str()),
+                    id.map(|s| to_i64(s.consumed)),
+                    id.map(|s| s.tail_hash.as_str()),
                 ])?;
             }
         }
@@ -644,6 +723,7 @@ impl State {
                 examples: Vec::new(),
                 size: None,
                 mtime: None,
+                stream: None,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -347,21 +347,82 @@ fn merge_into_state_counts_each_input_once() {
             "{name}: merge --state equals scan --state"
         );
     }
-    // A retried night adds nothing; a partial overlapping what is stored is refused.
-    let again = merge_into(&[&parts[2]], &got);
-    ok(&again, &[0], "retry");
-    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing added"));
+    let same = |what: &str| {
+        assert!(
+            std::fs::read(want.join("per-user.csv")).unwrap()
+                == std::fs::read(got.join("per-user.csv")).unwrap(),
+            "{what}: nothing counted twice"
+        );
+    };
+    let says = |out: &Output, code: i32, text: &str| {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{err}");
+        assert!(err.contains(text), "{err}");
+    };
+    // A retried night, or a renamed gzip copy of a stored log, adds nothing.
+    says(&merge_into(&[&parts[2]], &got), 0, "nothing added");
+    same("retry");
+    let zeek = repo("sample-logs/zeek-dns/dns.log");
+    let rotated = tmp.path().join("rotated");
+    std::fs::create_dir_all(&rotated).unwrap();
+    let text = std::fs::read(&zeek).unwrap();
+    std::fs::write(rotated.join("dns.log.1.gz"), crate::gzip(&text)).unwrap();
+    let copy = tmp.path().join("copy.tsv");
+    emit(&[&rotated.join("dns.log.1.gz")], &copy);
+    says(&merge_into(&[&copy], &got), 0, "nothing added");
+    same("gzip copy");
+    // A log of more than the 64 KiB a stream is known by, stored on a third night.
+    let big = tmp.path().join("big");
+    std::fs::create_dir_all(&big).unwrap();
+    let mut truth = crate::generate::Truth::new();
+    let log = crate::generate::squid(&mut Rng::new(3), 1_000, &mut truth);
+    assert!(log.len() > 64 * 1024);
+    std::fs::write(big.join("access.log"), &log).unwrap();
+    let big_part = tmp.path().join("big.tsv");
+    emit(&[&big], &big_part);
+    let got_big = tmp.path().join("got-big");
+    ok(&merge_into(&[&big_part], &got_big), &[0], "night 3");
+    // A copy beside a new log, a stored input beside a new one, and a log that grew since it
+    // was stored are refused: what is stored cannot be taken out of a merged partial.
+    let grown = tmp.path().join("grown");
+    std::fs::create_dir_all(&grown).unwrap();
+    std::fs::write(grown.join("access.log"), format!("{log}{log}")).unwrap();
+    let cases: [(&[&Path], &str); 3] = [
+        (
+            &[&rotated, &repo("sample-logs/bind-query")],
+            "a copy of its content",
+        ),
+        (
+            &[&dirs[2], &repo("sample-logs/bind-query")],
+            "would count them twice",
+        ),
+        (&[&grown], "a log that grew"),
+    ];
+    let before = std::fs::read(got_big.join("per-user.csv")).unwrap();
+    for (i, (inputs, text)) in cases.iter().enumerate() {
+        let part = tmp.path().join(format!("refused-{i}.tsv"));
+        emit(inputs, &part);
+        let out = tmp.path().join(format!("refused-{i}"));
+        says(&merge_into(&[&part], &out), 2, text);
+        assert!(
+            !out.join("per-user.csv").exists(),
+            "{text}: nothing rendered"
+        );
+    }
+    ok(&merge_into(&[&parts[2]], &got_big), &[0], "state unchanged");
     assert!(
-        std::fs::read(want.join("per-user.csv")).unwrap()
-            == std::fs::read(got.join("per-user.csv")).unwrap()
+        before == std::fs::read(got_big.join("per-user.csv")).unwrap(),
+        "nothing added"
     );
-    let both = tmp.path().join("both.tsv");
-    emit(&[&dirs[2], &repo("sample-logs/bind-query")], &both);
-    let overlap = merge_into(&[&both], &got);
-    assert_eq!(overlap.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&overlap.stderr).contains("would count them twice"),
-        "{}",
-        String::from_utf8_lossy(&overlap.stderr)
-    );
+    // The ledger rows a merge writes are the ones `scan --state` reads: the same logs, and
+    // the gzip copy, are not read again.
+    let rescan = tmp.path().join("rescan");
+    let mut args = strings(&["scan", "--quiet", "--state", state.to_str().unwrap()]);
+    args.extend(strings(&["--out", rescan.to_str().unwrap()]));
+    args.extend(dirs.iter().map(|d| d.display().to_string()));
+    args.push(rotated.display().to_string());
+    args.push(big.display().to_string());
+    let out = run(&args);
+    says(&out, 0, "0 new event(s)");
+    assert!(before == std::fs::read(rescan.join("per-user.csv")).unwrap());
 }

@@ -17,7 +17,7 @@
 //! | kind | key | values (merge rule) |
 //! |---|---|---|
 //! | `meta` | name | value (must agree) |
-//! | `file` | path | format, gzip, lines, events, matched, ignored, skipped, out_of_window, examples, error, size, mtime (an input may appear once) |
+//! | `file` | path | format, gzip, lines, events, matched, ignored, skipped, out_of_window, examples, error, size, mtime, head_len, head_hash, consumed, tail_hash (an input may appear once) |
 //! | `usage` | day, user, tool_id | events (sum), bytes_out (sum), first (min), last (max) |
 //! | `seen` | user, tool_id, device\|process, name | — |
 //! | `cover` | source, day | — |
@@ -267,6 +267,12 @@ fn file_line(line: &mut RecordLine, f: &FileStats) {
     line.text(f.error.as_deref().unwrap_or_default().as_bytes());
     line.int(f.size.and_then(|s| i64::try_from(s).ok()));
     line.int(f.mtime);
+    let id = f.stream.as_ref();
+    let n = |v: Option<u64>| v.and_then(|v| i64::try_from(v).ok());
+    line.int(n(id.map(|s| s.head_len)));
+    line.text(id.map_or(&b""[..], |s| s.head_hash.as_bytes()));
+    line.int(n(id.map(|s| s.consumed)));
+    line.text(id.map_or(&b""[..], |s| s.tail_hash.as_bytes()));
 }
 
 impl Partial {
@@ -511,6 +517,15 @@ fn file_stats(path: PathBuf, v: &[Val]) -> FileStats {
         error: (!error.is_empty()).then(|| String::from_utf8_lossy(&error).into_owned()),
         size: i(&v[10]).and_then(|s| u64::try_from(s).ok()),
         mtime: i(&v[11]),
+        stream: match (i(&v[12]), i(&v[14])) {
+            (Some(head_len), Some(consumed)) => Some(crate::aggregate::StreamId {
+                head_len: u64::try_from(head_len).unwrap_or(0),
+                head_hash: String::from_utf8_lossy(&t(&v[13])).into_owned(),
+                consumed: u64::try_from(consumed).unwrap_or(0),
+                tail_hash: String::from_utf8_lossy(&t(&v[15])).into_owned(),
+            }),
+            _ => None,
+        },
     }
 }
 

@@ -54,7 +54,7 @@ pub(super) const KINDS: &[Kind] = &[
         name: "file",
         keys: &[Text],
         values: &[
-            Text, Int, Int, Int, Int, Int, Int, Int, Text, Text, Int, Int,
+            Text, Int, Int, Int, Int, Int, Int, Int, Text, Text, Int, Int, Int, Text, Int, Text,
         ],
         unique: true,
     },
@@ -620,7 +620,7 @@ pub(super) mod tests {
 
     #[test]
     fn an_input_twice_or_different_settings_are_refused() {
-        let file = "1\tfile\ta.log\tsquid\t0\t1\t1\t0\t0\t0\t0\t\t\t10\t5\n";
+        let file = "1\tfile\ta.log\tsquid\t0\t1\t1\t0\t0\t0\t0\t\t\t10\t5\t\t\t\t\n";
         let err = read(&format!("{file}{file}")).unwrap_err().to_string();
         assert!(
             err.contains("input `a.log` is already in another partial"),

@@ -84,6 +84,8 @@ struct Part {
     chunk: usize,
     stats: FileStats,
     physical: u64,
+    /// `--emit-partial`, gzip: decompressed bytes read and the hash of the window before.
+    tail: Option<(u64, String)>,
 }
 
 /// What became of one event.
@@ -139,7 +141,9 @@ pub fn scan(ctx: &Context) -> Scan {
     let identity: Vec<(u64, Option<i64>)> = plans.iter().map(|p| (p.size, p.mtime)).collect();
     let mut files: Vec<Option<FileStats>> = plans.into_iter().map(|p| p.done).collect();
     let mut offset: HashMap<usize, u64> = HashMap::new();
-    for part in parts {
+    let mut tails: Vec<Option<(u64, String)>> = vec![None; files.len()];
+    for mut part in parts {
+        tails[part.file] = part.tail.take();
         let before = offset.entry(part.file).or_insert(0);
         match &mut files[part.file] {
             Some(stats) => stats.merge_chunk(&part.stats, *before),
@@ -149,10 +153,23 @@ pub fn scan(ctx: &Context) -> Scan {
     }
     ctx.bar.finish_and_clear();
     let mut files: Vec<FileStats> = files
-        .into_iter()
+        .into_par_iter()
         .zip(identity)
-        .filter_map(|(f, (size, mtime))| {
-            f.map(|f| FileStats {
+        .zip(tails)
+        .filter_map(|((f, (size, mtime)), tail)| {
+            let mut f = f?;
+            // A partial's inputs carry their stream identity (for `merge --state`).
+            if ctx.config.partial && f.format.is_some() {
+                let consumed = tail.as_ref().map_or(size, |t| t.0);
+                f.stream = crate::state::stream_id(
+                    &f.path,
+                    consumed,
+                    tail.map(|t| t.1),
+                    ctx.config.min_expansion,
+                )
+                .ok();
+            }
+            Some(FileStats {
                 size: Some(size),
                 mtime,
                 ..f
@@ -340,7 +357,8 @@ impl<'c> Worker<'c> {
             ..FileStats::default()
         };
         let mut physical = 0;
-        if let Err(e) = self.read(plan, format, task, &mut stats, &mut physical) {
+        let mut tail = None;
+        if let Err(e) = self.read(plan, format, task, &mut stats, &mut physical, &mut tail) {
             stats.error = Some(describe_io(&e, plan.gzip));
         }
         self.parts.push(Part {
@@ -348,6 +366,7 @@ impl<'c> Worker<'c> {
             chunk: task.chunk,
             stats,
             physical,
+            tail,
         });
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         self.ctx
@@ -362,6 +381,7 @@ impl<'c> Worker<'c> {
         task: &Task,
         stats: &mut FileStats,
         physical: &mut u64,
+        tail: &mut Option<(u64, String)>,
     ) -> io::Result<()> {
         // A chunk starts one byte early and drops the partial line up to the first newline:
         // that line belongs to the previous chunk (if the byte is `\n`, it drops nothing).
@@ -372,6 +392,15 @@ impl<'c> Worker<'c> {
             &self.ctx.bar,
             self.ctx.config.min_expansion,
         )?;
+        if opened.gzip && self.ctx.config.partial {
+            // A partial records the stream's identity for `merge --state`; the window before
+            // its end is kept while reading, so the gzip is inflated once (never chunked).
+            let mut lines = LineReader::new(Tail::new(input::in_background(opened.reader), 0));
+            let read = self.lines(&mut lines, format, b"", None, stats, physical);
+            let consumed = lines.offset();
+            *tail = lines.get_ref().window_hash(consumed).map(|h| (consumed, h));
+            return read;
+        }
         let reader = if opened.gzip {
             input::in_background(opened.reader)
         } else {
