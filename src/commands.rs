@@ -161,31 +161,52 @@ fn input_paths(paths: &[PathBuf], files_from: Option<&Path>) -> anyhow::Result<V
     Ok(out)
 }
 
-/// Writes a partial to `dest` (`-` = standard output): a file through a temporary file and a
-/// rename, so an engine never picks up half a partial.
-fn write_partial(
-    dest: &Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> anyhow::Result<()> {
-    if dest == Path::new("-") {
-        let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
-        write(&mut out)?;
-        out.flush()?;
-        return Ok(());
+/// Where a partial goes: standard output, or a file staged as a temporary file beside it,
+/// created before any input is read (a bad path fails at once) and renamed into place when
+/// complete, so an engine never picks up half a partial.
+enum PartialOut {
+    Stdout,
+    File(crate::report::Staged),
+}
+
+impl PartialOut {
+    fn create(dest: &Path) -> anyhow::Result<PartialOut> {
+        if dest == Path::new("-") {
+            return Ok(PartialOut::Stdout);
+        }
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "--emit-partial {}: not a file name",
+                    dest.display()
+                ))
+            })?;
+        let dir = dest.parent().filter(|d| !d.as_os_str().is_empty());
+        Ok(PartialOut::File(crate::report::Staged::create(
+            dir.unwrap_or(Path::new(".")),
+            [name],
+        )?))
     }
-    let name = dest
-        .file_name()
-        .map_or_else(|| "partial".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dest.with_file_name(format!(".{name}.tmp"));
-    let file =
-        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    let mut out = io::BufWriter::with_capacity(1 << 20, file);
-    write(&mut out)
-        .and_then(|()| out.flush())
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, dest)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), dest.display()))?;
-    Ok(())
+
+    fn write(self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
+        match self {
+            PartialOut::Stdout => {
+                let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
+                write(&mut out)?;
+                out.flush()?;
+                Ok(())
+            }
+            PartialOut::File(staged) => {
+                let mut write = Some(write);
+                staged.write_each(|_, w| match write.take() {
+                    Some(f) => Ok(f(w)?),
+                    None => Ok(()),
+                })
+            }
+        }
+    }
 }
 
 /// Names every failed input on stderr and says how the run ended: [`Exit::Partial`] when some
@@ -268,9 +289,9 @@ pub fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
         .num_threads(threads)
         .build_global()
         .context("starting worker threads")?;
-    let outputs = match emit {
-        Some(_) => None,
-        None => Some(Outputs::create(&config.out)?),
+    let (outputs, partial_out) = match &emit {
+        Some(dest) => (None, Some(PartialOut::create(dest)?)),
+        None => (Some(Outputs::create(&config.out)?), None),
     };
     let jsonl = (jsonl && emit.is_none())
         .then(|| crate::report::jsonl::Pending::create(&config.out))
@@ -335,7 +356,7 @@ pub fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
         return Ok(exit);
     }
     let result = pipeline::scan(&ctx);
-    if let Some(dest) = emit {
+    if let Some(out) = partial_out {
         let meta = Meta {
             catalogue: Some(catalogue.matching_digest()),
             since: config.since,
@@ -343,7 +364,7 @@ pub fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
             keep_user_domain: config.keep_user_domain,
             identity: identity.is_some().then_some(identity_files),
         };
-        write_partial(&dest, |w| partial::write_scan(&result, catalogue, &meta, w))?;
+        out.write(|w| partial::write_scan(&result, catalogue, &meta, w))?;
         // A partial carries its failed inputs to the report; it is complete all the same.
         return Ok(match files_outcome(&result.files) {
             Exit::Ok => Exit::Ok,
@@ -472,8 +493,13 @@ pub fn report(args: ReportArgs) -> anyhow::Result<Exit> {
 
 /// `shadowai merge`: partials in, reports (or one partial, or the state) out.
 pub fn merge(args: MergeArgs) -> anyhow::Result<Exit> {
-    // Before reading anything, so a bad --out or key fails at once.
+    // Before reading anything, so a bad --out or --emit-partial fails at once.
     let outputs = args.out.as_deref().map(Outputs::create).transpose()?;
+    let partial_out = args
+        .emit_partial
+        .as_deref()
+        .map(PartialOut::create)
+        .transpose()?;
     let jsonl = match (&args.out, args.report.jsonl) {
         (Some(out), true) => Some(crate::report::jsonl::Pending::create(out)?),
         _ => None,
@@ -507,12 +533,12 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<Exit> {
             .map(|p| p.display().to_string())
             .collect(),
     };
-    if let Some(dest) = &args.emit_partial {
+    if let Some(out) = partial_out {
         if let Some(id) = &identity {
             partial.resolve(Some((id, &identity_files)));
         }
         partial.cap_seen();
-        write_partial(dest, |w| partial.write(w))?;
+        out.write(|w| partial.write(w))?;
         return Ok(Exit::Ok);
     }
     let setup = Setup::load(&args.report)?;

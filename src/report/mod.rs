@@ -485,14 +485,14 @@ pub const EXPORTERS: &[&dyn Exporter] = &[
 pub struct Staged {
     dir: PathBuf,
     /// (final name, temporary path, open file), in writing order; emptied as written.
-    files: Vec<(&'static str, PathBuf, Option<File>)>,
+    files: Vec<(String, PathBuf, Option<File>)>,
 }
 
 impl Staged {
     /// Creates `dir` and a temporary file for each name in it.
-    pub fn create(
+    pub fn create<S: Into<String>>(
         dir: &Path,
-        names: impl IntoIterator<Item = &'static str>,
+        names: impl IntoIterator<Item = S>,
     ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating output folder {}", dir.display()))?;
@@ -501,6 +501,7 @@ impl Staged {
             files: Vec::new(),
         };
         for name in names {
+            let name = name.into();
             let tmp = dir.join(format!(".{name}.tmp"));
             let f = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
             staged.files.push((name, tmp, Some(f)));
@@ -518,7 +519,7 @@ impl Staged {
             let mut w = BufWriter::new(file);
             write(i, &mut w).with_context(|| format!("writing {name}"))?;
             w.flush()?;
-            let dest = self.dir.join(*name);
+            let dest = self.dir.join(&*name);
             std::fs::rename(&*tmp, &dest)
                 .with_context(|| format!("renaming {} to {}", tmp.display(), dest.display()))?;
         }
