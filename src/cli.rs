@@ -35,7 +35,7 @@ pub enum Command {
     /// Merge partial aggregates (`scan --emit-partial`) and write the reports, exactly as one
     /// scan over all their inputs would; or merge them into one partial (a reduce step).
     #[command(
-        after_help = "Examples:\n  for k in 0 1 2 3; do shadowai scan /logs --shard $k/4 --emit-partial part-$k.tsv; done\n  shadowai merge part-*.tsv --out audit-2026-11 --register register.csv\n  cat part-*.tsv | shadowai merge - --emit-partial reduced.tsv"
+        after_help = "Examples:\n  for k in 0 1 2 3; do\n      shadowai scan /logs --shard $k/4 --register register.csv --emit-partial part-$k.tsv\n  done\n  shadowai merge part-*.tsv --out audit-2026-11 --register register.csv --identity leases.csv\n  cat part-*.tsv | shadowai merge - --emit-partial reduced.tsv"
     )]
     Merge(MergeArgs),
     /// Show which tool and pattern a host matches (hosts from arguments, else stdin).
