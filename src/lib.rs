@@ -4,6 +4,8 @@
 //! module per log format, producing one normalized [`event::Event`]) → [`signatures`]
 //! (catalogue matcher) and [`discovery`] → [`aggregate`] (per user × tool × day) →
 //! [`report`] (CSV, JSON). [`pipeline`] runs it in parallel; [`commands`] are the subcommands.
+//! Past one machine, [`partial`] writes a scan's aggregates as partial records and reads them
+//! back for `merge`, which feeds the same [`report`] (or [`state`]).
 
 pub mod aggregate;
 pub mod blocklist;
