@@ -128,16 +128,19 @@ _binaries = {}
 
 
 def _built_here(name):
-    """The binary `cargo build --release` made in the clone this job belongs to, if any: so
-    that a clone runs the job with no install step."""
+    """The binary cargo built in the clone this job belongs to (release, else debug), if any:
+    so that a clone runs the job with no install step."""
     here = os.path.dirname(os.path.abspath(__file__))
-    path = os.path.join(here, os.pardir, os.pardir, "target", "release", name)
-    return os.path.abspath(path) if os.path.isfile(path) else None
+    for profile in ("release", "debug"):
+        path = os.path.join(here, os.pardir, os.pardir, "target", profile, name)
+        if os.path.isfile(path):
+            return os.path.abspath(path)
+    return None
 
 
 def locate_binary(spec, base):
     """The shadowai binary: a path (see locate), or a bare name looked up in the shipped
-    files, the cwd (YARN localizes --files there), PATH, and this clone's target/release."""
+    files, the cwd (YARN localizes --files there), PATH, and this clone's target/."""
     if spec in _binaries:
         return _binaries[spec]
     if os.sep in spec:
