@@ -260,19 +260,15 @@ pub struct Deferred {
 
 impl Deferred {
     fn merge(&mut self, o: Deferred) {
-        for (k, (e, b)) in o.usage {
-            let mine = self.usage.entry(k).or_default();
+        merge_map(&mut self.usage, o.usage, |mine, (e, b)| {
             mine.0 += e;
             mine.1 += b;
-        }
-        for (k, (e, r)) in o.candidates {
-            let mine = self.candidates.entry(k).or_default();
+        });
+        merge_map(&mut self.candidates, o.candidates, |mine, (e, r)| {
             mine.0 += e;
             mine.1 |= r;
-        }
-        for (k, s) in o.seen_on {
-            self.seen_on.entry(k).or_default().merge(s);
-        }
+        });
+        merge_map(&mut self.seen_on, o.seen_on, SeenOn::merge);
     }
 }
 
@@ -374,38 +370,50 @@ impl Agg {
 
     /// Adds everything `o` counted.
     pub fn merge(&mut self, o: Agg) {
-        for (user, cells) in o.usage {
-            let mine = self.usage.entry(user).or_default();
-            for (k, c) in cells {
-                mine.entry(k).or_default().merge(&c);
-            }
-        }
-        for (domain, c) in o.candidates {
-            let mine = self.candidates.entry(domain).or_default();
+        merge_map(&mut self.usage, o.usage, |mine, cells| {
+            merge_map(mine, cells, |a, b| a.merge(&b));
+        });
+        merge_map(&mut self.candidates, o.candidates, |mine, c| {
             mine.hosts.extend(c.hosts);
             mine.users.extend(c.users);
             mine.cell.merge(&c.cell);
             mine.reasons.0 |= c.reasons.0;
-        }
-        for (k, s) in o.seen_on {
-            self.seen_on.entry(k).or_default().merge(s);
-        }
+        });
+        merge_map(&mut self.seen_on, o.seen_on, SeenOn::merge);
         self.coverage.extend(o.coverage);
         self.window.merge(&o.window);
         self.attributed += o.attributed;
         self.unattributed += o.unattributed;
-        for (k, (c, r)) in o.detail.candidates {
-            let mine = self.detail.candidates.entry(k).or_default();
+        merge_map(&mut self.detail.candidates, o.detail.candidates, |mine, (c, r)| {
             mine.0.merge(&c);
             mine.1 |= r;
-        }
-        for (d, t) in o.detail.days {
-            let mine = self.detail.days.entry(d).or_default();
+        });
+        merge_map(&mut self.detail.days, o.detail.days, |mine, t| {
             mine.cell.merge(&t.cell);
             mine.attributed += t.attributed;
             mine.unattributed += t.unattributed;
-        }
+        });
         self.deferred.merge(o.deferred);
+    }
+}
+
+/// Merges the map `o` into `mine`, entry by entry with `f`, moving the smaller map into the
+/// larger one: every merge here is commutative, so which side holds the result does not
+/// matter.
+///
+/// # Performance
+/// Workers' maps meet in rayon's reduce, often one full map with an empty one; moving a full
+/// map entry by entry into an empty one cost 16 % of writing a Zeek DNS partial (perf).
+fn merge_map<K: std::hash::Hash + Eq, V: Default>(
+    mine: &mut FxHashMap<K, V>,
+    mut o: FxHashMap<K, V>,
+    f: impl Fn(&mut V, V),
+) {
+    if mine.len() < o.len() {
+        std::mem::swap(mine, &mut o);
+    }
+    for (k, v) in o {
+        f(mine.entry(k).or_default(), v);
     }
 }
 
