@@ -384,10 +384,14 @@ impl Agg {
         self.window.merge(&o.window);
         self.attributed += o.attributed;
         self.unattributed += o.unattributed;
-        merge_map(&mut self.detail.candidates, o.detail.candidates, |mine, (c, r)| {
-            mine.0.merge(&c);
-            mine.1 |= r;
-        });
+        merge_map(
+            &mut self.detail.candidates,
+            o.detail.candidates,
+            |mine, (c, r)| {
+                mine.0.merge(&c);
+                mine.1 |= r;
+            },
+        );
         merge_map(&mut self.detail.days, o.detail.days, |mine, t| {
             mine.cell.merge(&t.cell);
             mine.attributed += t.attributed;
