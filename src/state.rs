@@ -132,12 +132,8 @@ pub fn stream_id(
     tail: Option<String>,
     min_expansion: u64,
 ) -> io::Result<StreamId> {
+    let head = read_head(path, min_expansion)?;
     let hidden = indicatif::ProgressBar::hidden();
-    let mut head = Vec::new();
-    crate::input::open(path, 0, &hidden, min_expansion)?
-        .reader
-        .take(WINDOW as u64)
-        .read_to_end(&mut head)?;
     let head_len = (WINDOW as u64).min(consumed).min(head.len() as u64);
     let tail_hash = match tail {
         Some(h) => h,
@@ -163,6 +159,16 @@ pub fn stream_id(
         consumed,
         tail_hash,
     })
+}
+
+/// The first [`WINDOW`] decompressed bytes of a stream: what the ledger knows it by.
+pub fn read_head(path: &Path, min_expansion: u64) -> io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    crate::input::open(path, 0, &indicatif::ProgressBar::hidden(), min_expansion)?
+        .reader
+        .take(WINDOW as u64)
+        .read_to_end(&mut head)?;
+    Ok(head)
 }
 
 /// SHA-256 in hex.

@@ -174,24 +174,16 @@ fn state_plan(ctx: &Context, state: &State, found: input::Found) -> StatePlan {
     let mtime = meta.map_or(0, |m| m.1);
     let mut head = Vec::new();
     if plan.done.is_none() {
-        let read = input::open(
-            &plan.path,
-            0,
-            &ProgressBar::hidden(),
-            ctx.config.min_expansion,
-        )
-        .and_then(|o| {
-            o.reader
-                .take(crate::state::WINDOW as u64)
-                .read_to_end(&mut head)
-        });
-        if let Err(e) = read {
-            plan.done = Some(FileStats {
-                path: plan.path.clone(),
-                gzip: plan.gzip,
-                error: Some(describe_io(&e, plan.gzip)),
-                ..FileStats::default()
-            });
+        match crate::state::read_head(&plan.path, ctx.config.min_expansion) {
+            Ok(h) => head = h,
+            Err(e) => {
+                plan.done = Some(FileStats {
+                    path: plan.path.clone(),
+                    gzip: plan.gzip,
+                    error: Some(describe_io(&e, plan.gzip)),
+                    ..FileStats::default()
+                });
+            }
         }
     }
     let fate = plan.done.as_ref().map(|d| {
