@@ -504,6 +504,12 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<Exit> {
         (Some(out), true) => Some(crate::report::jsonl::Pending::create(out)?),
         _ => None,
     };
+    // Rendering needs the catalogue and register: loaded before the partials are read, so a
+    // bad register fails at once. A merge into a partial needs neither.
+    let setup = outputs
+        .is_some()
+        .then(|| Setup::load(&args.report))
+        .transpose()?;
     let mut partial = Partial::default();
     for p in &args.partials {
         let name = if p == Path::new("-") {
@@ -541,13 +547,11 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<Exit> {
         out.write(|w| partial.write(w))?;
         return Ok(Exit::Ok);
     }
-    let setup = Setup::load(&args.report)?;
-    if let Some(digest) = &meta.catalogue
-        && *digest != setup.catalogue.matching_digest()
-    {
+    let setup = setup.context("internal error: no catalogue")?;
+    let ours = setup.catalogue.matching_digest();
+    if let Some(digest) = meta.catalogue.as_ref().filter(|d| **d != ours) {
         return Err(UsageError(format!(
-            "the partials were matched with catalogue {digest}, this merge has {}: give merge the same --signatures and --register (its domains) as the scans",
-            setup.catalogue.matching_digest()
+            "the partials were matched with catalogue {digest}, this merge has {ours}: give merge the same --signatures and --register (its domains) as the scans"
         ))
         .into());
     }

@@ -484,9 +484,9 @@ impl Partial {
         Ok(())
     }
 
-    /// Infallible add for records built here, whose keys are unique or combine by rule.
+    /// Adds a record built here (by `resolve`): only `file` (unique) and `meta` (agree) records
+    /// can be refused, and the kinds built here are neither, so nothing is dropped.
     pub(super) fn put(&mut self, kind: u8, key: &[&[u8]], values: Vec<Val>) {
-        // Only `file` (unique) and `meta` (agree) can refuse; both are written once per scan.
         let _ = self.add(kind, join(key), values);
     }
 }

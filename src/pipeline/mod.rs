@@ -138,7 +138,7 @@ pub fn scan(ctx: &Context) -> Scan {
             },
         );
     parts.sort_by_key(|p| (p.file, p.chunk));
-    let identity: Vec<(u64, Option<i64>)> = plans.iter().map(|p| (p.size, p.mtime)).collect();
+    let sizes: Vec<(u64, Option<i64>)> = plans.iter().map(|p| (p.size, p.mtime)).collect();
     let mut files: Vec<Option<FileStats>> = plans.into_iter().map(|p| p.done).collect();
     let mut offset: HashMap<usize, u64> = HashMap::new();
     let mut tails: Vec<Option<(u64, String)>> = vec![None; files.len()];
@@ -154,7 +154,7 @@ pub fn scan(ctx: &Context) -> Scan {
     ctx.bar.finish_and_clear();
     let mut files: Vec<FileStats> = files
         .into_par_iter()
-        .zip(identity)
+        .zip(sizes)
         .zip(tails)
         .filter_map(|((f, (size, mtime)), tail)| {
             let mut f = f?;
