@@ -1,0 +1,85 @@
+//! The AI Tool Register: the organization's spreadsheet of tools, tiers, assessment dates and
+//! owners (policy "AI Tool Register"), read from its CSV export and joined with the catalogue.
+//!
+//! Registers are kept by people in spreadsheets and GRC tools, so reading is forgiving where
+//! that is safe — header case, spacing and common synonyms, tier written as `2`, `Tier 2`,
+//! `Tier 2 — Approved General` or `Approved General`, `,` or `;` as delimiter — and strict where
+//! a guess would be wrong: an unknown tier or date is an error naming line and value, never a
+//! silent default, because a wrong tier puts a wrong finding in an audit report.
+//!
+//! One submodule per job: `columns` recognizes header cells, `read` turns CSV rows into
+//! entries (tiers, dates, domains), `workbook` exports a spreadsheet's first sheet as CSV
+//! for that reader, `join` ties entries to catalogue tools, and `update` appends newly
+//! discovered tools to a CSV register without touching its existing bytes.
+
+mod columns;
+mod join;
+mod read;
+mod update;
+mod workbook;
+
+use std::path::{Path, PathBuf};
+
+use crate::exit::UsageError;
+use crate::signatures::ToolId;
+
+pub use columns::{Column, Columns};
+pub use join::slug;
+pub use read::{parse_date, parse_tier};
+pub use update::{DISCOVERED_STATUS, encode_rows, new_rows, update};
+pub use workbook::is_workbook;
+
+/// The tier of a tool the register does not list: unapproved / shadow AI.
+pub const UNREGISTERED_TIER: u8 = 4;
+
+/// Tier names of the policy, 1..=4.
+pub const TIER_NAMES: [&str; 4] = [
+    "Approved Enterprise",
+    "Approved General",
+    "Under Evaluation",
+    "Unapproved / Shadow AI",
+];
+
+/// One register row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// 1-based line of the row in the file.
+    pub line: usize,
+    /// `Tool ID` as written.
+    pub id: Option<String>,
+    /// Tool name as written.
+    pub name: Option<String>,
+    /// Vendor as written.
+    pub vendor: Option<String>,
+    /// Policy tier 1..=4.
+    pub tier: u8,
+    /// Assessment date as a day number; `None` when the cell is empty.
+    pub assessed: Option<i32>,
+    /// Owner / reviewer.
+    pub owner: Option<String>,
+    /// Host patterns from the `Domains` column.
+    pub domains: Vec<String>,
+    /// `Status` as written (`discovered` for rows `register update` appended).
+    pub status: Option<String>,
+    /// The catalogue tool it joined, after [`Register::join`].
+    pub tool: Option<ToolId>,
+}
+
+/// The register as read.
+#[derive(Clone, Debug)]
+pub struct Register {
+    /// Where it came from.
+    pub path: PathBuf,
+    /// Header mapping.
+    pub columns: Columns,
+    /// Rows in file order.
+    pub entries: Vec<Entry>,
+    /// The field delimiter (`,`, or `;` as spreadsheets write in many locales).
+    pub delimiter: u8,
+}
+
+/// A usage error naming `path:line` (line 0: the file as a whole), the form of every register
+/// message.
+fn error(path: &Path, line: usize, msg: impl std::fmt::Display) -> anyhow::Error {
+    UsageError(format!("{}:{line}: {msg}", path.display())).into()
+}

@@ -1,0 +1,257 @@
+//! Reading register CSV: the header line, one [`Entry`] per row, and the cell parsers for
+//! tiers, assessment dates and domains. Errors name the file, line and value.
+
+use std::path::Path;
+
+use super::columns::{Column, Columns};
+use super::workbook::{is_workbook, workbook_as_csv};
+use super::{Entry, Register, error};
+use crate::time::days_from_civil;
+
+/// Parses a tier cell: `1`..`4`, `Tier 2`, `T2`, `Tier 2 — Approved General`,
+/// `Approved Enterprise`, `Under evaluation`, `Unapproved`, `Shadow AI`. A number and a name
+/// that disagree are an error.
+pub fn parse_tier(cell: &str) -> Option<u8> {
+    let lower = cell.trim().to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("tier")
+        .or_else(|| {
+            lower
+                .strip_prefix('t')
+                .filter(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .unwrap_or(&lower)
+        .trim_start_matches([' ', ':', '-']);
+    let digit = rest.chars().next().and_then(|c| c.to_digit(10));
+    let after_digit = if digit.is_some() { &rest[1..] } else { rest };
+    if after_digit.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let words: String = after_digit
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .collect();
+    let named = match words.as_str() {
+        "" => None,
+        "approvedenterprise" | "enterprise" | "enterpriseapproved" => Some(1),
+        "approvedgeneral" | "general" | "approved" | "generalapproved" => Some(2),
+        "underevaluation" | "evaluation" | "inevaluation" | "underreview" | "inreview"
+        | "pending" => Some(3),
+        "unapproved" | "unapprovedshadowai" | "shadowai" | "notapproved" | "prohibited"
+        | "denied" | "rejected" | "banned" | "blocked" => Some(4),
+        _ => return None,
+    };
+    match (digit, named) {
+        (Some(d @ 1..=4), None) => Some(d as u8),
+        (Some(d @ 1..=4), Some(n)) if d as u8 == n => Some(n),
+        (None, Some(n)) => Some(n),
+        _ => None,
+    }
+}
+
+/// Parses an assessment date: `2026-03-01` (also with a time after it), `2026/03/01`,
+/// `01.03.2026` (day first) or `3/1/2026` (US month first, as US spreadsheets export).
+pub fn parse_date(cell: &str) -> Option<i32> {
+    let s = cell.trim();
+    let date = s.split([' ', 'T']).next().unwrap_or(s);
+    let parts: Vec<&str> = date.split(['-', '/', '.']).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    let num = |x: &str| x.parse::<u32>().ok();
+    let (y, m, d) = if a.len() == 4 {
+        (num(a)?, num(b)?, num(c)?)
+    } else if date.contains('.') {
+        (num(c)?, num(b)?, num(a)?)
+    } else {
+        (num(c)?, num(a)?, num(b)?)
+    };
+    let valid = (1900..=2200).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d);
+    valid.then(|| days_from_civil(i64::from(y), m, d) as i32)
+}
+
+/// The delimiter a spreadsheet export used: `;` when the header has semicolons and no commas.
+fn sniff_delimiter(text: &[u8]) -> u8 {
+    let header = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    if header.contains(&b';') && !header.contains(&b',') {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// Splits a `Domains` cell: separated by spaces, commas, semicolons or newlines; schemes,
+/// paths and `*.` prefixes (meaning "and subdomains", which every pattern already does) dropped.
+fn split_domains(cell: &str) -> Vec<String> {
+    cell.split([' ', ',', ';', '\n', '\r', '|'])
+        .map(|d| {
+            let mut host = Vec::new();
+            crate::normalize::lowercase_into(&mut host, crate::normalize::host_part(d.as_bytes()));
+            let host = String::from_utf8_lossy(&host).into_owned();
+            host.strip_prefix("*.").map(str::to_string).unwrap_or(host)
+        })
+        .filter(|d| !d.is_empty())
+        .collect()
+}
+
+impl Register {
+    /// Reads a register: a CSV export, or the first sheet of an `.xlsx`/`.xlsm`/`.xls`/`.ods`
+    /// workbook (by extension), read with calamine and parsed like its CSV export.
+    pub fn read(path: &Path) -> anyhow::Result<Register> {
+        let bytes = if is_workbook(path) {
+            workbook_as_csv(path)?
+        } else {
+            std::fs::read(path).map_err(|e| error(path, 0, e))?
+        };
+        Register::parse(path, &bytes)
+    }
+
+    /// Parses register CSV bytes (`path` is used in messages).
+    pub fn parse(path: &Path, bytes: &[u8]) -> anyhow::Result<Register> {
+        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+        let delimiter = sniff_delimiter(bytes);
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(bytes);
+        let mut records = rdr.byte_records();
+        let header = match records.next() {
+            Some(Ok(h)) => h,
+            Some(Err(e)) => return Err(error(path, 1, e)),
+            None => return Err(error(path, 1, "empty register: a header line is needed")),
+        };
+        let headers: Vec<String> = header
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).trim().to_string())
+            .collect();
+        let columns = Columns::from_headers(&headers);
+        if columns.get(Column::Tier).is_none() {
+            return Err(error(
+                path,
+                1,
+                format!("no `Tier` column among: {}", headers.join(", ")),
+            ));
+        }
+        if columns.get(Column::Id).is_none() && columns.get(Column::Name).is_none() {
+            return Err(error(path, 1, "no `Tool ID` or `Tool`/`Name` column"));
+        }
+        let mut entries = Vec::new();
+        for rec in records {
+            let rec =
+                rec.map_err(|e| error(path, e.position().map_or(0, |p| p.line() as usize), e))?;
+            let line = rec.position().map_or(0, |p| p.line() as usize);
+            let cell = |c: Column| {
+                columns
+                    .get(c)
+                    .and_then(|i| rec.get(i))
+                    .map(|v| String::from_utf8_lossy(v).trim().to_string())
+                    .filter(|v| !v.is_empty())
+            };
+            if rec.iter().all(|f| f.trim_ascii().is_empty()) {
+                continue;
+            }
+            let (id, name) = (cell(Column::Id), cell(Column::Name));
+            if id.is_none() && name.is_none() {
+                return Err(error(path, line, "row has neither a tool id nor a name"));
+            }
+            let tier_cell = cell(Column::Tier).unwrap_or_default();
+            let tier = parse_tier(&tier_cell).ok_or_else(|| {
+                error(path, line, format!("tier `{tier_cell}` is not 1-4, `Tier N` or a tier name (Approved Enterprise, Approved General, Under Evaluation, Unapproved)"))
+            })?;
+            let assessed = match cell(Column::Assessed) {
+                None => None,
+                Some(v) => Some(parse_date(&v).ok_or_else(|| {
+                    error(path, line, format!("assessment date `{v}` is not a date (2026-03-01, 01.03.2026 or 3/1/2026)"))
+                })?),
+            };
+            entries.push(Entry {
+                line,
+                id,
+                name,
+                vendor: cell(Column::Vendor),
+                tier,
+                assessed,
+                owner: cell(Column::Owner),
+                domains: cell(Column::Domains)
+                    .map(|d| split_domains(&d))
+                    .unwrap_or_default(),
+                status: cell(Column::Status),
+                tool: None,
+            });
+        }
+        Ok(Register {
+            path: path.to_path_buf(),
+            columns,
+            entries,
+            delimiter,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiers_in_every_spelling() {
+        for (cell, want) in [
+            ("1", Some(1)),
+            ("Tier 2", Some(2)),
+            ("tier2", Some(2)),
+            ("T3", Some(3)),
+            ("Tier 2 — Approved General", Some(2)),
+            ("Tier 1 - Approved Enterprise", Some(1)),
+            ("Approved Enterprise", Some(1)),
+            ("under evaluation", Some(3)),
+            ("Unapproved / Shadow AI", Some(4)),
+            ("Tier 4: Unapproved", Some(4)),
+            ("Tier 1 — Under Evaluation", None),
+            ("5", None),
+            ("12", None),
+            ("maybe", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_tier(cell), want, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn dates_in_export_formats() {
+        let d = days_from_civil(2026, 3, 1) as i32;
+        assert_eq!(parse_date("2026-03-01"), Some(d));
+        assert_eq!(parse_date("2026/03/01"), Some(d));
+        assert_eq!(parse_date("01.03.2026"), Some(d));
+        assert_eq!(parse_date("3/1/2026"), Some(d));
+        assert_eq!(parse_date("2026-03-01T10:00:00Z"), Some(d));
+        assert_eq!(parse_date("2026-13-01"), None);
+        assert_eq!(parse_date("soon"), None);
+    }
+
+    #[test]
+    fn headers_are_forgiving_and_errors_name_line_and_value() {
+        let text = "\u{feff}Tool ID,  Tool Name ,TIER,Assessed,Reviewer,Cost centre\nchatgpt,ChatGPT,Tier 1,2026-01-10,Ann,42\n,\"Claude, by Anthropic\",2,,Bob,7\n";
+        let r = Register::parse(Path::new("reg.csv"), text.as_bytes()).unwrap();
+        assert_eq!(r.entries.len(), 2);
+        assert_eq!(r.entries[1].name.as_deref(), Some("Claude, by Anthropic"));
+        assert_eq!((r.entries[0].tier, r.entries[1].tier), (1, 2));
+        assert_eq!(r.entries[1].line, 3);
+        let bad = "Tool,Tier\nChatGPT,Tier 7\n";
+        let err = Register::parse(Path::new("reg.csv"), bad.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("reg.csv:2: tier `Tier 7`"), "{err}");
+        let bad_date = "Tool;Tier;Assessment Date\nChatGPT;1;next week\n";
+        let err = Register::parse(Path::new("r.csv"), bad_date.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("r.csv:2: assessment date `next week`"),
+            "{err}"
+        );
+        let err = Register::parse(Path::new("r.csv"), b"Tool,Owner\nx,y\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no `Tier` column"), "{err}");
+    }
+}
