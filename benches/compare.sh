@@ -90,7 +90,7 @@ for j in 1 2; do
     printf '%-40s %8.3f s\n' "shadowai scan (plain, --threads $j)" "$(median "$bin" scan -q -j "$j" "$plain" --out "$work/out-j$j")"
 done
 
-# Scaling out (README "Scaling out"): the map step (`scan --emit-partial`) and the reduce step
+# Scaling out (docs/scaling-out.md): the map step (`scan --emit-partial`) and the reduce step
 # (`merge`) against a plain scan, on the Squid file (users named in the log) and on a Zeek DNS
 # log of the same line count (client addresses only: without --identity a partial keeps each
 # address at the second it was seen, so `merge --identity` stays exact).

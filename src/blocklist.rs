@@ -14,7 +14,7 @@
 //! a format without allow-rules narrows the block to the exact host when that is safe, else
 //! lists the blocked pattern in a comment as not safely blockable. The allowed tool always wins.
 //!
-//! Syntax sources, per format, are cited on each format's `about`; see README "Blocklists".
+//! Syntax sources, per format, are cited on each format's `about`; see docs/blocklists.md.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;

@@ -1,6 +1,6 @@
 //! The policy: tiers from the AI Tool Register applied to the counted usage, and the findings
-//! an audit reports. Each rule enforces a clause of the AI acceptable-use policy (README
-//! "Findings" maps rule to clause).
+//! an audit reports. Each rule enforces a clause of the AI acceptable-use policy
+//! (docs/register.md "Findings" maps rule to clause).
 
 use std::collections::BTreeMap;
 
@@ -409,13 +409,13 @@ mod tests {
     }
 
     #[test]
-    fn readme_documents_every_rule_with_its_severity() {
-        let readme = include_str!("../README.md");
+    fn docs_document_every_rule_with_its_severity() {
+        let doc = include_str!("../docs/register.md");
         for (rule, severity, _) in RULES {
             let name = format!("{severity:?}").to_lowercase();
             assert!(
-                readme.contains(&format!("| `{rule}` | {name} |")),
-                "README lacks rule {rule}"
+                doc.contains(&format!("| `{rule}` | {name} |")),
+                "docs/register.md lacks rule {rule}"
             );
         }
     }

@@ -9,7 +9,7 @@
 //! aggregates commit in the same transaction as its ledger row, so a run killed at any moment
 //! leaves either a file's whole contribution or none of it.
 //!
-//! The schema is documented in README.md ("Nightly runs") for analysts using `sqlite3` or
+//! The schema is documented in docs/nightly.md ("Schema") for analysts using `sqlite3` or
 //! DuckDB; this module owns it and every SQL statement.
 
 use std::collections::HashMap;

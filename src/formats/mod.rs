@@ -21,7 +21,7 @@ pub trait LogFormat: Sync {
     fn kind(&self) -> SourceKind;
     /// One line for `shadowai formats`.
     fn about(&self) -> &'static str;
-    /// The fields it reads, for `shadowai formats` and the README.
+    /// The fields it reads, for `shadowai formats` and docs/formats.md.
     fn fields(&self) -> &'static str;
     /// The vendor's format documentation.
     fn spec_url(&self) -> &'static str;
@@ -87,7 +87,7 @@ formats! {
     osquery::Osquery,
 }
 
-/// The README's format table, generated from the registry so the two cannot disagree.
+/// The format table of docs/formats.md, generated from the registry so the two cannot disagree.
 pub fn markdown_table() -> String {
     let mut t = String::from("| name | kind | what | fields read |\n|---|---|---|---|\n");
     for f in FORMATS {
@@ -302,11 +302,11 @@ mod tests {
     }
 
     #[test]
-    fn readme_table_matches_the_registry() {
-        let readme = include_str!("../../README.md");
+    fn docs_table_matches_the_registry() {
+        let doc = include_str!("../../docs/formats.md");
         assert!(
-            readme.contains(&markdown_table()),
-            "README.md's format table is stale: paste `shadowai formats --markdown`"
+            doc.contains(&markdown_table()),
+            "docs/formats.md's format table is stale: paste `shadowai formats --markdown`"
         );
     }
 

@@ -6,7 +6,7 @@
 //! Splunk and Sentinel keep as written. ECS leaves the scale of `event.severity` to the source;
 //! ours follows Elastic Security's default risk scores per severity (high 73, medium 47,
 //! low 21, info 0) so alerts sort the same way there. Fields ECS has no name for are under
-//! `shadowai.*`. The README "SIEM export" table lists every field.
+//! `shadowai.*`. The table in docs/siem.md lists every field.
 
 use std::io::Write;
 use std::path::Path;
