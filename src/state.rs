@@ -902,22 +902,6 @@ impl<R: Read> Read for Tail<R> {
     }
 }
 
-/// `14d`, `14` (days) or `2w` (weeks): a number of days, at least 1.
-pub fn parse_days(s: &str) -> Result<u32, String> {
-    let t = s.trim();
-    let (num, mult) = match t.as_bytes().last() {
-        Some(b'd' | b'D') => (&t[..t.len() - 1], 1),
-        Some(b'w' | b'W') => (&t[..t.len() - 1], 7),
-        _ => (t, 1),
-    };
-    match num.parse::<u32>() {
-        Ok(n) if n > 0 => n
-            .checked_mul(mult)
-            .ok_or_else(|| format!("`{s}` is too long")),
-        _ => Err(format!("`{s}` is not a number of days (14d, 2w)")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -937,15 +921,6 @@ mod tests {
         let mut late = Tail::new(&data[90_000..], 90_000);
         late.skip_to(100_000).unwrap();
         assert_eq!(late.window_hash(100_000), None);
-    }
-
-    #[test]
-    fn day_counts() {
-        assert_eq!(parse_days("14d"), Ok(14));
-        assert_eq!(parse_days("2w"), Ok(14));
-        assert_eq!(parse_days("90"), Ok(90));
-        assert!(parse_days("0d").is_err());
-        assert!(parse_days("soon").is_err());
     }
 
     #[test]
