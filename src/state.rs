@@ -14,21 +14,17 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use anyhow::Context as _;
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
-use crate::aggregate::{Agg, Cell, Day, FileStats, StreamId};
+use crate::aggregate::{Agg, Cell, Day, FileStats};
 use crate::event::SourceKind;
 use crate::exit::UsageError;
+use crate::input::stream::{self, WINDOW};
 use crate::signatures::{Catalogue, ToolId};
-
-/// Bytes hashed at each end of a stream's consumed part (its identity).
-pub const WINDOW: usize = 64 * 1024;
 
 /// The `day` stored for events without a timestamp: SQLite has no `NULL` in primary keys
 /// worth relying on (NULLs are all distinct there), so a sentinel keeps upserts exact.
@@ -120,64 +116,6 @@ pub struct Record<'a> {
     pub tail_hash: String,
     /// This run's counts for the input.
     pub stats: &'a FileStats,
-}
-
-/// The ledger identity of a stream that was read to `consumed` (`scan --emit-partial`, for
-/// `merge --state`): its first bytes are read again here (64 KiB at most, decompressed), and so
-/// is the window before `consumed` unless the reader kept its hash (`tail`, from a [`Tail`]:
-/// gzip, where reaching the end again would mean inflating the whole file twice).
-pub fn stream_id(
-    path: &Path,
-    consumed: u64,
-    tail: Option<String>,
-    min_expansion: u64,
-) -> io::Result<StreamId> {
-    let head = read_head(path, min_expansion)?;
-    let hidden = indicatif::ProgressBar::hidden();
-    let head_len = (WINDOW as u64).min(consumed).min(head.len() as u64);
-    let tail_hash = match tail {
-        Some(h) => h,
-        None => {
-            let start = consumed.saturating_sub(WINDOW as u64);
-            let mut window = Vec::new();
-            crate::input::open(path, start, &hidden, min_expansion)?
-                .reader
-                .take(consumed - start)
-                .read_to_end(&mut window)?;
-            if window.len() as u64 != consumed - start {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the file shrank while it was read",
-                ));
-            }
-            hash(&window)
-        }
-    };
-    Ok(StreamId {
-        head_hash: hash(&head[..usize::try_from(head_len).unwrap_or(0)]),
-        head_len,
-        consumed,
-        tail_hash,
-    })
-}
-
-/// The first [`WINDOW`] decompressed bytes of a stream: what the ledger knows it by.
-pub fn read_head(path: &Path, min_expansion: u64) -> io::Result<Vec<u8>> {
-    let mut head = Vec::new();
-    crate::input::open(path, 0, &indicatif::ProgressBar::hidden(), min_expansion)?
-        .reader
-        .take(WINDOW as u64)
-        .read_to_end(&mut head)?;
-    Ok(head)
-}
-
-/// SHA-256 in hex.
-pub fn hash(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(d: &[u8]) -> String {
-    d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn now() -> String {
@@ -317,28 +255,21 @@ impl State {
     /// head length no longer than `head` is tried.
     pub fn candidates(&self, head: &[u8]) -> anyhow::Result<Vec<Known>> {
         let conn = self.conn();
-        let mut lens: Vec<i64> = conn
+        let mut lens: Vec<usize> = conn
             .prepare_cached("SELECT DISTINCT head_len FROM inputs WHERE head_len <= ?1")?
-            .query_map([head.len() as i64], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+            .query_map([head.len() as i64], |r| r.get::<_, i64>(0))?
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter_map(|l| usize::try_from(l).ok())
+            .filter(|&l| l > 0 && l <= head.len())
+            .collect();
         lens.sort_unstable();
-        let mut hasher = Sha256::new();
-        let mut at = 0usize;
         let mut out = Vec::new();
         let mut st = conn.prepare_cached(
             "SELECT id, consumed, tail_hash FROM inputs WHERE head_len = ?1 AND head_hash = ?2",
         )?;
-        for len in lens {
-            let Ok(l) = usize::try_from(len) else {
-                continue;
-            };
-            if l > head.len() || l == 0 {
-                continue;
-            }
-            hasher.update(&head[at..l]);
-            at = l;
-            let h = hex(&hasher.clone().finalize());
-            let rows = st.query_map(params![len, h], |r| {
+        for (len, h) in stream::prefix_hashes(head, &lens) {
+            let rows = st.query_map(params![len as i64, h], |r| {
                 Ok(Known {
                     id: r.get(0)?,
                     consumed: to_u64(r.get(1)?),
@@ -369,7 +300,7 @@ impl State {
             .unwrap_or(usize::MAX)
             .min(WINDOW)
             .min(rec.head.len());
-        let head_hash = hash(&rec.head[..head_len]);
+        let head_hash = stream::hash(&rec.head[..head_len]);
         let s = rec.stats;
         let now = now();
         let path = rec.path.to_string_lossy();
@@ -819,109 +750,9 @@ fn write_aggregates(
     Ok(())
 }
 
-/// Bytes kept behind the read position: the identity window plus the most a
-/// [`crate::lines::LineReader`] reads ahead of the lines it has returned (its buffer, at most
-/// `MAX_LINE + 1`), so the window ending at the last consumed line is always still here.
-const RING: usize = WINDOW + crate::lines::MAX_LINE + 2 * WINDOW;
-
-/// A reader that remembers the last `RING` bytes it passed on, so the tail window of what
-/// was consumed can be hashed without reading the stream twice.
-pub struct Tail<R> {
-    inner: R,
-    ring: Vec<u8>,
-    /// Stream offset of the next byte read.
-    pos: u64,
-    /// Stream offset of the first byte this reader saw; nothing before it is held.
-    origin: u64,
-}
-
-impl<R: Read> Tail<R> {
-    /// Wraps `inner`, whose next byte is at stream offset `pos`.
-    pub fn new(inner: R, pos: u64) -> Self {
-        Tail {
-            inner,
-            ring: vec![0; RING],
-            pos,
-            origin: pos,
-        }
-    }
-
-    /// Stream offset of the next byte.
-    pub fn pos(&self) -> u64 {
-        self.pos
-    }
-
-    /// Reads and drops bytes up to stream offset `to`; false if the stream ends first.
-    pub fn skip_to(&mut self, to: u64) -> io::Result<bool> {
-        let mut buf = vec![0; 256 * 1024];
-        while self.pos < to {
-            let want = usize::try_from(to - self.pos)
-                .unwrap_or(usize::MAX)
-                .min(buf.len());
-            match self.read(&mut buf[..want]) {
-                Ok(0) => return Ok(false),
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(true)
-    }
-
-    /// Hash of the (up to) [`WINDOW`] bytes ending at stream offset `end`, or `None` when
-    /// they are no longer (or not yet) held.
-    pub fn window_hash(&self, end: u64) -> Option<String> {
-        let begin = end.saturating_sub(WINDOW as u64);
-        if end > self.pos || begin < self.origin || self.pos - begin > RING as u64 {
-            return None;
-        }
-        let mut h = Sha256::new();
-        let mut at = begin;
-        while at < end {
-            let i = (at % RING as u64) as usize;
-            let n = ((end - at) as usize).min(RING - i);
-            h.update(&self.ring[i..i + n]);
-            at += n as u64;
-        }
-        Some(hex(&h.finalize()))
-    }
-}
-
-impl<R: Read> Read for Tail<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut done = 0;
-        while done < n {
-            let i = ((self.pos + done as u64) % RING as u64) as usize;
-            let k = (n - done).min(RING - i);
-            self.ring[i..i + k].copy_from_slice(&buf[done..done + k]);
-            done += k;
-        }
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tail_hashes_the_window_before_an_offset() {
-        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        let mut t = Tail::new(&data[..], 0);
-        let mut sink = vec![0; 150_000];
-        t.read_exact(&mut sink).unwrap();
-        assert_eq!(
-            t.window_hash(100_000),
-            Some(hash(&data[100_000 - WINDOW..100_000]))
-        );
-        assert_eq!(t.window_hash(1000), Some(hash(&data[..1000])));
-        assert_eq!(t.window_hash(160_000), None);
-        let mut late = Tail::new(&data[90_000..], 90_000);
-        late.skip_to(100_000).unwrap();
-        assert_eq!(late.window_hash(100_000), None);
-    }
 
     #[test]
     fn second_open_is_refused_naming_the_lock() {
