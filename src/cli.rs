@@ -238,10 +238,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// Report window with --state: this many days ending at the latest day with data.
-    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = crate::state::parse_days, requires = "state")]
+    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = parse_days, requires = "state")]
     pub window: u32,
     /// With --state: delete day aggregates older than this many days before the latest day.
-    #[arg(long, value_name = "DAYS", value_parser = crate::state::parse_days, requires = "state")]
+    #[arg(long, value_name = "DAYS", value_parser = parse_days, requires = "state")]
     pub retain: Option<u32>,
     /// Register, thresholds, users, exports, catalogue.
     #[command(flatten)]
@@ -275,7 +275,7 @@ pub struct MergeArgs {
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// Report window with --state: this many days ending at the latest day with data.
-    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = crate::state::parse_days, requires = "state")]
+    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = parse_days, requires = "state")]
     pub window: u32,
     /// Register, thresholds, users, exports, catalogue (the same --signatures and --register
     /// as the scans: they decide what matched).
@@ -315,7 +315,7 @@ pub struct ReportArgs {
     #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,
     /// Report window: this many days ending at the latest day with data.
-    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = crate::state::parse_days)]
+    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = parse_days)]
     pub window: u32,
     /// Start of the report window (UTC date; whole days).
     #[arg(long, value_name = "TIME", value_parser = parse_since)]
@@ -426,6 +426,22 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{s}` is too large"))
 }
 
+/// `14d`, `14` (days) or `2w` (weeks): a number of days, at least 1.
+fn parse_days(s: &str) -> Result<u32, String> {
+    let t = s.trim();
+    let (num, mult) = match t.as_bytes().last() {
+        Some(b'd' | b'D') => (&t[..t.len() - 1], 1),
+        Some(b'w' | b'W') => (&t[..t.len() - 1], 7),
+        _ => (t, 1),
+    };
+    match num.parse::<u32>() {
+        Ok(n) if n > 0 => n
+            .checked_mul(mult)
+            .ok_or_else(|| format!("`{s}` is too long")),
+        _ => Err(format!("`{s}` is not a number of days (14d, 2w)")),
+    }
+}
+
 /// `shadowai register …`.
 #[derive(Subcommand, Debug)]
 pub enum RegisterCommand {
@@ -505,6 +521,15 @@ mod tests {
         assert_eq!(parse_shard("3/4"), Ok(Shard { index: 3, count: 4 }));
         assert!(parse_shard("4/4").is_err());
         assert!(parse_shard("1").is_err());
+    }
+
+    #[test]
+    fn day_counts() {
+        assert_eq!(parse_days("14d"), Ok(14));
+        assert_eq!(parse_days("2w"), Ok(14));
+        assert_eq!(parse_days("90"), Ok(90));
+        assert!(parse_days("0d").is_err());
+        assert!(parse_days("soon").is_err());
     }
 
     #[test]

@@ -121,7 +121,7 @@ pub fn ingest(ctx: &Context, state: &State) -> Ingest {
 }
 
 /// Plans one input for ingest: skipped without opening when the ledger has it with the same
-/// path, size and mtime; otherwise detected as usual, plus its raw first [`crate::state::WINDOW`]
+/// path, size and mtime; otherwise detected as usual, plus its raw first [`input::stream::WINDOW`]
 /// decompressed bytes.
 fn state_plan(ctx: &Context, state: &State, found: input::Found) -> StatePlan {
     let meta = found
@@ -174,7 +174,7 @@ fn state_plan(ctx: &Context, state: &State, found: input::Found) -> StatePlan {
     let mtime = meta.map_or(0, |m| m.1);
     let mut head = Vec::new();
     if plan.done.is_none() {
-        match crate::state::read_head(&plan.path, ctx.config.min_expansion) {
+        match input::stream::first_window(&plan.path, ctx.config.min_expansion) {
             Ok(h) => head = h,
             Err(e) => {
                 plan.done = Some(FileStats {
@@ -237,7 +237,7 @@ impl Worker<'_> {
             .candidates(&sp.head)
             .map_err(|e| format!("reading the state: {e:#}"))?;
         for k in known {
-            let window_start = k.consumed.saturating_sub(crate::state::WINDOW as u64);
+            let window_start = k.consumed.saturating_sub(input::stream::WINDOW as u64);
             let Some(mut tail) = self
                 .open_at(&sp.plan, window_start)
                 .map_err(|e| describe_io(&e, sp.plan.gzip))?

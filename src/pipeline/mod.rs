@@ -23,11 +23,11 @@ use crate::error::ParseError;
 use crate::event::{Event, Parsed, SourceKind};
 use crate::formats::{self, LogFormat};
 use crate::identity::Identity;
-use crate::input;
+use crate::input::{self, stream::Tail};
 use crate::lines::{Line, LineReader};
 use crate::normalize;
 use crate::signatures::{Catalogue, ToolId};
-use crate::state::{Fate, Known, Record, State, Tail};
+use crate::state::{Fate, Known, Record, State};
 
 mod ingest;
 
@@ -161,7 +161,7 @@ pub fn scan(ctx: &Context) -> Scan {
             // A partial's inputs carry their stream identity (for `merge --state`).
             if ctx.config.partial && f.format.is_some() {
                 let consumed = tail.as_ref().map_or(size, |t| t.0);
-                f.stream = crate::state::stream_id(
+                f.stream = input::stream::stream_id(
                     &f.path,
                     consumed,
                     tail.map(|t| t.1),

@@ -4,6 +4,8 @@
 //! named anything (`access.log.1`, `dns.log-20261124`). Concatenated members (what `cat a.gz
 //! b.gz` and many log shippers produce) are read whole with `MultiGzDecoder`; a single-member
 //! decoder would silently stop after the first.
+//!
+//! [`stream`] says which stream a file carries (its identity for `--state`).
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -13,6 +15,8 @@ use std::sync::mpsc;
 
 use flate2::bufread::MultiGzDecoder;
 use indicatif::ProgressBar;
+
+pub mod stream;
 
 /// How much decompressed data format detection looks at.
 pub const HEAD_BYTES: usize = 64 * 1024;
@@ -261,7 +265,8 @@ impl Read for Background {
     }
 }
 
-/// The first [`HEAD_BYTES`] of a stream, cut after its last whole line when there is more.
+/// The first [`HEAD_BYTES`] of a stream, cut after its last whole line when there is more:
+/// what format detection looks at (the stream's identity uses [`stream::first_window`]).
 pub fn read_head(reader: &mut dyn Read) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(HEAD_BYTES);
     reader.take(HEAD_BYTES as u64).read_to_end(&mut head)?;
