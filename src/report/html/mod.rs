@@ -14,7 +14,8 @@
 //!
 //! The parts: `page` is the shell (template, CSP, header and navigation, footer), `markup`
 //! the `Page` builder and its table cells, `escape` the escaping, `tier` how a tier looks,
-//! and `sections` the numbered sections.
+//! and `sections` the numbered sections, whose one ordered list gives both the navigation
+//! and the headings.
 
 mod escape;
 mod markup;

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::Page;
 use super::escape::escape;
-use super::sections::window_text;
+use super::sections::{self, window_text};
 use crate::report::Report;
 use crate::report::overview::Overview;
 
@@ -16,7 +16,7 @@ const TEMPLATE: &str = include_str!("../report.html");
 /// Where the generated body goes in [`TEMPLATE`].
 const BODY_SLOT: &str = "<!--BODY-->";
 
-/// The title block and the navigation.
+/// The title block and the navigation, one link per section ([`sections::numbered`]).
 pub(super) fn header(p: &mut Page, r: &Report, o: &Overview) {
     p.raw("<header class=\"top\"><div class=\"kicker\">Shadow-AI audit</div><h1>AI tool use found in network and endpoint logs</h1><div class=\"meta\">Audit window: ")
         .text(&window_text(o))
@@ -26,7 +26,17 @@ pub(super) fn header(p: &mut Page, r: &Report, o: &Overview) {
         .raw(" · catalogue ")
         .text(&r.catalogue.version)
         .raw("</div></header>");
-    p.raw("<nav class=\"toc\" aria-label=\"Sections\"><ol><li><a href=\"#summary\">1 Summary</a></li><li><a href=\"#daily\">2 Daily activity</a></li><li><a href=\"#tools\">3 Top tools</a></li><li><a href=\"#findings\">4 Findings</a></li><li><a href=\"#users\">5 Users</a></li><li><a href=\"#candidates\">6 Candidates</a></li><li><a href=\"#quality\">7 Data quality</a></li><li><a href=\"#method\">8 Method</a></li></ol></nav>");
+    p.raw("<nav class=\"toc\" aria-label=\"Sections\"><ol>");
+    for (number, s) in sections::numbered() {
+        p.raw("<li><a href=\"#")
+            .raw(s.id)
+            .raw("\">")
+            .uint(number)
+            .raw(" ")
+            .raw(s.nav)
+            .raw("</a></li>");
+    }
+    p.raw("</ol></nav>");
 }
 
 /// The closing line: who made the page, and that it loads nothing.

@@ -6,7 +6,6 @@ use crate::report::html::Page;
 use crate::report::overview::Overview;
 
 pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
-    super::open(p, "candidates", "6", "Register candidates and unknown AI");
     p.raw("<h3>Register candidates: the fast-track list</h3><p>Tools in use that the AI Tool Register does not list: each needs a decision (approve at a tier, or block). Most users first.</p>");
     if r.register_candidates.is_empty() {
         p.raw("<p class=\"note\">None: the register lists every tool in use.</p>");
@@ -69,5 +68,4 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
         }
         p.raw("</tbody></table></div>");
     }
-    p.raw("</section>");
 }

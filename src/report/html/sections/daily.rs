@@ -59,7 +59,6 @@ fn day_series(r: &Report) -> Option<DaySeries> {
 }
 
 pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
-    super::open(p, "daily", "2", "Daily activity");
     p.raw("<p>AI tool events per day (UTC) over the audit window, stacked by policy tier. A day without a bar had no AI tool events; days with no log data at all are listed under Data quality.</p>");
     legend(p);
     match day_series(r) {
@@ -95,5 +94,4 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
             p.raw("<p class=\"note\">No event has a timestamp, so there is nothing to draw per day.</p>");
         }
     }
-    p.raw("</section>");
 }

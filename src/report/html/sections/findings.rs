@@ -6,7 +6,6 @@ use crate::report::html::Page;
 use crate::report::overview::{Overview, clause, severity_name};
 
 pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
-    super::open(p, "findings", "4", "Findings");
     p.raw("<p>Each finding is a breach of a clause of the AI acceptable-use policy, most severe first. The same rows are in <code>findings.csv</code>.</p>");
     p.raw("<table><caption>Rules and the policy clause each enforces</caption>");
     p.thead(&[
@@ -31,7 +30,7 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
     }
     p.raw("</tbody></table>");
     if r.findings.is_empty() {
-        p.raw("<p class=\"note\">No findings.</p></section>");
+        p.raw("<p class=\"note\">No findings.</p>");
         return;
     }
     p.raw("<h3>All findings</h3><p class=\"filter no-print\" hidden><label>Filter findings: <input type=\"search\" data-filter=\"findings-table\" placeholder=\"user, tool, rule…\"></label> <span class=\"note\" data-count=\"findings-table\"></span></p>");
@@ -72,5 +71,4 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
             .raw("</tr>");
     }
     p.raw("</tbody></table></div>");
-    p.raw("</section>");
 }

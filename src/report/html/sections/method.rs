@@ -9,7 +9,6 @@ use crate::report::overview::{Overview, UNAPPROVED_TIER, bytes, severity_name, t
 use crate::report::{AUDIT_DAYS, Report};
 
 pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
-    super::open(p, "method", "8", "Method");
     p.raw("<p>Every log line that names a host is one event. Hosts are matched against the signature catalogue (the most specific pattern wins; <code>chatgpt.com</code> matches <code>ab.chatgpt.com</code>, never <code>notchatgpt.com</code>). Each tool's tier comes from the AI Tool Register; a tool the register does not list is tier ")
         .int(i64::from(UNAPPROVED_TIER))
         .raw(". Times are UTC.</p>");
@@ -97,5 +96,4 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
         p.text(fmt).raw(" (").num(*n).raw(")");
     }
     p.raw(".</p>");
-    p.raw("</section>");
 }

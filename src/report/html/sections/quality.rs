@@ -10,7 +10,6 @@ use super::window_text;
 const MAX_GAPS_LISTED: usize = 40;
 
 pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
-    super::open(p, "quality", "7", "Data quality");
     p.raw("<p>What was read from each file. <em>Lines</em> are data lines; <em>ignored</em> lines were well-formed but named no host; <em>skipped</em> lines were malformed (the first few are quoted); <em>out of window</em> events fell outside <code>--since</code>/<code>--until</code>.</p>");
     p.raw("<div class=\"table-scroll\"><table id=\"files-table\">");
     p.thead(&[
@@ -110,5 +109,4 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         }
         p.raw("</tbody></table>");
     }
-    p.raw("</section>");
 }

@@ -22,7 +22,6 @@ fn kpi(p: &mut Page, key: &'static str, label: &'static str, v: u64, warn: bool)
 }
 
 pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
-    super::open(p, "summary", "1", "Summary");
     p.raw(if o.unapproved_people == 0 {
         "<p class=\"headline clear\" id=\"headline\">"
     } else {
@@ -136,5 +135,4 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         }
     }
     p.raw("</dd></dl>");
-    p.raw("</section>");
 }

@@ -10,9 +10,8 @@ use crate::report::svg;
 const TOP_TOOLS: usize = 15;
 
 pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
-    super::open(p, "tools", "3", "Top tools by users");
     if r.per_tool.is_empty() {
-        p.raw("<p class=\"note\">No catalogue tool was seen.</p></section>");
+        p.raw("<p class=\"note\">No catalogue tool was seen.</p>");
         return;
     }
     let top = &r.per_tool[..r.per_tool.len().min(TOP_TOOLS)];
@@ -57,5 +56,4 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
             .raw("</tr>");
     }
     p.raw("</tbody></table></div>");
-    p.raw("</section>");
 }

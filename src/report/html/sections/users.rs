@@ -5,14 +5,13 @@ use crate::report::html::Page;
 use crate::report::overview::Overview;
 
 pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
-    super::open(p, "users", "5", "Users and the tools they used");
     p.raw("<p>One row per user and tool. A user is the proxy's authenticated name where the log has one, else the client address");
     if r.users.pseudonymized() {
         p.raw("; names are pseudonymized tokens (<code>shadowai reveal</code> maps them back for whoever holds the key)");
     }
     p.raw(". Click a column heading to sort.</p>");
     if r.per_user.is_empty() {
-        p.raw("<p class=\"note\">No user used a catalogue tool.</p></section>");
+        p.raw("<p class=\"note\">No user used a catalogue tool.</p>");
         return;
     }
     p.raw("<p class=\"filter no-print\" hidden><label>Filter users: <input type=\"search\" data-filter=\"users-table\" placeholder=\"user, tool, device…\"></label> <span class=\"note\" data-count=\"users-table\"></span></p>");
@@ -43,5 +42,4 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
             .raw("</tr>");
     }
     p.raw("</tbody></table></div>");
-    p.raw("</section>");
 }
