@@ -1,0 +1,74 @@
+//! Section "Findings": the rules with their counts, then every finding.
+
+use crate::findings::RULES;
+use crate::report::Report;
+use crate::report::html::Page;
+use crate::report::overview::{Overview, clause, severity_name};
+
+pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
+    p.raw("<p>Each finding is a breach of a clause of the AI acceptable-use policy, most severe first. The same rows are in <code>findings.csv</code>.</p>");
+    p.raw("<table><caption>Rules and the policy clause each enforces</caption>");
+    p.thead(&[
+        ("Severity", false),
+        ("Rule", false),
+        ("Policy clause", false),
+        ("Findings", true),
+    ]);
+    p.raw("<tbody>");
+    for (rule, sev, text) in RULES {
+        p.raw("<tr><td><span class=\"sev ")
+            .raw(severity_name(*sev))
+            .raw("\">")
+            .raw(severity_name(*sev))
+            .raw("</span></td><td><code>")
+            .text(rule)
+            .raw("</code></td><td>")
+            .text(text)
+            .raw("</td>")
+            .td_num(o.by_rule.get(rule).copied().unwrap_or(0))
+            .raw("</tr>");
+    }
+    p.raw("</tbody></table>");
+    if r.findings.is_empty() {
+        p.raw("<p class=\"note\">No findings.</p>");
+        return;
+    }
+    p.raw("<h3>All findings</h3><p class=\"filter no-print\" hidden><label>Filter findings: <input type=\"search\" data-filter=\"findings-table\" placeholder=\"user, tool, rule…\"></label> <span class=\"note\" data-count=\"findings-table\"></span></p>");
+    p.raw("<div class=\"table-scroll\"><table class=\"sortable\" id=\"findings-table\">");
+    p.thead(&[
+        ("Severity", false),
+        ("Rule", false),
+        ("User", false),
+        ("Tool", false),
+        ("Tier", false),
+        ("Events", true),
+        ("Uploaded", true),
+        ("First seen", false),
+        ("Last seen", false),
+        ("Detail", false),
+    ]);
+    p.raw("<tbody>");
+    for f in &r.findings {
+        p.raw("<tr><td data-v=\"")
+            .int(f.severity as i64)
+            .raw("\"><span class=\"sev ")
+            .raw(severity_name(f.severity))
+            .raw("\">")
+            .raw(severity_name(f.severity))
+            .raw("</span></td><td title=\"")
+            .text(clause(f.rule))
+            .raw("\"><code>")
+            .text(f.rule)
+            .raw("</code></td>")
+            .td_text(&f.user)
+            .td_text(&f.tool)
+            .td_tier(f.tier)
+            .td_num(f.events)
+            .td_bytes(f.bytes_out)
+            .td_time(&f.first_seen)
+            .td_time(&f.last_seen)
+            .td_text(&f.detail)
+            .raw("</tr>");
+    }
+    p.raw("</tbody></table></div>");
+}

@@ -1,0 +1,99 @@
+//! Section "Method": how events become findings, the inputs and settings behind the numbers,
+//! the tiers and the rules.
+
+use std::collections::BTreeMap;
+
+use crate::findings::RULES;
+use crate::report::html::Page;
+use crate::report::overview::{Overview, UNAPPROVED_TIER, bytes, severity_name, tier_label};
+use crate::report::{AUDIT_DAYS, Report};
+
+pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
+    p.raw("<p>Every log line that names a host is one event. Hosts are matched against the signature catalogue (the most specific pattern wins; <code>chatgpt.com</code> matches <code>ab.chatgpt.com</code>, never <code>notchatgpt.com</code>). Each tool's tier comes from the AI Tool Register; a tool the register does not list is tier ")
+        .int(i64::from(UNAPPROVED_TIER))
+        .raw(". Times are UTC.</p>");
+    p.raw("<dl class=\"facts\"><dt>Generator</dt><dd>shadowai ")
+        .text(env!("CARGO_PKG_VERSION"))
+        .raw("</dd><dt>Signature catalogue</dt><dd>version <code>")
+        .text(&r.catalogue.version)
+        .raw("</code>, ")
+        .num(r.catalogue.tools.len() as u64)
+        .raw(" tools, ")
+        .num(r.catalogue.patterns.len() as u64)
+        .raw(" host patterns");
+    if !r.catalogue.files.is_empty() {
+        p.raw(", from ").text(&r.catalogue.files.join(", "));
+    }
+    p.raw("</dd><dt>AI Tool Register</dt><dd>");
+    match r.policy.register {
+        Some(reg) => {
+            p.text(&reg.path.display().to_string())
+                .raw(": ")
+                .num(reg.entries.len() as u64)
+                .raw(" rows, ")
+                .num(reg.entries.iter().filter(|e| e.tool.is_some()).count() as u64)
+                .raw(" joined to catalogue tools");
+        }
+        None => {
+            p.raw("none; every tool is tier 4");
+        }
+    }
+    p.raw("</dd><dt>Upload threshold</dt><dd>")
+        .text(&bytes(r.policy.upload_threshold))
+        .raw(" (")
+        .num(r.policy.upload_threshold)
+        .raw(" bytes) per user, tool and day</dd><dt>Coverage needed</dt><dd>")
+        .num(AUDIT_DAYS as u64)
+        .raw(" consecutive days per source</dd><dt>Users</dt><dd>")
+        .raw(if r.users.pseudonymized() {
+            "pseudonymized (keyed HMAC tokens)"
+        } else {
+            "as logged (lowercased; domain parts removed unless --keep-user-domain)"
+        })
+        .raw("</dd></dl>");
+    p.raw("<h3>Tiers</h3><table id=\"tiers-table\">");
+    p.thead(&[("Tier", false), ("Meaning", false)]);
+    p.raw("<tbody>");
+    for tier in 1..=4u8 {
+        p.raw("<tr><td>")
+            .tier(tier)
+            .raw("</td><td>")
+            .text(&tier_label(tier))
+            .raw("</td></tr>");
+    }
+    p.raw("</tbody></table>");
+    p.raw("<h3>Rules</h3><table id=\"rules-table\">");
+    p.thead(&[
+        ("Rule", false),
+        ("Severity", false),
+        ("Policy clause", false),
+    ]);
+    p.raw("<tbody>");
+    for (rule, sev, text) in RULES {
+        p.raw("<tr><td><code>")
+            .text(rule)
+            .raw("</code></td><td><span class=\"sev ")
+            .raw(severity_name(*sev))
+            .raw("\">")
+            .raw(severity_name(*sev))
+            .raw("</span></td><td>")
+            .text(text)
+            .raw("</td></tr>");
+    }
+    p.raw("</tbody></table>");
+    p.raw("<h3>Settings</h3><p class=\"note\">The scan that gives these numbers (the inputs are listed above); a merge of partial aggregates shows the scan it equals.</p><pre><code id=\"settings\">")
+        .text(&r.config.command_line)
+        .raw("</code></pre>");
+    let mut tally: BTreeMap<&str, u64> = BTreeMap::new();
+    for f in r.files {
+        *tally.entry(f.format.unwrap_or("unrecognized")).or_default() += 1;
+    }
+    p.raw("<p class=\"note\">Formats read: ");
+    for (i, (fmt, n)) in tally.iter().enumerate() {
+        if i > 0 {
+            p.raw(", ");
+        }
+        p.text(fmt).raw(" (").num(*n).raw(")");
+    }
+    p.raw(".</p>");
+}

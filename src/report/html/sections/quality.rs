@@ -1,0 +1,112 @@
+//! Section "Data quality": what was read from each file, and the days without data per source.
+
+use crate::report::html::Page;
+use crate::report::overview::{Overview, missing_ranges, range_text};
+use crate::report::{AUDIT_DAYS, Report};
+
+use super::window_text;
+
+/// Gaps (runs of days without data) listed per source in Data quality.
+const MAX_GAPS_LISTED: usize = 40;
+
+pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
+    p.raw("<p>What was read from each file. <em>Lines</em> are data lines; <em>ignored</em> lines were well-formed but named no host; <em>skipped</em> lines were malformed (the first few are quoted); <em>out of window</em> events fell outside <code>--since</code>/<code>--until</code>.</p>");
+    p.raw("<div class=\"table-scroll\"><table id=\"files-table\">");
+    p.thead(&[
+        ("File", false),
+        ("Format", false),
+        ("Lines", true),
+        ("Events", true),
+        ("AI events", true),
+        ("Ignored", true),
+        ("Skipped", true),
+        ("Out of window", true),
+        ("Errors", false),
+    ]);
+    p.raw("<tbody>");
+    for f in r.files {
+        p.raw("<tr>")
+            .td_path(&f.path.display().to_string())
+            .raw("<td>")
+            .text(f.format.unwrap_or("unrecognized"))
+            .raw(if f.gzip { " (gzip)" } else { "" })
+            .raw("</td>")
+            .td_num(f.lines)
+            .td_num(f.events)
+            .td_num(f.matched)
+            .td_num(f.ignored)
+            .td_num(f.skipped)
+            .td_num(f.out_of_window)
+            .raw("<td class=\"w\">");
+        match &f.error {
+            Some(e) => {
+                p.raw("<span class=\"bad\">").text(e).raw("</span>");
+            }
+            None if f.examples.is_empty() => {
+                p.raw("none");
+            }
+            None => {}
+        }
+        for (line, why) in &f.examples {
+            p.raw("<div class=\"note\">line ")
+                .num(*line)
+                .raw(": ")
+                .text(why)
+                .raw("</div>");
+        }
+        p.raw("</td></tr>");
+    }
+    p.raw("</tbody></table></div>");
+    p.raw("<h3>Days with no data, per source</h3>");
+    if o.audit.sources.is_empty() {
+        p.raw("<p class=\"note\">No source has timestamped events, so day coverage cannot be judged.</p>");
+    } else {
+        p.raw("<p>Over the audit window ")
+            .text(&window_text(o))
+            .raw(". The audit needs ")
+            .num(AUDIT_DAYS as u64)
+            .raw(" consecutive days of data from each source.</p>");
+        p.raw("<table id=\"coverage-table\">");
+        p.thead(&[
+            ("Source", false),
+            ("Days with data", true),
+            ("Days without", true),
+            ("Longest run", true),
+            ("Enough for the audit", false),
+            ("Days with no data", false),
+        ]);
+        p.raw("<tbody>");
+        let missing = missing_ranges(r);
+        for (kind, s) in &o.audit.sources {
+            p.raw("<tr><td>")
+                .text(kind)
+                .raw("</td>")
+                .td_num(s.days_with_data as u64)
+                .td_num(s.missing_day_count as u64)
+                .td_num(s.longest_consecutive_days as u64)
+                .raw(if s.longest_consecutive_days >= AUDIT_DAYS {
+                    "<td class=\"ok\">yes</td>"
+                } else {
+                    "<td class=\"bad\">no</td>"
+                })
+                .raw("<td class=\"p\">");
+            let ranges = missing.get(kind).map_or(&[][..], Vec::as_slice);
+            if ranges.is_empty() {
+                p.raw("none");
+            }
+            for (i, range) in ranges.iter().take(MAX_GAPS_LISTED).enumerate() {
+                if i > 0 {
+                    p.raw(", ");
+                }
+                p.text(&range_text(*range));
+            }
+            if ranges.len() > MAX_GAPS_LISTED {
+                p.raw(" … and ")
+                    .num((ranges.len() - MAX_GAPS_LISTED) as u64)
+                    .raw(" more gaps (summary.json lists the days)");
+            }
+            p.raw("</td></tr>");
+        }
+        p.raw("</tbody></table>");
+    }
+}
