@@ -2,57 +2,11 @@
 //! random merge orders and groupings, the merged outputs equal one scan over everything, byte
 //! for byte, for every output file.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::generate::{Rng, write_logs};
-use crate::{repo, shadowai};
-
-/// Every file of an output folder, by name.
-fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
-
-/// Asserts that two output folders hold the same files with the same bytes, showing the first
-/// line that differs.
-pub fn assert_same_outputs(want: &Path, got: &Path, what: &str) {
-    let (a, b) = (outputs(want), outputs(got));
-    assert_eq!(
-        a.keys().collect::<Vec<_>>(),
-        b.keys().collect::<Vec<_>>(),
-        "{what}: the same files"
-    );
-    assert!(a.contains_key("summary.json"), "{what}: reports written");
-    for (name, bytes) in &a {
-        if bytes != &b[name] {
-            let (w, g) = (
-                String::from_utf8_lossy(bytes),
-                String::from_utf8_lossy(&b[name]),
-            );
-            let at = w
-                .lines()
-                .zip(g.lines())
-                .position(|(x, y)| x != y)
-                .unwrap_or_else(|| w.lines().count().min(g.lines().count()));
-            panic!(
-                "{what}: {name} differs at line {}:\n  want: {:?}\n  got:  {:?}",
-                at + 1,
-                w.lines().nth(at),
-                g.lines().nth(at)
-            );
-        }
-    }
-}
+use crate::util::{assert_same_outputs, gzip, repo, shadowai};
 
 fn run(args: &[String]) -> Output {
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -231,12 +185,7 @@ fn shards_cover_every_input_once_and_merge_to_one_scan() {
     let want = tmp.path().join("want");
     scan_all(&paths, &want, &[]);
     // The merge reads one partial from standard input, gzip-compressed.
-    let gz = {
-        use std::io::Write;
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(&std::fs::read(&parts[2]).unwrap()).unwrap();
-        enc.finish().unwrap()
-    };
+    let gz = gzip(&std::fs::read(&parts[2]).unwrap());
     let got = tmp.path().join("got");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shadowai"))
         .args(["merge", "-"])
@@ -366,7 +315,7 @@ fn merge_into_state_counts_each_input_once() {
     let rotated = tmp.path().join("rotated");
     std::fs::create_dir_all(&rotated).unwrap();
     let text = std::fs::read(&zeek).unwrap();
-    std::fs::write(rotated.join("dns.log.1.gz"), crate::gzip(&text)).unwrap();
+    std::fs::write(rotated.join("dns.log.1.gz"), gzip(&text)).unwrap();
     let copy = tmp.path().join("copy.tsv");
     emit(&[&rotated.join("dns.log.1.gz")], &copy);
     says(&merge_into(&[&copy], &got), 0, "nothing added");

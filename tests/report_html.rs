@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{read_csv, repo, scan, summary};
+use crate::util::{read_csv, repo, scan, summary};
 
 /// A browser that has not finished by then is killed, so a hung Chromium cannot hang CI.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);

@@ -7,8 +7,7 @@ use std::process::{Command, Output};
 use std::time::Instant;
 
 use crate::generate::write_logs;
-use crate::partial::assert_same_outputs;
-use crate::repo;
+use crate::util::{assert_same_outputs, per_user_events, repo};
 
 const BIN: &str = env!("CARGO_BIN_EXE_shadowai");
 
@@ -150,7 +149,7 @@ fn spark_job_reports_equal_one_scan() {
         &["--partitions", "6", "--reducers", "2"],
         &tmp.path().join("b"),
     );
-    let users: Vec<String> = crate::per_user_events(&tmp.path().join("b/spark"))
+    let users: Vec<String> = per_user_events(&tmp.path().join("b/spark"))
         .into_keys()
         .map(|(user, _)| user)
         .collect();

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use super::generate::{self, Rng, Truth, write_logs};
-use super::{per_user_events, read_csv, scan, shadowai};
+use crate::generate::{self, Rng, Truth, write_logs};
+use crate::util::{gzip, per_user_events, read_csv, scan, shadowai, summary};
 
 /// A scan with `--state` and a window wide enough for the generated fortnight.
 fn nightly(logs: &Path, db: &Path, out: &Path) -> Output {
@@ -34,12 +34,6 @@ fn add(a: &Truth, b: &Truth) -> Truth {
         *t.entry(k.clone()).or_default() += v;
     }
     t
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    enc.write_all(data).unwrap();
-    enc.finish().unwrap()
 }
 
 #[test]
@@ -126,7 +120,7 @@ fn nightly_runs_add_exactly_the_new_data() {
         "{}",
         stderr(&z)
     );
-    let s = super::summary(&tmp.path().join("o8"));
+    let s = summary(&tmp.path().join("o8"));
     assert_eq!(s["totals"]["skipped"], 0);
     // Each stream's counts are listed once, even with its gzip copy beside it.
     assert_eq!(

@@ -9,6 +9,8 @@
 use crate::error::ParseError;
 use crate::event::{Parsed, SourceKind};
 
+#[cfg(test)]
+mod conformance;
 pub(crate) mod json;
 pub mod syslog;
 mod zeek;

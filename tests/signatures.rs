@@ -1,0 +1,65 @@
+//! Signatures from the command line: `shadowai match` names the tool and pattern a host
+//! matches, a user signature file adds tools, and a bad one names its file and line.
+
+use crate::util::shadowai;
+
+#[test]
+fn match_explains_the_pattern() {
+    let run = shadowai(&[
+        "match",
+        "https://Chat.OpenAI.com/c/1",
+        "notchatgpt.com",
+        "=1+1",
+    ]);
+    assert_eq!(run.status.code(), Some(0));
+    let text = String::from_utf8(run.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "host,tool_id,tool,vendor,category,pattern");
+    assert!(
+        lines[1].starts_with("chat.openai.com,chatgpt,ChatGPT,OpenAI,chat-assistant,"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[2], "notchatgpt.com,,,,,");
+    assert_eq!(lines[3], "'=1+1,,,,,");
+}
+
+#[test]
+fn user_signatures_add_tools_and_bad_ones_name_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("inhouse.toml");
+    std::fs::write(
+        &good,
+        "[[tool]]\nid = \"corp-llm-gateway\"\nname = \"Corp LLM Gateway\"\nvendor = \"Corp IT\"\ncategory = \"model-api\"\napi = [\"llm.corp.example\"]\n",
+    )
+    .unwrap();
+    let run = shadowai(&[
+        "match",
+        "--signatures",
+        good.to_str().unwrap(),
+        "eu.llm.corp.example",
+    ]);
+    let text = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        text.contains("eu.llm.corp.example,corp-llm-gateway,Corp LLM Gateway"),
+        "{text}"
+    );
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, "[[tool]]\nid = \"chatgpt\"\nname = \"X\"\nvendor = \"Y\"\ncategory = \"chat-assistant\"\napp = [\"x.example\"]\n").unwrap();
+    let run = shadowai(&["signatures", "lint", bad.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2));
+    let text = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        text.contains("bad.toml:2: tool id `chatgpt` already defined at signatures/"),
+        "{text}"
+    );
+    let run = shadowai(&[
+        "scan",
+        "sample-logs",
+        "--out",
+        tmp.path().join("o").to_str().unwrap(),
+        "--signatures",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+}

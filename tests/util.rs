@@ -1,0 +1,118 @@
+//! Helpers shared by the integration tests: running the built binary, reading what it wrote,
+//! and comparing output folders.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::generate::Truth;
+
+/// Runs the built `shadowai` with `args`.
+pub fn shadowai(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shadowai"))
+        .args(args)
+        .output()
+        .expect("run shadowai")
+}
+
+/// `shadowai scan --quiet INPUTS --out OUT EXTRA...`.
+pub fn scan(inputs: &[&Path], out: &Path, extra: &[&str]) -> Output {
+    let mut args: Vec<String> = vec!["scan".into(), "--quiet".into()];
+    args.extend(inputs.iter().map(|p| p.display().to_string()));
+    args.extend(["--out".into(), out.display().to_string()]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    shadowai(&refs)
+}
+
+/// The rows of a CSV file, each a column → value map.
+pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// (user, tool_id) → events, from per-user.csv.
+pub fn per_user_events(out: &Path) -> Truth {
+    read_csv(&out.join("per-user.csv"))
+        .into_iter()
+        .map(|row| {
+            (
+                (row["user"].clone(), row["tool_id"].clone()),
+                row["events"].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// `summary.json` of an output folder.
+pub fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
+}
+
+/// A path inside the repository.
+pub fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// `data` as one gzip member.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+/// Every file of an output folder, by name.
+fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Asserts that two output folders hold the same files with the same bytes, showing the first
+/// line that differs.
+pub fn assert_same_outputs(want: &Path, got: &Path, what: &str) {
+    let (a, b) = (outputs(want), outputs(got));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{what}: the same files"
+    );
+    assert!(a.contains_key("summary.json"), "{what}: reports written");
+    for (name, bytes) in &a {
+        if bytes != &b[name] {
+            let (w, g) = (
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&b[name]),
+            );
+            let at = w
+                .lines()
+                .zip(g.lines())
+                .position(|(x, y)| x != y)
+                .unwrap_or_else(|| w.lines().count().min(g.lines().count()));
+            panic!(
+                "{what}: {name} differs at line {}:\n  want: {:?}\n  got:  {:?}",
+                at + 1,
+                w.lines().nth(at),
+                g.lines().nth(at)
+            );
+        }
+    }
+}
