@@ -2,39 +2,31 @@
 
 use std::path::Path;
 
-use anyhow::Context as _;
-
 use super::files_outcome;
 use super::partial_out::PartialOut;
-use super::render::{View, render_state};
+use super::render::{ReportOut, View};
 use super::setup::{Setup, settings_command};
 use crate::cli::MergeArgs;
 use crate::config::Config;
 use crate::exit::{Exit, UsageError};
 use crate::identity::Identity;
 use crate::partial::{self, Partial};
-use crate::report::{Outputs, Report};
 use crate::state::State;
 
 /// `shadowai merge`: partials in, reports (or one partial, or the state) out.
 pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
-    // Before reading anything, so a bad --out or --emit-partial fails at once.
-    let outputs = args.out.as_deref().map(Outputs::create).transpose()?;
-    let partial_out = args
-        .emit_partial
-        .as_deref()
-        .map(PartialOut::create)
-        .transpose()?;
-    let jsonl = match (&args.out, args.report.jsonl) {
-        (Some(out), true) => Some(crate::report::jsonl::Pending::create(out)?),
-        _ => None,
+    // Given whenever --emit-partial is not (clap requires one of them).
+    let out_dir = args.out.clone().unwrap_or_default();
+    // Before reading anything, so a bad --out or --emit-partial fails at once. Rendering needs
+    // the catalogue and register: loaded before the partials are read too, so a bad register
+    // fails at once. A merge into a partial needs neither.
+    let sink = match &args.emit_partial {
+        Some(dest) => Sink::Partial(PartialOut::create(dest)?),
+        None => Sink::Reports {
+            out: ReportOut::create(&out_dir, args.report.jsonl)?,
+            setup: Box::new(Setup::load(&args.report)?),
+        },
     };
-    // Rendering needs the catalogue and register: loaded before the partials are read, so a
-    // bad register fails at once. A merge into a partial needs neither.
-    let setup = outputs
-        .is_some()
-        .then(|| Setup::load(&args.report))
-        .transpose()?;
     let mut partial = Partial::default();
     for p in &args.partials {
         let name = if p == Path::new("-") {
@@ -64,15 +56,17 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
             .map(|p| p.display().to_string())
             .collect(),
     };
-    if let Some(out) = partial_out {
-        if let Some(id) = &identity {
-            partial.resolve(Some((id, &identity_files)));
+    let (out, setup) = match sink {
+        Sink::Partial(out) => {
+            if let Some(id) = &identity {
+                partial.resolve(Some((id, &identity_files)));
+            }
+            partial.cap_seen();
+            out.write(|w| partial.write(w))?;
+            return Ok(Exit::Ok);
         }
-        partial.cap_seen();
-        out.write(|w| partial.write(w))?;
-        return Ok(Exit::Ok);
-    }
-    let setup = setup.context("internal error: no catalogue")?;
+        Sink::Reports { out, setup } => (out, setup),
+    };
     let ours = setup.catalogue.matching_digest();
     if let Some(digest) = meta.catalogue.as_ref().filter(|d| **d != ours) {
         return Err(UsageError(format!(
@@ -83,7 +77,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
     partial.resolve(identity.as_ref().map(|id| (id, identity_files.as_slice())));
     let scan = partial.into_scan(&setup.catalogue)?;
     let exit = files_outcome(&scan.files);
-    let policy = setup.policy(&args.report);
+    let render = setup.render(&args.report);
     let command_line = settings_command(
         meta.since,
         meta.until,
@@ -91,15 +85,13 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
         &identity_files,
         &args.report,
     );
-    let out = args.out.clone().unwrap_or_default();
     let config = Config::render(
-        out,
+        out_dir,
         meta.since,
         meta.until,
         meta.keep_user_domain,
         command_line,
     );
-    let outputs = outputs.context("internal error: no outputs")?;
     if let Some(path) = &args.state {
         let state = State::open(path)?;
         let added = state.commit_merge(&scan.files, &scan.agg, &setup.catalogue)?;
@@ -115,24 +107,18 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
             until: None,
         };
         let files = state.all_files()?;
-        render_state(
-            &state,
-            &setup.catalogue,
-            &policy,
-            &setup.users,
-            config,
-            &view,
-            files,
-            outputs,
-            jsonl,
-        )?;
+        render.write_window(&state, &view, files, config, out)?;
         return Ok(exit);
     }
-    let mut report = Report::build(&scan, &setup.catalogue, &config, &policy, &setup.users);
-    report.identity_used = !identity_files.is_empty();
-    outputs.write(&report)?;
-    if let Some(jsonl) = jsonl {
-        jsonl.write(&report)?;
-    }
+    render.write(&scan, &config, !identity_files.is_empty(), out)?;
     Ok(exit)
+}
+
+/// What a merge makes of its partials, chosen and created before any is read.
+enum Sink {
+    /// The reports in `--out` (of the merged partials, or with `--state` of its window), and
+    /// what they are built with.
+    Reports { out: ReportOut, setup: Box<Setup> },
+    /// One partial (`--emit-partial`): a reduce step, which needs no catalogue.
+    Partial(PartialOut),
 }

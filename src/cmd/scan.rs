@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::files_outcome;
 use super::partial_out::PartialOut;
-use super::render::{View, render_state};
+use super::render::{ReportOut, View};
 use super::setup::{Setup, settings_command};
 use crate::cli::ScanArgs;
 use crate::config::Config;
@@ -17,19 +17,12 @@ use crate::exit::{Exit, UsageError};
 use crate::identity::Identity;
 use crate::partial::{self, Meta};
 use crate::pipeline::{self, Context};
-use crate::report::{Outputs, Report};
 use crate::state::{Fate, State};
 
 /// `shadowai scan`.
 pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     let setup = Setup::load(&args.report)?;
-    let Setup {
-        catalogue,
-        psl,
-        users,
-        ..
-    } = &setup;
-    let policy = setup.policy(&args.report);
+    let render = setup.render(&args.report);
     let identity = if args.identity.is_empty() {
         None
     } else {
@@ -64,10 +57,16 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         out.flush()?;
         return Ok(Exit::Ok);
     }
-    let state = state_path.as_deref().map(State::open).transpose()?;
+    let sink = match &emit {
+        Some(dest) => Sink::Partial(PartialOut::create(dest)?),
+        None => Sink::Reports {
+            state: state_path.as_deref().map(State::open).transpose()?,
+            out: ReportOut::create(&config.out, jsonl)?,
+        },
+    };
     // With a state, everything is ingested; --since/--until bound only the report window.
     let (since, until) = (config.since, config.until);
-    let config = if state.is_some() {
+    let config = if let Sink::Reports { state: Some(_), .. } = &sink {
         Config {
             since: None,
             until: None,
@@ -80,13 +79,6 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         .num_threads(threads)
         .build_global()
         .context("starting worker threads")?;
-    let (outputs, partial_out) = match &emit {
-        Some(dest) => (None, Some(PartialOut::create(dest)?)),
-        None => (Some(Outputs::create(&config.out)?), None),
-    };
-    let jsonl = (jsonl && emit.is_none())
-        .then(|| crate::report::jsonl::Pending::create(&config.out))
-        .transpose()?;
     let bar = if config.progress && io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         bar.set_style(
@@ -102,81 +94,85 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     let ctx = Context {
         identity: identity.as_ref(),
         config: &config,
-        catalogue,
-        psl,
+        catalogue: &setup.catalogue,
+        psl: &setup.psl,
         bar,
     };
-    if let Some(state) = &state {
-        let started = Instant::now();
-        let ingest = pipeline::ingest(&ctx, state);
-        if let Some(days) = retain
-            && let Some(latest) = state.latest_day()?
-        {
-            state.retain(latest.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1))?;
+    match sink {
+        Sink::Reports {
+            out,
+            state: Some(state),
+        } => {
+            let started = Instant::now();
+            let ingest = pipeline::ingest(&ctx, &state);
+            if let Some(days) = retain
+                && let Some(latest) = state.latest_day()?
+            {
+                state.retain(latest.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1))?;
+            }
+            let exit = files_outcome(&ingest.files);
+            let tally = |fate: Fate| ingest.fates.iter().filter(|f| **f == fate).count();
+            let line = format!(
+                "shadowai: {}: files {} new, {} grown, {} unchanged, {} duplicate, {} failed; {} new event(s); {:.1} s",
+                state.path().display(),
+                tally(Fate::New),
+                tally(Fate::Grown),
+                tally(Fate::Unchanged),
+                tally(Fate::Duplicate),
+                tally(Fate::Failed),
+                ingest.events,
+                started.elapsed().as_secs_f64()
+            );
+            let view = View {
+                days: window,
+                since,
+                until,
+            };
+            render.write_window(&state, &view, ingest.files, config, out)?;
+            eprintln!("{line}");
+            Ok(exit)
         }
-        let exit = files_outcome(&ingest.files);
-        let tally = |fate: Fate| ingest.fates.iter().filter(|f| **f == fate).count();
-        let line = format!(
-            "shadowai: {}: files {} new, {} grown, {} unchanged, {} duplicate, {} failed; {} new event(s); {:.1} s",
-            state.path().display(),
-            tally(Fate::New),
-            tally(Fate::Grown),
-            tally(Fate::Unchanged),
-            tally(Fate::Duplicate),
-            tally(Fate::Failed),
-            ingest.events,
-            started.elapsed().as_secs_f64()
-        );
-        let view = View {
-            days: window,
-            since,
-            until,
-        };
-        render_state(
-            state,
-            catalogue,
-            &policy,
-            users,
-            config,
-            &view,
-            ingest.files,
-            outputs.context("internal error: no outputs")?,
-            jsonl,
-        )?;
-        eprintln!("{line}");
-        return Ok(exit);
+        Sink::Reports { out, state: None } => {
+            let result = pipeline::scan(&ctx);
+            render.write(&result, &config, identity.is_some(), out)?;
+            let exit = files_outcome(&result.files);
+            let skipped: u64 = result.files.iter().map(|f| f.skipped).sum();
+            if skipped > 0 {
+                eprintln!("shadowai: {skipped} malformed line(s) skipped; see summary.json");
+            }
+            // Exit::Fatal when not one input could be read (a mistyped path, a wrong --format).
+            Ok(exit)
+        }
+        Sink::Partial(out) => {
+            let result = pipeline::scan(&ctx);
+            let meta = Meta {
+                catalogue: Some(setup.catalogue.matching_digest()),
+                since: config.since,
+                until: config.until,
+                keep_user_domain: config.keep_user_domain,
+                identity: identity.is_some().then_some(identity_files),
+            };
+            out.write(|w| partial::write_scan(&result, &setup.catalogue, &meta, w))?;
+            // A partial carries its failed inputs to the report; it is complete all the same.
+            Ok(match files_outcome(&result.files) {
+                Exit::Ok => Exit::Ok,
+                _ => Exit::Partial,
+            })
+        }
     }
-    let result = pipeline::scan(&ctx);
-    if let Some(out) = partial_out {
-        let meta = Meta {
-            catalogue: Some(catalogue.matching_digest()),
-            since: config.since,
-            until: config.until,
-            keep_user_domain: config.keep_user_domain,
-            identity: identity.is_some().then_some(identity_files),
-        };
-        out.write(|w| partial::write_scan(&result, catalogue, &meta, w))?;
-        // A partial carries its failed inputs to the report; it is complete all the same.
-        return Ok(match files_outcome(&result.files) {
-            Exit::Ok => Exit::Ok,
-            _ => Exit::Partial,
-        });
-    }
-    let mut report = Report::build(&result, catalogue, &config, &policy, users);
-    report.identity_used = identity.is_some();
-    outputs
-        .context("internal error: no outputs")?
-        .write(&report)?;
-    if let Some(jsonl) = jsonl {
-        jsonl.write(&report)?;
-    }
-    let exit = files_outcome(&result.files);
-    let skipped: u64 = result.files.iter().map(|f| f.skipped).sum();
-    if skipped > 0 {
-        eprintln!("shadowai: {skipped} malformed line(s) skipped; see summary.json");
-    }
-    // Exit::Fatal when not one input could be read (a mistyped path, a wrong --format).
-    Ok(exit)
+}
+
+/// What a scan makes of its inputs, chosen and created before any is read, so a bad path fails
+/// at once.
+enum Sink {
+    /// The reports in `--out`: of this scan, or with `--state` of the database's window once the
+    /// scan is added to it.
+    Reports {
+        out: ReportOut,
+        state: Option<State>,
+    },
+    /// The partial aggregate for `merge` (`--emit-partial`).
+    Partial(PartialOut),
 }
 
 /// The paths given plus those listed in `--files-from` (one per line; `-` = standard input).

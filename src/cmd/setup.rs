@@ -3,6 +3,7 @@
 
 use publicsuffix::List;
 
+use super::render::Render;
 use crate::cli::{CatalogueArgs, ReportOptions};
 use crate::discovery::load_psl;
 use crate::exit::UsageError;
@@ -39,7 +40,7 @@ pub(super) struct Setup {
     pub psl: List,
     register: Option<Register>,
     rows: Vec<Option<usize>>,
-    pub users: Users,
+    users: Users,
 }
 
 impl Setup {
@@ -63,11 +64,16 @@ impl Setup {
         })
     }
 
-    pub fn policy(&self, opts: &ReportOptions) -> Policy<'_> {
-        Policy {
-            register: self.register.as_ref(),
-            rows: self.rows.clone(),
-            upload_threshold: opts.upload_threshold,
+    /// How this setup builds reports, with the rule settings of `opts`.
+    pub fn render(&self, opts: &ReportOptions) -> Render<'_> {
+        Render {
+            catalogue: &self.catalogue,
+            policy: Policy {
+                register: self.register.as_ref(),
+                rows: self.rows.clone(),
+                upload_threshold: opts.upload_threshold,
+            },
+            users: &self.users,
         }
     }
 }
