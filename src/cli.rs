@@ -146,6 +146,15 @@ fn parse_tiers(s: &str) -> Result<Tiers, String> {
     Ok(Tiers(tiers))
 }
 
+// The `--help` headings of `scan`, `merge` and `report`, in this order: clap orders headings by
+// their first option, so the fields are declared heading by heading. Positional arguments stay
+// under clap's own "Arguments" (under a heading, clap would list them after every option).
+const INPUTS: &str = "Inputs";
+const POLICY: &str = "Policy";
+const OUTPUTS: &str = "Outputs";
+const NIGHTLY: &str = "Nightly";
+const SCALE_OUT: &str = "Scale-out";
+
 /// Catalogue options shared by the commands that match hosts.
 #[derive(Args, Debug, Clone, Default)]
 pub struct CatalogueArgs {
@@ -162,20 +171,22 @@ pub struct CatalogueArgs {
 #[derive(Args, Debug)]
 pub struct ReportOptions {
     /// The AI Tool Register (CSV export, or .xlsx/.ods): tiers, assessment dates, owners, domains.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = POLICY)]
     pub register: Option<PathBuf>,
     /// Uploads per user, tool and day above this are findings: bytes, or with KiB/MiB/GiB.
-    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_size, help_heading = POLICY)]
     pub upload_threshold: u64,
     /// Replace every user in every output by a keyed HMAC-SHA256 token (key: this file's bytes).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = POLICY)]
     pub pseudonymize_key: Option<PathBuf>,
     /// Also write findings.jsonl and per-user.jsonl: one JSON object per line, ECS field names,
     /// for Splunk HEC, Elastic or Sentinel.
-    #[arg(long)]
+    // Listed last under its heading: clap lists options in declaration order, and each command
+    // declares its --out after this group.
+    #[arg(long, help_heading = OUTPUTS, display_order = 900)]
     pub jsonl: bool,
     /// Signature catalogue options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = INPUTS)]
     pub catalogue: CatalogueArgs,
 }
 
@@ -187,65 +198,65 @@ pub struct ScanArgs {
     pub paths: Vec<PathBuf>,
     /// Also read the paths listed in FILE, one per line (`-` = standard input): how a
     /// distributed engine hands a task its share of the inputs.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = INPUTS)]
     pub files_from: Option<PathBuf>,
-    /// Read only shard K of N (0 <= K < N) of the inputs, chosen by a hash of each file's path:
-    /// N runs with K = 0..N-1 read every input exactly once.
-    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
-    pub shard: Option<Shard>,
-    /// Folder for the reports (created if missing).
-    #[arg(short, long, value_name = "DIR", required_unless_present_any = ["emit_partial", "list_inputs"])]
-    pub out: Option<PathBuf>,
-    /// Write the partial aggregate of the inputs to FILE (`-` = standard output) instead of
-    /// reports, for `shadowai merge` (see README "Scaling out"). Users stay as logged in a
-    /// partial: pseudonymize (and export JSONL) at `merge`.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["state", "out", "list_inputs", "jsonl", "pseudonymize_key"])]
-    pub emit_partial: Option<PathBuf>,
-    /// Print the input files the scan would read, one per line, and stop.
-    #[arg(long, conflicts_with_all = ["state", "out"])]
-    pub list_inputs: bool,
     /// Read every file as this format instead of detecting it.
-    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(FORMATS.iter().map(|f| f.name())))]
+    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(FORMATS.iter().map(|f| f.name())), help_heading = INPUTS)]
     pub format: Option<String>,
-    /// Worker threads (0 = one per core).
-    #[arg(short = 'j', long, default_value_t = 0, value_name = "N")]
-    pub threads: usize,
-    /// No progress bar.
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// Keep `DOMAIN\user` and `user@domain` whole instead of reducing them to `user`.
-    #[arg(long)]
-    pub keep_user_domain: bool,
-    /// Split plain files larger than this many MiB into parallel chunks.
-    #[arg(long, default_value_t = DEFAULT_CHUNK_BYTES >> 20, value_name = "MIB", hide = true)]
-    pub chunk_mib: u64,
-    /// DHCP/VPN lease history (CSV `ip,user[,start,end]` or ISC dhcpd.leases) to name the
-    /// users of IP-only events at the event's time; repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub identity: Vec<PathBuf>,
     /// Start of the audit window (UTC): `2026-11-09` or `2026-11-09T08:00:00Z`.
-    #[arg(long, value_name = "TIME", value_parser = parse_since)]
+    #[arg(long, value_name = "TIME", value_parser = parse_since, help_heading = INPUTS)]
     pub since: Option<i64>,
     /// End of the audit window (UTC, inclusive): `2026-11-22` (the whole day) or a time.
-    #[arg(long, value_name = "TIME", value_parser = parse_until)]
+    #[arg(long, value_name = "TIME", value_parser = parse_until, help_heading = INPUTS)]
     pub until: Option<i64>,
+    /// DHCP/VPN lease history (CSV `ip,user[,start,end]` or ISC dhcpd.leases) to name the
+    /// users of IP-only events at the event's time; repeatable.
+    #[arg(long, value_name = "FILE", help_heading = INPUTS)]
+    pub identity: Vec<PathBuf>,
+    /// Keep `DOMAIN\user` and `user@domain` whole instead of reducing them to `user`.
+    #[arg(long, help_heading = INPUTS)]
+    pub keep_user_domain: bool,
     /// A gzip input may expand to 200x its size or this many MiB, whichever is larger.
-    #[arg(long, default_value_t = MIN_EXPANSION_LIMIT >> 20, value_name = "MIB", hide = true)]
+    #[arg(long, default_value_t = MIN_EXPANSION_LIMIT >> 20, value_name = "MIB", hide = true, help_heading = INPUTS)]
     pub min_expansion_mib: u64,
-    /// Incremental mode for nightly runs: a SQLite database of what was read. Only new data is
-    /// read (new files, grown logs; renamed or compressed copies are recognized) and the
-    /// reports cover the --window (or --since/--until) from everything stored.
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
-    /// Report window with --state: this many days ending at the latest day with data.
-    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = parse_days, requires = "state")]
-    pub window: u32,
-    /// With --state: delete day aggregates older than this many days before the latest day.
-    #[arg(long, value_name = "DAYS", value_parser = parse_days, requires = "state")]
-    pub retain: Option<u32>,
     /// Register, thresholds, users, exports, catalogue.
     #[command(flatten)]
     pub report: ReportOptions,
+    /// Folder for the reports (created if missing).
+    #[arg(short, long, value_name = "DIR", required_unless_present_any = ["emit_partial", "list_inputs"], help_heading = OUTPUTS)]
+    pub out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(short, long, help_heading = OUTPUTS)]
+    pub quiet: bool,
+    /// Worker threads (0 = one per core).
+    #[arg(short = 'j', long, default_value_t = 0, value_name = "N", help_heading = OUTPUTS)]
+    pub threads: usize,
+    /// Incremental mode for nightly runs: a SQLite database of what was read. Only new data is
+    /// read (new files, grown logs; renamed or compressed copies are recognized) and the
+    /// reports cover the --window (or --since/--until) from everything stored.
+    #[arg(long, value_name = "FILE", help_heading = NIGHTLY)]
+    pub state: Option<PathBuf>,
+    /// Report window with --state: this many days ending at the latest day with data.
+    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = parse_days, requires = "state", help_heading = NIGHTLY)]
+    pub window: u32,
+    /// With --state: delete day aggregates older than this many days before the latest day.
+    #[arg(long, value_name = "DAYS", value_parser = parse_days, requires = "state", help_heading = NIGHTLY)]
+    pub retain: Option<u32>,
+    /// Read only shard K of N (0 <= K < N) of the inputs, chosen by a hash of each file's path:
+    /// N runs with K = 0..N-1 read every input exactly once.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, help_heading = SCALE_OUT)]
+    pub shard: Option<Shard>,
+    /// Write the partial aggregate of the inputs to FILE (`-` = standard output) instead of
+    /// reports, for `shadowai merge` (see README "Scaling out"). Users stay as logged in a
+    /// partial: pseudonymize (and export JSONL) at `merge`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["state", "out", "list_inputs", "jsonl", "pseudonymize_key"], help_heading = SCALE_OUT)]
+    pub emit_partial: Option<PathBuf>,
+    /// Print the input files the scan would read, one per line, and stop.
+    #[arg(long, conflicts_with_all = ["state", "out"], help_heading = SCALE_OUT)]
+    pub list_inputs: bool,
+    /// Split plain files larger than this many MiB into parallel chunks.
+    #[arg(long, default_value_t = DEFAULT_CHUNK_BYTES >> 20, value_name = "MIB", hide = true, help_heading = SCALE_OUT)]
+    pub chunk_mib: u64,
 }
 
 /// `shadowai merge`.
@@ -255,32 +266,33 @@ pub struct MergeArgs {
     /// gzip; `-` = standard input).
     #[arg(required = true, value_name = "PARTIAL")]
     pub partials: Vec<PathBuf>,
+    /// Lease history naming the users of IP-only events, for partials scanned without
+    /// --identity (as `scan --identity`); repeatable.
+    #[arg(long, value_name = "FILE", help_heading = INPUTS)]
+    pub identity: Vec<PathBuf>,
+    /// Register, thresholds, users, exports, catalogue (the same --signatures and --register
+    /// as the scans: they decide what matched).
+    #[command(flatten)]
+    pub report: ReportOptions,
     /// Folder for the reports (created if missing).
     #[arg(
         short,
         long,
         value_name = "DIR",
-        required_unless_present = "emit_partial"
+        required_unless_present = "emit_partial",
+        help_heading = OUTPUTS
     )]
     pub out: Option<PathBuf>,
-    /// Write the merged partial to FILE (`-` = standard output) instead of reports.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["out", "state"])]
-    pub emit_partial: Option<PathBuf>,
-    /// Lease history naming the users of IP-only events, for partials scanned without
-    /// --identity (as `scan --identity`); repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub identity: Vec<PathBuf>,
     /// Add the merged counts to this `--state` database (each input once) and report its
     /// --window, as a nightly `scan --state` does.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = NIGHTLY)]
     pub state: Option<PathBuf>,
     /// Report window with --state: this many days ending at the latest day with data.
-    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = parse_days, requires = "state")]
+    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = parse_days, requires = "state", help_heading = NIGHTLY)]
     pub window: u32,
-    /// Register, thresholds, users, exports, catalogue (the same --signatures and --register
-    /// as the scans: they decide what matched).
-    #[command(flatten)]
-    pub report: ReportOptions,
+    /// Write the merged partial to FILE (`-` = standard output) instead of reports.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["out", "state"], help_heading = SCALE_OUT)]
+    pub emit_partial: Option<PathBuf>,
 }
 
 /// `--shard K/N`: shard `index` of `count`.
@@ -309,23 +321,23 @@ fn parse_shard(s: &str) -> Result<Shard, String> {
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     /// The state database written by `scan --state`.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = INPUTS)]
     pub state: PathBuf,
-    /// Folder for the reports (created if missing).
-    #[arg(short, long, value_name = "DIR")]
-    pub out: PathBuf,
     /// Report window: this many days ending at the latest day with data.
-    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = parse_days)]
+    #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = parse_days, help_heading = INPUTS)]
     pub window: u32,
     /// Start of the report window (UTC date; whole days).
-    #[arg(long, value_name = "TIME", value_parser = parse_since)]
+    #[arg(long, value_name = "TIME", value_parser = parse_since, help_heading = INPUTS)]
     pub since: Option<i64>,
     /// End of the report window (UTC date, inclusive; whole days).
-    #[arg(long, value_name = "TIME", value_parser = parse_until)]
+    #[arg(long, value_name = "TIME", value_parser = parse_until, help_heading = INPUTS)]
     pub until: Option<i64>,
     /// Register, thresholds, users, exports, catalogue.
     #[command(flatten)]
     pub report: ReportOptions,
+    /// Folder for the reports (created if missing).
+    #[arg(short, long, value_name = "DIR", help_heading = OUTPUTS)]
+    pub out: PathBuf,
 }
 
 /// `shadowai match`.

@@ -3,14 +3,14 @@
 //! The flow, one module per stage: [`input`] (walk, gzip) → [`lines`] → [`formats`] (one
 //! module per log format, producing one normalized [`event::Event`]) → [`signatures`]
 //! (catalogue matcher) and [`discovery`] → [`aggregate`] (per user × tool × day) →
-//! [`report`] (CSV, JSON). [`pipeline`] runs it in parallel; [`commands`] are the subcommands.
-//! Past one machine, [`partial`] writes a scan's aggregates as partial records and reads them
-//! back for `merge`, which feeds the same [`report`] (or [`state`]).
+//! [`report`] (CSV, JSON). [`pipeline`] runs it in parallel; [`cmd`] holds the subcommands,
+//! one module each. Past one machine, [`partial`] writes a scan's aggregates as partial records
+//! and reads them back for `merge`, which feeds the same [`report`] (or [`state`]).
 
 pub mod aggregate;
 pub mod blocklist;
 pub mod cli;
-pub mod commands;
+pub mod cmd;
 pub mod config;
 pub mod discovery;
 pub mod error;

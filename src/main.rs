@@ -5,23 +5,23 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use shadowai::cli::{Cli, Command};
-use shadowai::commands;
+use shadowai::cmd;
 use shadowai::exit::{Exit, UsageError};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan(args) => commands::scan(args),
-        Command::Report(args) => commands::report(args),
-        Command::Merge(args) => commands::merge(args),
-        Command::Match(args) => commands::match_hosts(args),
-        Command::Signatures(cmd) => commands::signatures(cmd),
-        Command::Formats { markdown } => commands::formats(markdown),
-        Command::Register(cmd) => commands::register(cmd),
-        Command::Reveal(args) => commands::reveal(args),
-        Command::Blocklist(args) => commands::blocklist(args),
-        Command::Completions { shell } => commands::completions(shell),
-        Command::Man { out } => commands::man(out),
+        Command::Scan(args) => cmd::scan::run(args),
+        Command::Report(args) => cmd::report::run(args),
+        Command::Merge(args) => cmd::merge::run(args),
+        Command::Match(args) => cmd::match_hosts::run(args),
+        Command::Signatures(cmd) => cmd::signatures::run(cmd),
+        Command::Formats { markdown } => cmd::formats::run(markdown),
+        Command::Register(cmd) => cmd::register::run(cmd),
+        Command::Reveal(args) => cmd::reveal::run(args),
+        Command::Blocklist(args) => cmd::blocklist::run(args),
+        Command::Completions { shell } => cmd::completions::run(shell),
+        Command::Man { out } => cmd::man::run(out),
     };
     match result {
         Ok(code) => code.into(),

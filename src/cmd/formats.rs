@@ -1,0 +1,27 @@
+//! `shadowai formats`: the supported log formats, or the README's table of them.
+
+use std::io::{self, Write};
+
+use crate::exit::Exit;
+use crate::formats::{self, FORMATS};
+
+/// `shadowai formats`.
+pub fn run(markdown: bool) -> anyhow::Result<Exit> {
+    let mut out = io::stdout().lock();
+    if markdown {
+        out.write_all(formats::markdown_table().as_bytes())?;
+        return Ok(Exit::Ok);
+    }
+    for f in FORMATS {
+        let example = f
+            .sample()
+            .lines()
+            .find(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .unwrap_or_default();
+        writeln!(out, "{} ({}): {}", f.name(), f.kind().as_str(), f.about())?;
+        writeln!(out, "  fields:  {}", f.fields())?;
+        writeln!(out, "  example: {example}")?;
+        writeln!(out, "  spec:    {}", f.spec_url())?;
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,51 @@
+//! `shadowai match`: which tool and pattern each host matches, as CSV.
+
+use std::io::{self, BufRead};
+
+use super::setup::load_catalogue;
+use crate::cli::MatchArgs;
+use crate::exit::Exit;
+use crate::normalize;
+use crate::report::csv::neutralize;
+
+/// `shadowai match`.
+pub fn run(args: MatchArgs) -> anyhow::Result<Exit> {
+    let (catalogue, _) = load_catalogue(&args.catalogue)?;
+    let stdout = io::stdout();
+    let mut out = csv::Writer::from_writer(stdout.lock());
+    out.write_record(["host", "tool_id", "tool", "vendor", "category", "pattern"])?;
+    let mut host = Vec::new();
+    let mut write = |raw: &str| -> anyhow::Result<()> {
+        normalize::lowercase_into(&mut host, normalize::host_part(raw.as_bytes()));
+        let shown = String::from_utf8_lossy(&host).into_owned();
+        match catalogue.find_host(&host) {
+            Some(p) => {
+                let t = &catalogue.tools[p.tool as usize];
+                out.write_record([
+                    &*neutralize(&shown),
+                    &t.id,
+                    &t.name,
+                    &t.vendor,
+                    &t.category,
+                    &p.text,
+                ])?;
+            }
+            None => out.write_record([&*neutralize(&shown), "", "", "", "", ""])?,
+        }
+        Ok(())
+    };
+    if args.hosts.is_empty() {
+        for line in io::stdin().lock().lines() {
+            let line = line?;
+            if !line.trim().is_empty() {
+                write(line.trim())?;
+            }
+        }
+    } else {
+        for h in &args.hosts {
+            write(h)?;
+        }
+    }
+    out.flush()?;
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,124 @@
+//! `shadowai merge`: partial aggregates in; reports, one partial, or the `--state` database out.
+
+use std::path::Path;
+
+use super::files_outcome;
+use super::partial_out::PartialOut;
+use super::render::{ReportOut, View};
+use super::setup::{Setup, settings_command};
+use crate::cli::MergeArgs;
+use crate::config::Config;
+use crate::exit::{Exit, UsageError};
+use crate::identity::Identity;
+use crate::partial::{self, Partial};
+use crate::state::State;
+
+/// `shadowai merge`: partials in, reports (or one partial, or the state) out.
+pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
+    // Given whenever --emit-partial is not (clap requires one of them).
+    let out_dir = args.out.clone().unwrap_or_default();
+    // Before reading anything, so a bad --out or --emit-partial fails at once. Rendering needs
+    // the catalogue and register: loaded before the partials are read too, so a bad register
+    // fails at once. A merge into a partial needs neither.
+    let sink = match &args.emit_partial {
+        Some(dest) => Sink::Partial(PartialOut::create(dest)?),
+        None => Sink::Reports {
+            out: ReportOut::create(&out_dir, args.report.jsonl)?,
+            setup: Box::new(Setup::load(&args.report)?),
+        },
+    };
+    let mut partial = Partial::default();
+    for p in &args.partials {
+        let name = if p == Path::new("-") {
+            "<stdin>".to_string()
+        } else {
+            p.display().to_string()
+        };
+        partial.read(&name, partial::open(p)?)?;
+    }
+    let meta = partial.meta()?;
+    let identity = if args.identity.is_empty() {
+        None
+    } else {
+        if meta.identity.is_some() {
+            return Err(UsageError(
+                "these partials were scanned with --identity already; merge cannot name their users again (give --identity to the scans or to merge, not both)".into(),
+            )
+            .into());
+        }
+        Some(Identity::read(&args.identity)?)
+    };
+    let identity_files: Vec<String> = match &meta.identity {
+        Some(files) => files.clone(),
+        None => args
+            .identity
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+    };
+    let (out, setup) = match sink {
+        Sink::Partial(out) => {
+            if let Some(id) = &identity {
+                partial.resolve(Some((id, &identity_files)));
+            }
+            partial.cap_seen();
+            out.write(|w| partial.write(w))?;
+            return Ok(Exit::Ok);
+        }
+        Sink::Reports { out, setup } => (out, setup),
+    };
+    let ours = setup.catalogue.matching_digest();
+    if let Some(digest) = meta.catalogue.as_ref().filter(|d| **d != ours) {
+        return Err(UsageError(format!(
+            "the partials were matched with catalogue {digest}, this merge has {ours}: give merge the same --signatures and --register (its domains) as the scans"
+        ))
+        .into());
+    }
+    partial.resolve(identity.as_ref().map(|id| (id, identity_files.as_slice())));
+    let scan = partial.into_scan(&setup.catalogue)?;
+    let exit = files_outcome(&scan.files);
+    let render = setup.render(&args.report);
+    let command_line = settings_command(
+        meta.since,
+        meta.until,
+        meta.keep_user_domain,
+        &identity_files,
+        &args.report,
+    );
+    let config = Config::render(
+        out_dir,
+        meta.since,
+        meta.until,
+        meta.keep_user_domain,
+        command_line,
+    );
+    if let Some(path) = &args.state {
+        let state = State::open(path)?;
+        let added = state.commit_merge(&scan.files, &scan.agg, &setup.catalogue)?;
+        if !added {
+            eprintln!(
+                "shadowai: {}: every input of these partials is in the state already; nothing added",
+                path.display()
+            );
+        }
+        let view = View {
+            days: args.window,
+            since: None,
+            until: None,
+        };
+        let files = state.all_files()?;
+        render.write_window(&state, &view, files, config, out)?;
+        return Ok(exit);
+    }
+    render.write(&scan, &config, !identity_files.is_empty(), out)?;
+    Ok(exit)
+}
+
+/// What a merge makes of its partials, chosen and created before any is read.
+enum Sink {
+    /// The reports in `--out` (of the merged partials, or with `--state` of its window), and
+    /// what they are built with.
+    Reports { out: ReportOut, setup: Box<Setup> },
+    /// One partial (`--emit-partial`): a reduce step, which needs no catalogue.
+    Partial(PartialOut),
+}

@@ -1,0 +1,117 @@
+//! Writing the reports, whatever they are built from (a scan, merged partials, a `--state`
+//! window): every way goes through the same [`Report::build`], so the outputs agree.
+
+use std::path::Path;
+
+use crate::aggregate::{self, Agg, FileStats};
+use crate::config::Config;
+use crate::exit::UsageError;
+use crate::findings::Policy;
+use crate::pipeline::Scan;
+use crate::pseudonym::Users;
+use crate::report::jsonl::Pending;
+use crate::report::{Outputs, Report};
+use crate::signatures::Catalogue;
+use crate::state::State;
+use crate::time::{day_of, fmt_day};
+
+/// Where the reports go: the files in `--out`, plus the JSONL export with `--jsonl`. Created
+/// before any input is read, so a bad folder fails at once, and renamed into place when written.
+pub(super) struct ReportOut {
+    outputs: Outputs,
+    jsonl: Option<Pending>,
+}
+
+impl ReportOut {
+    pub fn create(dir: &Path, jsonl: bool) -> anyhow::Result<ReportOut> {
+        let outputs = Outputs::create(dir)?;
+        let jsonl = jsonl.then(|| Pending::create(dir)).transpose()?;
+        Ok(ReportOut { outputs, jsonl })
+    }
+
+    fn write(self, report: &Report) -> anyhow::Result<()> {
+        self.outputs.write(report)?;
+        if let Some(jsonl) = self.jsonl {
+            jsonl.write(report)?;
+        }
+        Ok(())
+    }
+}
+
+/// The report window asked for with `--state`: `days` ending at the latest day with data, or
+/// `--since`/`--until` (whole days: the state keeps days, not seconds).
+pub(super) struct View {
+    pub days: u32,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+/// What every report is built with: the catalogue, the policy and how users are shown.
+pub(super) struct Render<'a> {
+    pub catalogue: &'a Catalogue,
+    pub policy: Policy<'a>,
+    pub users: &'a Users,
+}
+
+impl Render<'_> {
+    /// Builds the report of `scan` and writes every output.
+    pub fn write(
+        &self,
+        scan: &Scan,
+        config: &Config,
+        identity_used: bool,
+        out: ReportOut,
+    ) -> anyhow::Result<()> {
+        let mut report = Report::build(scan, self.catalogue, config, &self.policy, self.users);
+        report.identity_used = identity_used;
+        out.write(&report)
+    }
+
+    /// Renders every output from the state for the window, through the same
+    /// [`Report::build`] as an in-memory scan; `files` are the inputs the report lists.
+    pub fn write_window(
+        &self,
+        state: &State,
+        view: &View,
+        files: Vec<FileStats>,
+        config: Config,
+        out: ReportOut,
+    ) -> anyhow::Result<()> {
+        let latest = state.latest_day()?;
+        let to = view.until.map(day_of).or(latest);
+        let from = view
+            .since
+            .map(day_of)
+            .or(to.map(|t| t.saturating_sub(i32::try_from(view.days).unwrap_or(i32::MAX) - 1)));
+        let (agg, config) = match (from, to) {
+            (Some(from), Some(to)) => {
+                if from > to {
+                    return Err(UsageError(format!(
+                        "the report window is empty: {} is after {}",
+                        fmt_day(from),
+                        fmt_day(to)
+                    ))
+                    .into());
+                }
+                let (agg, unknown) = state.load(from, to, self.catalogue)?;
+                if unknown > 0 {
+                    eprintln!(
+                        "shadowai: {unknown} usage row(s) name tools not in the catalogue; left out"
+                    );
+                }
+                let config = Config {
+                    since: Some(i64::from(from) * 86_400),
+                    until: Some(i64::from(to) * 86_400 + 86_399),
+                    ..config
+                };
+                (agg, config)
+            }
+            _ => (Agg::default(), config),
+        };
+        let identity_used = agg.attributed + agg.unattributed > 0;
+        let mut files = files;
+        aggregate::sort_files(&mut files);
+        let scan = Scan { agg, files };
+        self.write(&scan, &config, identity_used, out)
+    }
+}

@@ -1,0 +1,34 @@
+//! `shadowai report`: the reports of a window, from the `--state` database alone.
+
+use super::render::{ReportOut, View};
+use super::setup::{Setup, settings_command};
+use crate::cli::ReportArgs;
+use crate::config::Config;
+use crate::exit::{Exit, UsageError};
+use crate::state::State;
+
+/// `shadowai report`: the outputs of a window, from the state alone.
+pub fn run(args: ReportArgs) -> anyhow::Result<Exit> {
+    let setup = Setup::load(&args.report)?;
+    let render = setup.render(&args.report);
+    // Opening would create an empty database: a mistyped path must fail instead.
+    if !args.state.is_file() {
+        return Err(UsageError(format!(
+            "{}: no such state database (written by `scan --state`)",
+            args.state.display()
+        ))
+        .into());
+    }
+    let state = State::open(&args.state)?;
+    let command_line = settings_command(args.since, args.until, false, &[], &args.report);
+    let config = Config::render(args.out.clone(), None, None, false, command_line);
+    let out = ReportOut::create(&config.out, args.report.jsonl)?;
+    let view = View {
+        days: args.window,
+        since: args.since,
+        until: args.until,
+    };
+    let files = state.all_files()?;
+    render.write_window(&state, &view, files, config, out)?;
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,199 @@
+//! `shadowai scan`: logs in; reports, a partial, or the `--state` database out.
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::files_outcome;
+use super::partial_out::PartialOut;
+use super::render::{ReportOut, View};
+use super::setup::{Setup, settings_command};
+use crate::cli::ScanArgs;
+use crate::config::Config;
+use crate::exit::{Exit, UsageError};
+use crate::identity::Identity;
+use crate::partial::{self, Meta};
+use crate::pipeline::{self, Context};
+use crate::state::{Fate, State};
+
+/// `shadowai scan`.
+pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
+    let setup = Setup::load(&args.report)?;
+    let render = setup.render(&args.report);
+    let identity = if args.identity.is_empty() {
+        None
+    } else {
+        Some(Identity::read(&args.identity)?)
+    };
+    let threads = args.threads;
+    let jsonl = args.report.jsonl;
+    let identity_files: Vec<String> = args
+        .identity
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let command_line = settings_command(
+        args.since,
+        args.until,
+        args.keep_user_domain,
+        &identity_files,
+        &args.report,
+    );
+    let (state_path, window, retain) = (args.state.clone(), args.window, args.retain);
+    let (emit, list_inputs) = (args.emit_partial.clone(), args.list_inputs);
+    let inputs = input_paths(&args.paths, args.files_from.as_deref())?;
+    let config = args.into_config(inputs, command_line);
+    if list_inputs {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        for f in crate::input::inputs(&config.inputs, config.shard) {
+            let (Ok(p) | Err((p, _))) = f;
+            out.write_all(p.as_os_str().as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        return Ok(Exit::Ok);
+    }
+    let sink = match &emit {
+        Some(dest) => Sink::Partial(PartialOut::create(dest)?),
+        None => Sink::Reports {
+            state: state_path.as_deref().map(State::open).transpose()?,
+            out: ReportOut::create(&config.out, jsonl)?,
+        },
+    };
+    // With a state, everything is ingested; --since/--until bound only the report window.
+    let (since, until) = (config.since, config.until);
+    let config = if let Sink::Reports { state: Some(_), .. } = &sink {
+        Config {
+            since: None,
+            until: None,
+            ..config
+        }
+    } else {
+        config
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .context("starting worker threads")?;
+    let bar = if config.progress && io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {msg} {bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}",
+            )
+            .context("progress template")?,
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let ctx = Context {
+        identity: identity.as_ref(),
+        config: &config,
+        catalogue: &setup.catalogue,
+        psl: &setup.psl,
+        bar,
+    };
+    match sink {
+        Sink::Reports {
+            out,
+            state: Some(state),
+        } => {
+            let started = Instant::now();
+            let ingest = pipeline::ingest(&ctx, &state);
+            if let Some(days) = retain
+                && let Some(latest) = state.latest_day()?
+            {
+                state.retain(latest.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1))?;
+            }
+            let exit = files_outcome(&ingest.files);
+            let tally = |fate: Fate| ingest.fates.iter().filter(|f| **f == fate).count();
+            let line = format!(
+                "shadowai: {}: files {} new, {} grown, {} unchanged, {} duplicate, {} failed; {} new event(s); {:.1} s",
+                state.path().display(),
+                tally(Fate::New),
+                tally(Fate::Grown),
+                tally(Fate::Unchanged),
+                tally(Fate::Duplicate),
+                tally(Fate::Failed),
+                ingest.events,
+                started.elapsed().as_secs_f64()
+            );
+            let view = View {
+                days: window,
+                since,
+                until,
+            };
+            render.write_window(&state, &view, ingest.files, config, out)?;
+            eprintln!("{line}");
+            Ok(exit)
+        }
+        Sink::Reports { out, state: None } => {
+            let result = pipeline::scan(&ctx);
+            render.write(&result, &config, identity.is_some(), out)?;
+            let exit = files_outcome(&result.files);
+            let skipped: u64 = result.files.iter().map(|f| f.skipped).sum();
+            if skipped > 0 {
+                eprintln!("shadowai: {skipped} malformed line(s) skipped; see summary.json");
+            }
+            // Exit::Fatal when not one input could be read (a mistyped path, a wrong --format).
+            Ok(exit)
+        }
+        Sink::Partial(out) => {
+            let result = pipeline::scan(&ctx);
+            let meta = Meta {
+                catalogue: Some(setup.catalogue.matching_digest()),
+                since: config.since,
+                until: config.until,
+                keep_user_domain: config.keep_user_domain,
+                identity: identity.is_some().then_some(identity_files),
+            };
+            out.write(|w| partial::write_scan(&result, &setup.catalogue, &meta, w))?;
+            // A partial carries its failed inputs to the report; it is complete all the same.
+            Ok(match files_outcome(&result.files) {
+                Exit::Ok => Exit::Ok,
+                _ => Exit::Partial,
+            })
+        }
+    }
+}
+
+/// What a scan makes of its inputs, chosen and created before any is read, so a bad path fails
+/// at once.
+enum Sink {
+    /// The reports in `--out`: of this scan, or with `--state` of the database's window once the
+    /// scan is added to it.
+    Reports {
+        out: ReportOut,
+        state: Option<State>,
+    },
+    /// The partial aggregate for `merge` (`--emit-partial`).
+    Partial(PartialOut),
+}
+
+/// The paths given plus those listed in `--files-from` (one per line; `-` = standard input).
+fn input_paths(paths: &[PathBuf], files_from: Option<&Path>) -> anyhow::Result<Vec<PathBuf>> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = paths.to_vec();
+    let Some(list) = files_from else {
+        return Ok(out);
+    };
+    let mut text = Vec::new();
+    if list == Path::new("-") {
+        io::stdin().lock().read_to_end(&mut text)?;
+    } else {
+        text = std::fs::read(list)
+            .map_err(|e| UsageError(format!("--files-from {}: {e}", list.display())))?;
+    }
+    for line in text.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !line.is_empty() {
+            out.push(PathBuf::from(std::ffi::OsStr::from_bytes(line)));
+        }
+    }
+    Ok(out)
+}

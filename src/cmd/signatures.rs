@@ -1,0 +1,77 @@
+//! `shadowai signatures list|export|lint`: the catalogue as CSV, as a SIEM lookup table, and
+//! checks of signature files.
+
+mod export;
+
+use std::io::{self, Write};
+
+use super::setup::{load_catalogue, usage};
+use crate::cli::SignaturesCommand;
+use crate::discovery::load_psl;
+use crate::exit::{Exit, UsageError};
+use crate::signatures::{Catalogue, SignatureError, ToolId};
+
+/// `shadowai signatures …`.
+pub fn run(cmd: SignaturesCommand) -> anyhow::Result<Exit> {
+    match cmd {
+        SignaturesCommand::List(args) => {
+            let (catalogue, _) = load_catalogue(&args)?;
+            let mut out = csv::Writer::from_writer(io::stdout().lock());
+            out.write_record([
+                "tool_id", "tool", "vendor", "category", "patterns", "offering", "exe",
+            ])?;
+            let mut tools: Vec<_> = catalogue.tools.iter().enumerate().collect();
+            tools.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+            for (i, t) in tools {
+                let patterns: Vec<&str> = catalogue.patterns_of(i as ToolId).collect();
+                out.write_record([
+                    &t.id,
+                    &t.name,
+                    &t.vendor,
+                    &t.category,
+                    &patterns.join(" "),
+                    t.offering.as_deref().unwrap_or_default(),
+                    &t.exe.join(" "),
+                ])?;
+            }
+            out.flush()?;
+            Ok(Exit::Ok)
+        }
+        SignaturesCommand::Export { format, catalogue } => {
+            let (catalogue, _) = load_catalogue(&catalogue)?;
+            // Buffered whole (a few hundred KiB) so a closed pipe surfaces as an io::Error,
+            // which main() treats as a normal end, rather than wrapped in a csv::Error.
+            let mut buf = Vec::new();
+            export::write(&catalogue, format, &mut buf)?;
+            io::stdout().lock().write_all(&buf)?;
+            Ok(Exit::Ok)
+        }
+        SignaturesCommand::Lint { files, psl } => {
+            let psl = load_psl(psl.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
+            let mut catalogue = Catalogue::embedded(&psl).map_err(usage)?;
+            let mut failed = false;
+            for path in &files {
+                let name = path.display().to_string();
+                let result = std::fs::read_to_string(path)
+                    .map_err(|e| {
+                        vec![SignatureError {
+                            file: name.clone(),
+                            line: 0,
+                            msg: e.to_string(),
+                        }]
+                    })
+                    .and_then(|text| catalogue.add_source(&name, &text, &psl));
+                match result {
+                    Ok(()) => println!("{name}: ok"),
+                    Err(errors) => {
+                        failed = true;
+                        for e in errors {
+                            println!("{e}");
+                        }
+                    }
+                }
+            }
+            Ok(if failed { Exit::Usage } else { Exit::Ok })
+        }
+    }
+}
