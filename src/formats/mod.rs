@@ -9,6 +9,7 @@
 use crate::error::ParseError;
 use crate::event::{Parsed, SourceKind};
 
+mod csv_fields;
 pub(crate) mod json;
 pub mod syslog;
 mod zeek;
