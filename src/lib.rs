@@ -18,6 +18,7 @@ pub mod event;
 pub mod exit;
 pub mod findings;
 pub mod formats;
+pub mod hash;
 pub mod identity;
 pub mod input;
 pub mod lines;

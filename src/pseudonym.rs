@@ -9,6 +9,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use crate::exit::UsageError;
+use crate::hash::hex;
 
 /// Hex digits of the HMAC kept in a token: 64 bits, collision-free for any real staff count.
 const TOKEN_HEX: usize = 16;
@@ -63,8 +64,7 @@ pub fn token(key: &[u8], user: &[u8]) -> String {
         .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(user);
     let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("u-{}", &hex[..TOKEN_HEX])
+    format!("u-{}", hex(&digest[..TOKEN_HEX / 2]))
 }
 
 #[cfg(test)]

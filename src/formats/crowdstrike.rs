@@ -24,7 +24,7 @@ use std::borrow::Cow;
 use memchr::memmem;
 use serde::Deserialize;
 
-use super::json::{self, Stash};
+use super::json::{self, Bools, Stash};
 use super::{LineParser, LogFormat, score_lines};
 use crate::error::ParseError;
 use crate::event::{Parsed, SourceKind};
@@ -68,29 +68,11 @@ impl LogFormat for Crowdstrike {
 
 /// A number written as a JSON number or a numeric string (`"1625677475.806"`).
 fn de_f64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    struct V;
-    impl serde::de::Visitor<'_> for V {
-        type Value = Option<f64>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a number or a numeric string")
-        }
-        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v as f64))
-        }
-        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v as f64))
-        }
-        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(v.trim().parse().ok().filter(|x: &f64| x.is_finite()))
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-    }
-    d.deserialize_any(V)
+    json::number_or_string(
+        d,
+        |s| s.trim().parse().ok().filter(|x: &f64| x.is_finite()),
+        Bools::Reject,
+    )
 }
 
 #[derive(Deserialize)]

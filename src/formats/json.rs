@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 
 use super::present;
 use crate::error::ParseError;
@@ -111,30 +112,115 @@ pub(super) fn non_empty(v: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
 }
 
 /// Deserializes an id written as a number (`22`) or a string (`"22"`).
-pub(super) fn de_num<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    struct V;
-    impl serde::de::Visitor<'_> for V {
-        type Value = Option<u64>;
+pub(super) fn de_num<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    number_or_string(d, |s| s.trim().parse().ok(), Bools::Reject)
+}
+
+/// A number type a [`number_or_string`] field reads: how it takes each kind of JSON number
+/// (serde_json hands non-negative integers as `u64`, negative ones as `i64`, the rest as
+/// `f64`). A number the type cannot hold is `None`.
+pub(super) trait JsonNumber: Sized {
+    /// A non-negative integer.
+    fn from_u64(v: u64) -> Option<Self>;
+    /// A negative integer.
+    fn from_i64(v: i64) -> Option<Self>;
+    /// A number with a fraction or an exponent.
+    fn from_f64(v: f64) -> Option<Self>;
+}
+
+/// Ids, counts and sizes: a negative number is none, a fraction is cut off.
+impl JsonNumber for u64 {
+    fn from_u64(v: u64) -> Option<Self> {
+        Some(v)
+    }
+    fn from_i64(v: i64) -> Option<Self> {
+        u64::try_from(v).ok()
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        (v >= 0.0).then_some(v as u64)
+    }
+}
+
+/// Epoch seconds: a fraction is floored, and a number past ±10^15 (no plausible time) is none.
+impl JsonNumber for i64 {
+    fn from_u64(v: u64) -> Option<Self> {
+        i64::try_from(v).ok()
+    }
+    fn from_i64(v: i64) -> Option<Self> {
+        Some(v)
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        (v.is_finite() && v.abs() < 1e15).then_some(v.floor() as i64)
+    }
+}
+
+/// Epoch seconds kept with their fraction.
+impl JsonNumber for f64 {
+    fn from_u64(v: u64) -> Option<Self> {
+        Some(v as f64)
+    }
+    fn from_i64(v: i64) -> Option<Self> {
+        Some(v as f64)
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        Some(v)
+    }
+}
+
+/// What a [`number_or_string`] field makes of `true` or `false`.
+#[derive(Clone, Copy)]
+pub(super) enum Bools {
+    /// A type error: the record does not parse, as with an object or an array.
+    Reject,
+    /// No value.
+    Absent,
+}
+
+/// Deserializes a field that logs write as a JSON number or as a string (`"22"`,
+/// `"1625677475.806"`, an ISO 8601 time): a number is converted by [`JsonNumber`], a string
+/// by `parse`, and `null` is `None`, as is anything `parse` or the conversion rejects. The
+/// one visitor behind every such field, so the formats differ only where their data does.
+pub(super) fn number_or_string<'de, D, T>(
+    d: D,
+    parse: fn(&str) -> Option<T>,
+    bools: Bools,
+) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: JsonNumber,
+{
+    struct V<T> {
+        parse: fn(&str) -> Option<T>,
+        bools: Bools,
+    }
+    impl<T: JsonNumber> Visitor<'_> for V<T> {
+        type Value = Option<T>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a number or a numeric string")
+            f.write_str("a number or a string holding one")
         }
         fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v))
+            Ok(T::from_u64(v))
         }
         fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(u64::try_from(v).ok())
+            Ok(T::from_i64(v))
         }
         fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-            Ok((v >= 0.0).then_some(v as u64))
+            Ok(T::from_f64(v))
         }
         fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(v.trim().parse().ok())
+            Ok((self.parse)(v))
         }
         fn visit_unit<E>(self) -> Result<Self::Value, E> {
             Ok(None)
         }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            match self.bools {
+                Bools::Absent => Ok(None),
+                Bools::Reject => Err(E::invalid_type(de::Unexpected::Bool(v), &self)),
+            }
+        }
     }
-    d.deserialize_any(V)
+    d.deserialize_any(V { parse, bools })
 }
 
 /// A JSON value that may be an object of the expected shape or anything else (a string
@@ -153,6 +239,89 @@ impl<T> Maybe<T> {
         match self {
             Maybe::Is(t) => Some(t),
             Maybe::Other(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_iso8601;
+
+    fn read<T: JsonNumber>(
+        json: &str,
+        parse: fn(&str) -> Option<T>,
+        bools: Bools,
+    ) -> Result<Option<T>, serde_json::Error> {
+        number_or_string(&mut serde_json::Deserializer::from_str(json), parse, bools)
+    }
+
+    #[test]
+    fn ids_and_sizes_read_as_u64() {
+        let id = |json| de_num(&mut serde_json::Deserializer::from_str(json)).ok();
+        for (json, want) in [
+            ("22", Some(22)),
+            (r#"" 22 ""#, Some(22)),
+            ("-3", None),
+            ("2.9", Some(2)),
+            ("1e3", Some(1000)),
+            ("-2.5", None),
+            (r#""2.5""#, None),
+            (r#""x""#, None),
+            ("null", None),
+        ] {
+            assert_eq!(id(json), Some(want), "{json}");
+        }
+        // Booleans, objects and arrays fail the record...
+        for json in ["true", "{}", "[1]"] {
+            assert_eq!(id(json), None, "{json}");
+        }
+        // ...unless booleans are declared absent.
+        let digits = |s: &str| s.parse().ok();
+        assert_eq!(read::<u64>("false", digits, Bools::Absent).ok(), Some(None));
+        assert!(read::<u64>("{}", digits, Bools::Absent).is_err());
+    }
+
+    #[test]
+    fn epoch_seconds_read_as_i64_floor_fractions() {
+        let iso = |s: &str| parse_iso8601(s.as_bytes()).map(|(t, _)| t);
+        for (json, want) in [
+            ("1625677475", Some(1_625_677_475)),
+            ("1625677475.9", Some(1_625_677_475)),
+            ("-5", Some(-5)),
+            ("-0.5", Some(-1)),
+            ("1e16", None),
+            ("18446744073709551615", None),
+            (r#""1970-01-01T00:00:10Z""#, Some(10)),
+            (r#""10""#, None),
+            ("null", None),
+        ] {
+            assert_eq!(
+                read::<i64>(json, iso, Bools::Reject).ok(),
+                Some(want),
+                "{json}"
+            );
+        }
+        assert!(read::<i64>("true", iso, Bools::Reject).is_err());
+    }
+
+    #[test]
+    fn epoch_seconds_read_as_f64_keep_fractions() {
+        let finite = |s: &str| s.trim().parse().ok().filter(|x: &f64| x.is_finite());
+        for (json, want) in [
+            ("1625677475.806", Some(1_625_677_475.806)),
+            (r#""1625677475.806""#, Some(1_625_677_475.806)),
+            ("7", Some(7.0)),
+            ("-7", Some(-7.0)),
+            (r#""NaN""#, None),
+            (r#""inf""#, None),
+            ("null", None),
+        ] {
+            assert_eq!(
+                read::<f64>(json, finite, Bools::Reject).ok(),
+                Some(want),
+                "{json}"
+            );
         }
     }
 }

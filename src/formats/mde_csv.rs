@@ -28,10 +28,9 @@
 //! that row into errors. `DnsConnectionInspected` rows without a `RemoteUrl` are ignored: the
 //! `AdditionalFields` JSON inside the CSV is not read here (the `mde` JSON format reads it).
 
-use std::ops::Range;
-
 use memchr::memchr;
 
+use super::csv_fields::CsvSplitter;
 use super::mde::action_of;
 use super::{LineParser, LogFormat, present};
 use crate::error::ParseError;
@@ -68,7 +67,7 @@ impl LogFormat for MdeCsv {
         else {
             return 0;
         };
-        match Columns::from_header(header) {
+        match Columns::from_header(&mut CsvSplitter::default(), header) {
             Some(c) if c.url.is_some() && c.action.is_some() => 100,
             Some(_) => 70,
             None => 0,
@@ -79,52 +78,6 @@ impl LogFormat for MdeCsv {
     }
     fn stateful(&self) -> bool {
         true
-    }
-}
-
-/// The fields of one CSV row: quotes removed; the flag says a doubled `""` needs undoing.
-struct CsvFields<'a> {
-    rest: Option<&'a [u8]>,
-}
-
-impl<'a> CsvFields<'a> {
-    fn new(line: &'a [u8]) -> Self {
-        CsvFields { rest: Some(line) }
-    }
-}
-
-impl<'a> Iterator for CsvFields<'a> {
-    type Item = (&'a [u8], bool);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let rest = self.rest?;
-        if let [b'"', inner @ ..] = rest {
-            let (mut j, mut doubled) = (0, false);
-            let end = loop {
-                match memchr(b'"', inner.get(j..).unwrap_or_default()) {
-                    Some(k) if inner.get(j + k + 1) == Some(&b'"') => {
-                        doubled = true;
-                        j += k + 2;
-                    }
-                    Some(k) => break j + k,
-                    None => break inner.len(),
-                }
-            };
-            let after = inner.get(end + 1..).unwrap_or_default();
-            self.rest = memchr(b',', after).and_then(|k| after.get(k + 1..));
-            Some((inner.get(..end).unwrap_or_default(), doubled))
-        } else {
-            match memchr(b',', rest) {
-                Some(k) => {
-                    self.rest = rest.get(k + 1..);
-                    Some((rest.get(..k).unwrap_or_default(), false))
-                }
-                None => {
-                    self.rest = None;
-                    Some((rest, false))
-                }
-            }
-        }
     }
 }
 
@@ -147,13 +100,13 @@ struct Columns {
 impl Columns {
     /// The columns named by `line`, if it is a DeviceNetworkEvents-style header: it names
     /// `DeviceName` and a time column, and is not a JSON object.
-    fn from_header(line: &[u8]) -> Option<Columns> {
+    fn from_header(csv: &mut CsvSplitter, line: &[u8]) -> Option<Columns> {
         let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line).trim_ascii();
         if line.first() == Some(&b'{') || memchr(b',', line).is_none() {
             return None;
         }
         let mut c = Columns::default();
-        for (i, (name, _)) in CsvFields::new(line).enumerate() {
+        for (i, name) in csv.split(line, usize::MAX).iter().enumerate() {
             // `Timestamp [UTC]` (Log Analytics) names `Timestamp`.
             let name = match memchr::memmem::find(name, b" [") {
                 Some(k) => &name[..k],
@@ -180,74 +133,34 @@ impl Columns {
     }
 }
 
-/// A row's values for the columns read, as line slices (`bool`: holds a doubled quote).
+/// A row's values for the columns read: absent ones (see [`value`]) are `None`, except the
+/// action type, kept as written.
 #[derive(Default)]
 struct Row<'a> {
     ts: Option<&'a [u8]>,
-    device: Option<(&'a [u8], bool)>,
+    device: Option<&'a [u8]>,
     action: Option<&'a [u8]>,
-    url: Option<(&'a [u8], bool)>,
+    url: Option<&'a [u8]>,
     local_ip: Option<&'a [u8]>,
-    process: Option<(&'a [u8], bool)>,
-    file: Option<(&'a [u8], bool)>,
-    domain: Option<(&'a [u8], bool)>,
-    account: Option<(&'a [u8], bool)>,
+    process: Option<&'a [u8]>,
+    file: Option<&'a [u8]>,
+    domain: Option<&'a [u8]>,
+    account: Option<&'a [u8]>,
     table: Option<&'a [u8]>,
 }
 
 #[derive(Default)]
 struct MdeCsvParser {
     cols: Option<Columns>,
-    /// Values with doubled quotes undone, and the joined user, for the current line.
-    buf: Vec<u8>,
-}
-
-/// Where an event string lives: in the line, or in the parser's buffer.
-enum At<'a> {
-    Line(&'a [u8]),
-    Buf(Range<usize>),
+    /// Splits the lines; the event's values live in it.
+    csv: CsvSplitter,
+    /// The user joined as `domain\name`, for the current line.
+    user: Vec<u8>,
 }
 
 /// `None` for absent values: empty, `-`, or only spaces.
 fn value(v: &[u8]) -> Option<&[u8]> {
     present(v.trim_ascii())
-}
-
-/// Appends `v` to `buf` with each doubled `""` undone.
-fn push_unescaped(buf: &mut Vec<u8>, v: &[u8]) {
-    let mut prev_quote = false;
-    for &b in v {
-        if b == b'"' && prev_quote {
-            prev_quote = false;
-            continue;
-        }
-        prev_quote = b == b'"';
-        buf.push(b);
-    }
-}
-
-/// A present value with its doubled-quote flag.
-fn present_field(v: Option<(&[u8], bool)>) -> Option<(&[u8], bool)> {
-    let (v, doubled) = v?;
-    Some((value(v)?, doubled))
-}
-
-/// Keeps `v` in the line, or copies it with `""` undone into `buf`.
-fn keep<'a>(v: Option<(&'a [u8], bool)>, buf: &mut Vec<u8>) -> Option<At<'a>> {
-    let (v, doubled) = present_field(v)?;
-    if !doubled {
-        return Some(At::Line(v));
-    }
-    let start = buf.len();
-    push_unescaped(buf, v);
-    Some(At::Buf(start..buf.len()))
-}
-
-fn resolve<'a>(at: Option<At<'a>>, buf: &'a [u8]) -> Option<&'a [u8]> {
-    match at? {
-        At::Line(v) => Some(v),
-        At::Buf(r) => buf.get(r),
-    }
 }
 
 /// US-style export times: `11/24/2026 9:15:00 AM`, `11/24/2026, 9:15:00.000 PM`, or 24-hour
@@ -301,93 +214,82 @@ impl LineParser for MdeCsvParser {
         if line.is_empty() {
             return Ok(Parsed::Meta);
         }
-        if let Some(c) = Columns::from_header(line) {
-            self.cols = Some(c);
+        let MdeCsvParser { cols, csv, user } = self;
+        if let Some(c) = Columns::from_header(csv, line) {
+            *cols = Some(c);
             return Ok(Parsed::Meta);
         }
-        let c = self.cols.ok_or(ParseError::MissingField("header"))?;
+        let c = cols.ok_or(ParseError::MissingField("header"))?;
         let Some(url_at) = c.url else {
             // A table or projection without RemoteUrl: nothing here names a host.
             return Ok(Parsed::Ignored);
         };
-        let mut row = Row::default();
-        let mut seen = 0;
-        for (i, f) in CsvFields::new(line).enumerate() {
-            seen = i + 1;
-            let is = |col: Option<usize>| col == Some(i);
-            if is(c.url) {
-                row.url = Some(f);
-            } else if is(c.ts) || (c.ts.is_none() && is(c.time_generated)) {
-                row.ts = Some(f.0);
-            } else if is(c.device) {
-                row.device = Some(f);
-            } else if is(c.action) {
-                row.action = Some(f.0);
-            } else if is(c.local_ip) {
-                row.local_ip = Some(f.0);
-            } else if is(c.folder) {
-                row.process = Some(f);
-            } else if is(c.file) {
-                row.file = Some(f);
-            } else if is(c.domain) {
-                row.domain = Some(f);
-            } else if is(c.account) {
-                row.account = Some(f);
-            } else if is(c.table) {
-                row.table = Some(f.0);
-            }
-        }
-        if seen <= url_at {
+        let fields = csv.split(line, usize::MAX);
+        if fields.len() <= url_at {
             return Err(ParseError::MissingField("RemoteUrl"));
         }
-        if row
-            .table
-            .and_then(value)
-            .is_some_and(|t| t != b"DeviceNetworkEvents")
-        {
+        let mut row = Row::default();
+        for (i, f) in fields.iter().enumerate() {
+            let is = |col: Option<usize>| col == Some(i);
+            if is(c.url) {
+                row.url = value(f);
+            } else if is(c.ts) || (c.ts.is_none() && is(c.time_generated)) {
+                row.ts = value(f);
+            } else if is(c.device) {
+                row.device = value(f);
+            } else if is(c.action) {
+                // Trimmed only, not `value`: `-` reads as allowed, as any unknown type.
+                row.action = Some(f.trim_ascii());
+            } else if is(c.local_ip) {
+                row.local_ip = value(f);
+            } else if is(c.folder) {
+                row.process = value(f);
+            } else if is(c.file) {
+                row.file = value(f);
+            } else if is(c.domain) {
+                row.domain = value(f);
+            } else if is(c.account) {
+                row.account = value(f);
+            } else if is(c.table) {
+                row.table = value(f);
+            }
+        }
+        if row.table.is_some_and(|t| t != b"DeviceNetworkEvents") {
             return Ok(Parsed::Ignored);
         }
-        let ts = match row.ts.and_then(value) {
+        let ts = match row.ts {
             Some(t) => Some(parse_time(t).ok_or(ParseError::BadTimestamp)?),
             None => None,
         };
         let action = action_of(
             row.action
-                .and_then(|a| std::str::from_utf8(a.trim_ascii()).ok())
+                .and_then(|a| std::str::from_utf8(a).ok())
                 .unwrap_or(""),
         );
-        let buf = &mut self.buf;
-        buf.clear();
-        let Some(host) = keep(row.url, buf) else {
+        let Some(host) = row.url else {
             return Ok(Parsed::Ignored);
         };
-        let device = keep(row.device, buf);
-        let process = match keep(row.process, buf) {
-            Some(p) => Some(p),
-            None => keep(row.file, buf),
-        };
-        let user = match (present_field(row.domain), present_field(row.account)) {
+        let user = match (row.domain, row.account) {
             (_, None) => None,
-            (None, name) => keep(name, buf),
-            (Some((domain, _)), Some((name, _))) => {
-                // `domain\name`, built in the buffer.
-                let start = buf.len();
-                push_unescaped(buf, domain);
-                buf.push(b'\\');
-                push_unescaped(buf, name);
-                Some(At::Buf(start..buf.len()))
+            (None, name) => name,
+            (Some(domain), Some(name)) => {
+                user.clear();
+                user.extend_from_slice(domain);
+                user.push(b'\\');
+                user.extend_from_slice(name);
+                let user: &'a Vec<u8> = user;
+                Some(user.as_slice())
             }
         };
-        let buf: &'a [u8] = &self.buf;
         Ok(Parsed::Event(Event {
             ts,
-            user: resolve(user, buf),
-            client: row.local_ip.and_then(value),
-            host: resolve(Some(host), buf).unwrap_or_default(),
+            user,
+            client: row.local_ip,
+            host,
             action,
             source: SourceKind::Endpoint,
-            device: resolve(device, buf),
-            process: resolve(process, buf),
+            device: row.device,
+            process: row.process.or(row.file),
             ..Event::default()
         }))
     }
@@ -468,19 +370,6 @@ mod tests {
         assert_eq!(parse_us_time(b"1/1/1970 13:00:00 PM"), None);
         assert_eq!(parse_us_time(b"13/1/1970 1:00:00"), None);
         assert_eq!(parse_us_time(b"1/1/1970"), None);
-    }
-
-    #[test]
-    fn csv_fields_never_panic_on_odd_quoting() {
-        for line in [&b"\""[..], b"\"\"", b"\"a\"b,c", b",", b"\"a,", b"a,\"", b"\"\"\"\""] {
-            let n = CsvFields::new(line).count();
-            assert!(n >= 1);
-        }
-        let got: Vec<_> = CsvFields::new(br#""a,b",c,,"d""e""#).collect();
-        assert_eq!(
-            got,
-            [(&b"a,b"[..], false), (b"c", false), (b"", false), (b"d\"\"e", true)]
-        );
     }
 
     #[test]

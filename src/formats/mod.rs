@@ -11,6 +11,7 @@ use crate::event::{Parsed, SourceKind};
 
 #[cfg(test)]
 mod conformance;
+mod csv_fields;
 pub(crate) mod json;
 pub mod syslog;
 mod zeek;

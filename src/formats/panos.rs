@@ -26,6 +26,9 @@
 //! THREAT subtypes name a threat or file rather than a visited site: both are ignored, as are
 //! SYSTEM/CONFIG/GLOBALPROTECT and other log types.
 
+use std::cell::RefCell;
+
+use super::csv_fields::CsvSplitter;
 use super::{LineParser, LogFormat, present, score_lines};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
@@ -54,16 +57,18 @@ impl LogFormat for Panos {
         include_str!("../../sample-logs/panos/panos.log")
     }
     fn sniff(&self, head: &[u8]) -> u8 {
+        let csv = RefCell::new(CsvSplitter::default());
         score_lines(head, |line| {
             let Some(start) = csv_start(line) else {
                 return Some(false);
             };
-            let (f, n) = split_csv::<5>(&line[start..]);
-            Some(n == 5 && is_serial(f[2]) && KNOWN_TYPES.contains(&f[3]))
+            let mut csv = csv.borrow_mut();
+            let f = csv.split(&line[start..], 5);
+            Some(f.len() == 5 && is_serial(f.get(2)) && KNOWN_TYPES.contains(&f.get(3)))
         })
     }
     fn new_parser(&self) -> Box<dyn LineParser> {
-        Box::new(PanosParser)
+        Box::new(PanosParser::default())
     }
     fn reads_syslog(&self) -> bool {
         true
@@ -126,55 +131,6 @@ fn csv_start(line: &[u8]) -> Option<usize> {
     None
 }
 
-/// Splits a CSV record into at most `N` fields, honouring double quotes (the quotes are
-/// removed; a doubled `""` inside stays doubled). The last field is not the unsplit rest:
-/// fields past `N` are dropped.
-fn split_csv<const N: usize>(line: &[u8]) -> ([&[u8]; N], usize) {
-    let mut out: [&[u8]; N] = [&[]; N];
-    let mut n = 0;
-    let mut i = 0;
-    while n < N {
-        if line.get(i) == Some(&b'"') {
-            // Quoted: ends at a `"` followed by `,` or the end.
-            let start = i + 1;
-            let mut j = start;
-            let end = loop {
-                match memchr::memchr(b'"', &line[j.min(line.len())..]) {
-                    Some(k) => {
-                        let q = j + k;
-                        match line.get(q + 1) {
-                            Some(b'"') => j = q + 2,
-                            Some(b',') | None => break q,
-                            Some(_) => j = q + 1,
-                        }
-                    }
-                    None => break line.len(),
-                }
-            };
-            out[n] = line.get(start..end).unwrap_or_default();
-            n += 1;
-            i = end + 2;
-        } else {
-            let rest = line.get(i..).unwrap_or_default();
-            match memchr::memchr(b',', rest) {
-                Some(k) => {
-                    out[n] = &rest[..k];
-                    n += 1;
-                    i += k + 1;
-                }
-                None => {
-                    out[n] = rest;
-                    return (out, n + 1);
-                }
-            }
-        }
-        if i > line.len() {
-            break;
-        }
-    }
-    (out, n)
-}
-
 fn action_of(a: &[u8]) -> Action {
     if a.starts_with(b"block") || a.starts_with(b"reset") || a.starts_with(b"drop") || a == b"deny"
     {
@@ -186,7 +142,10 @@ fn action_of(a: &[u8]) -> Action {
     }
 }
 
-struct PanosParser;
+#[derive(Default)]
+struct PanosParser {
+    csv: CsvSplitter,
+}
 
 impl LineParser for PanosParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
@@ -194,12 +153,13 @@ impl LineParser for PanosParser {
             return Ok(Parsed::Meta);
         }
         let start = csv_start(line).ok_or(ParseError::Unrecognized("PAN-OS CSV"))?;
-        let (f, n) = split_csv::<34>(line.get(start..).unwrap_or_default());
-        if n < 5 || !is_serial(f[2]) {
+        let f = self.csv.split(line.get(start..).unwrap_or_default(), 34);
+        let n = f.len();
+        if n < 5 || !is_serial(f.get(2)) {
             return Err(ParseError::Unrecognized("PAN-OS CSV"));
         }
-        if f[3] != b"THREAT" {
-            if f[3] == b"TRAFFIC" && n < 33 {
+        if f.get(3) != b"THREAT" {
+            if f.get(3) == b"TRAFFIC" && n < 33 {
                 return Err(ParseError::MissingField("bytes_sent"));
             }
             return Ok(Parsed::Ignored);
@@ -207,10 +167,10 @@ impl LineParser for PanosParser {
         if n < 32 {
             return Err(ParseError::MissingField("url"));
         }
-        if f[4] != b"url" {
+        if f.get(4) != b"url" {
             return Ok(Parsed::Ignored);
         }
-        let Some(host) = present(f[31]) else {
+        let Some(host) = present(f.get(31)) else {
             return Ok(Parsed::Ignored);
         };
         // An RFC 3339 syslog header carries the zone; the CSV times do not.
@@ -221,14 +181,14 @@ impl LineParser for PanosParser {
         };
         let ts = parse_iso8601(header)
             .map(|(t, _)| t)
-            .or_else(|| panos_time(f[6]))
-            .or_else(|| panos_time(f[1]));
+            .or_else(|| panos_time(f.get(6)))
+            .or_else(|| panos_time(f.get(1)));
         Ok(Parsed::Event(Event {
             ts,
-            user: present(f[12]),
-            client: present(f[7]),
+            user: present(f.get(12)),
+            client: present(f.get(7)),
             host,
-            action: action_of(f[30]),
+            action: action_of(f.get(30)),
             source: SourceKind::Proxy,
             ..Event::default()
         }))
@@ -241,7 +201,7 @@ mod tests {
     use crate::testutil::{parse_with, tally};
 
     fn parse(line: &str) -> Result<Parsed<'_>, ParseError> {
-        parse_with(PanosParser, line)
+        parse_with(PanosParser::default(), line)
     }
 
     #[test]
@@ -301,16 +261,6 @@ mod tests {
     }
 
     #[test]
-    fn quoted_csv_splitting() {
-        let (f, n) = split_csv::<5>(br#"a,"b,c","d""e",,"#);
-        assert_eq!(&f[..n], &[&b"a"[..], b"b,c", br#"d""e"#, b"", b""]);
-        let (f, n) = split_csv::<3>(br#"a,"unterminated"#);
-        assert_eq!(&f[..n], &[&b"a"[..], b"unterminated"]);
-        let (_, n) = split_csv::<3>(br#""x""#);
-        assert_eq!(n, 1);
-    }
-
-    #[test]
     fn real_vendor_samples_parse_fully() {
         for (rel, lines, events) in [
             (
@@ -332,7 +282,7 @@ mod tests {
             let Some(text) = crate::testutil::shared(rel) else {
                 return;
             };
-            let t = tally(&mut PanosParser, &text);
+            let t = tally(&mut PanosParser::default(), &text);
             assert_eq!(
                 (t.events.len(), t.ignored, t.meta, t.errors),
                 (events, lines - events, 0, 0),

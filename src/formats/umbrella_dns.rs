@@ -25,6 +25,9 @@
 //! field is quoted and may contain commas; some exporters put a space after the separating
 //! comma; empty domains are ignored.
 
+use std::cell::RefCell;
+
+use super::csv_fields::CsvSplitter;
 use super::{LineParser, LogFormat, score_lines};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
@@ -53,19 +56,21 @@ impl LogFormat for UmbrellaDns {
         include_str!("../../sample-logs/umbrella-dns/dnslogs.csv")
     }
     fn sniff(&self, head: &[u8]) -> u8 {
+        let csv = RefCell::new(CsvSplitter::skipping_spaces());
         score_lines(head, |line| {
-            let (f, n) = split_csv::<12>(line);
+            let mut csv = csv.borrow_mut();
+            let f = csv.split(line, 12);
             Some(
-                n >= 10
+                f.len() >= 10
                     && line.starts_with(b"\"")
-                    && is_time(f[0])
-                    && matches!(f[5], b"Allowed" | b"Blocked")
-                    && is_query_type(f[6]),
+                    && is_time(f.get(0))
+                    && matches!(f.get(5), b"Allowed" | b"Blocked")
+                    && is_query_type(f.get(6)),
             )
         })
     }
     fn new_parser(&self) -> Box<dyn LineParser> {
-        Box::new(UmbrellaDnsParser)
+        Box::new(UmbrellaDnsParser::default())
     }
 }
 
@@ -78,49 +83,6 @@ pub(super) fn is_time(f: &[u8]) -> bool {
 fn is_query_type(f: &[u8]) -> bool {
     let digits = f.iter().take_while(|c| c.is_ascii_digit()).count();
     digits > 0 && f.get(digits..digits + 2) == Some(b" (") && f.ends_with(b")")
-}
-
-/// Splits an Umbrella CSV row into at most `N` fields: quotes removed (a doubled `""` inside
-/// stays doubled), spaces before a field skipped. Fields past `N` are dropped.
-pub(super) fn split_csv<const N: usize>(line: &[u8]) -> ([&[u8]; N], usize) {
-    let mut out: [&[u8]; N] = [&[]; N];
-    let mut n = 0;
-    let mut rest = line;
-    while n < N {
-        while let [b' ', tail @ ..] = rest {
-            rest = tail;
-        }
-        if let [b'"', inner @ ..] = rest {
-            let mut j = 0;
-            let end = loop {
-                match memchr::memchr(b'"', inner.get(j..).unwrap_or_default()) {
-                    Some(k) if inner.get(j + k + 1) == Some(&b'"') => j += k + 2,
-                    Some(k) => break j + k,
-                    None => break inner.len(),
-                }
-            };
-            out[n] = &inner[..end];
-            n += 1;
-            let after = inner.get(end + 1..).unwrap_or_default();
-            match memchr::memchr(b',', after) {
-                Some(k) => rest = &after[k + 1..],
-                None => return (out, n),
-            }
-        } else {
-            match memchr::memchr(b',', rest) {
-                Some(k) => {
-                    out[n] = &rest[..k];
-                    n += 1;
-                    rest = &rest[k + 1..];
-                }
-                None => {
-                    out[n] = rest;
-                    return (out, n + 1);
-                }
-            }
-        }
-    }
-    (out, n)
 }
 
 /// The user an Umbrella identity names, if it names one: the address in
@@ -144,34 +106,45 @@ pub(super) fn identity_user<'a>(identity: &'a [u8], kind: &[u8]) -> Option<&'a [
     user_type.then_some(identity)
 }
 
-struct UmbrellaDnsParser;
+struct UmbrellaDnsParser {
+    csv: CsvSplitter,
+}
+
+impl Default for UmbrellaDnsParser {
+    fn default() -> Self {
+        UmbrellaDnsParser {
+            csv: CsvSplitter::skipping_spaces(),
+        }
+    }
+}
 
 impl LineParser for UmbrellaDnsParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
         if line.trim_ascii().is_empty() {
             return Ok(Parsed::Meta);
         }
-        let (f, n) = split_csv::<12>(line);
+        let f = self.csv.split(line, 12);
+        let n = f.len();
         if n < 10 {
             return Err(ParseError::MissingField("domain"));
         }
-        let ts = parse_iso8601(f[0])
+        let ts = parse_iso8601(f.get(0))
             .map(|(t, _)| t)
             .ok_or(ParseError::BadTimestamp)?;
-        let action = match f[5] {
+        let action = match f.get(5) {
             b"Allowed" => Action::Allowed,
             b"Blocked" => Action::Blocked,
             _ => Action::Unknown,
         };
-        if f[8].is_empty() {
+        if f.get(8).is_empty() {
             return Ok(Parsed::Ignored);
         }
-        let kind = if n > 10 { f[10] } else { &[][..] };
+        let kind = if n > 10 { f.get(10) } else { &[][..] };
         Ok(Parsed::Event(Event {
             ts: Some(ts),
-            user: identity_user(f[1], kind),
-            client: (!f[3].is_empty()).then_some(f[3]),
-            host: f[8],
+            user: identity_user(f.get(1), kind),
+            client: (!f.get(3).is_empty()).then_some(f.get(3)),
+            host: f.get(8),
             action,
             source: SourceKind::Dns,
             ..Event::default()
@@ -185,7 +158,7 @@ mod tests {
     use crate::testutil::{event_with, tally};
 
     fn event(line: &str) -> Event<'_> {
-        event_with(UmbrellaDnsParser, line)
+        event_with(UmbrellaDnsParser::default(), line)
     }
 
     #[test]
@@ -214,7 +187,7 @@ mod tests {
 
     #[test]
     fn bad_rows() {
-        let mut p = UmbrellaDnsParser;
+        let mut p = UmbrellaDnsParser::default();
         assert_eq!(p.parse(b"a,b"), Err(ParseError::MissingField("domain")));
         assert_eq!(
             p.parse(br#""yesterday","a","b","c","d","Allowed","1 (A)","NOERROR","x.com.","y""#),
@@ -226,8 +199,6 @@ mod tests {
         );
         assert_eq!(p.parse(b""), Ok(Parsed::Meta));
         let _ = p.parse(br#""unterminated,"#);
-        let (f, n) = split_csv::<4>(br#""a,b", "c""d",e,"#);
-        assert_eq!(&f[..n], &[&b"a,b"[..], br#"c""d"#, b"e", b""]);
     }
 
     #[test]
@@ -237,7 +208,7 @@ mod tests {
         ) else {
             return;
         };
-        let t = tally(&mut UmbrellaDnsParser, &text);
+        let t = tally(&mut UmbrellaDnsParser::default(), &text);
         assert_eq!((t.ignored, t.meta, t.errors), (0, 0, 0));
         assert_eq!((text.lines().count(), t.events.len()), (15, 15));
         assert_eq!(UmbrellaDns.sniff(text.as_bytes()), 100);

@@ -25,7 +25,10 @@
 //! parentheses when there is one) or of a user identity type. Quirks: every field is quoted,
 //! some rows have a space after the separating comma, empty sizes are absent.
 
-use super::umbrella_dns::{identity_user, is_time, split_csv};
+use std::cell::RefCell;
+
+use super::csv_fields::CsvSplitter;
+use super::umbrella_dns::{identity_user, is_time};
 use super::{LineParser, LogFormat, score_lines};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
@@ -54,19 +57,21 @@ impl LogFormat for UmbrellaProxy {
         include_str!("../../sample-logs/umbrella-proxy/proxylogs.csv")
     }
     fn sniff(&self, head: &[u8]) -> u8 {
+        let csv = RefCell::new(CsvSplitter::skipping_spaces());
         score_lines(head, |line| {
-            let (f, n) = split_csv::<COLS>(line);
+            let mut csv = csv.borrow_mut();
+            let f = csv.split(line, COLS);
             Some(
-                n >= 13
+                f.len() >= 13
                     && line.starts_with(b"\"")
-                    && is_time(f[0])
-                    && is_verdict(f[6])
-                    && memchr::memmem::find(f[7], b"://").is_some(),
+                    && is_time(f.get(0))
+                    && is_verdict(f.get(6))
+                    && memchr::memmem::find(f.get(7), b"://").is_some(),
             )
         })
     }
     fn new_parser(&self) -> Box<dyn LineParser> {
-        Box::new(UmbrellaProxyParser)
+        Box::new(UmbrellaProxyParser::default())
     }
 }
 
@@ -76,39 +81,50 @@ fn is_verdict(f: &[u8]) -> bool {
     !f.is_empty() && f.len() <= 12 && f.iter().all(u8::is_ascii_uppercase)
 }
 
-struct UmbrellaProxyParser;
+struct UmbrellaProxyParser {
+    csv: CsvSplitter,
+}
+
+impl Default for UmbrellaProxyParser {
+    fn default() -> Self {
+        UmbrellaProxyParser {
+            csv: CsvSplitter::skipping_spaces(),
+        }
+    }
+}
 
 impl LineParser for UmbrellaProxyParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
         if line.trim_ascii().is_empty() {
             return Ok(Parsed::Meta);
         }
-        let (f, n) = split_csv::<COLS>(line);
+        let f = self.csv.split(line, COLS);
+        let n = f.len();
         if n < 13 {
             return Err(ParseError::MissingField("url"));
         }
-        let ts = parse_iso8601(f[0])
+        let ts = parse_iso8601(f.get(0))
             .map(|(t, _)| t)
             .ok_or(ParseError::BadTimestamp)?;
-        let action = match f[6] {
+        let action = match f.get(6) {
             b"BLOCKED" => Action::Blocked,
             b"" => Action::Unknown,
             _ => Action::Allowed,
         };
-        if f[7].is_empty() {
+        if f.get(7).is_empty() {
             return Ok(Parsed::Ignored);
         }
-        let bytes_out = match f[11] {
+        let bytes_out = match f.get(11) {
             b"" => None,
             b => Some(parse_u64(b).ok_or(ParseError::BadNumber("request size"))?),
         };
-        let kind = if n > 21 { f[21] } else { &[][..] };
+        let kind = if n > 21 { f.get(21) } else { &[][..] };
         let nonempty = |b: &'a [u8]| (!b.is_empty()).then_some(b);
         Ok(Parsed::Event(Event {
             ts: Some(ts),
-            user: identity_user(f[1], kind),
-            client: nonempty(f[2]).or(nonempty(f[3])),
-            host: f[7],
+            user: identity_user(f.get(1), kind),
+            client: nonempty(f.get(2)).or(nonempty(f.get(3))),
+            host: f.get(7),
             bytes_out,
             action,
             source: SourceKind::Proxy,
@@ -123,7 +139,7 @@ mod tests {
     use crate::testutil::{event_with, tally};
 
     fn event(line: &str) -> Event<'_> {
-        event_with(UmbrellaProxyParser, line)
+        event_with(UmbrellaProxyParser::default(), line)
     }
 
     #[test]
@@ -151,7 +167,7 @@ mod tests {
 
     #[test]
     fn bad_rows() {
-        let mut p = UmbrellaProxyParser;
+        let mut p = UmbrellaProxyParser::default();
         assert_eq!(
             p.parse(b"\"a\",\"b\""),
             Err(ParseError::MissingField("url"))
@@ -170,7 +186,7 @@ mod tests {
         ) else {
             return;
         };
-        let t = tally(&mut UmbrellaProxyParser, &text);
+        let t = tally(&mut UmbrellaProxyParser::default(), &text);
         assert_eq!((t.ignored, t.meta, t.errors), (0, 0, 0));
         assert_eq!((text.lines().count(), t.events.len()), (9, 9));
         assert_eq!(UmbrellaProxy.sniff(text.as_bytes()), 100);

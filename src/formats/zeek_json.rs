@@ -25,13 +25,11 @@
 //! copied into buffers the parser owns; everything else is borrowed from the line.
 
 use std::borrow::Cow;
-use std::fmt;
 
 use memchr::memmem;
-use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Deserializer};
 
-use super::json::{self, keep, non_empty};
+use super::json::{self, Bools, keep, non_empty};
 use super::{LineParser, LogFormat, score_lines};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
@@ -82,28 +80,12 @@ struct Ts(Option<i64>);
 
 impl<'de> Deserialize<'de> for Ts {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Ts, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Ts;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("epoch seconds or an ISO 8601 string")
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Ts, E> {
-                Ok(Ts(
-                    (v.is_finite() && v.abs() < 1e15).then_some(v.floor() as i64)
-                ))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Ts, E> {
-                Ok(Ts(i64::try_from(v).ok()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Ts, E> {
-                Ok(Ts(Some(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Ts, E> {
-                Ok(Ts(parse_iso8601(v.as_bytes()).map(|(t, _)| t)))
-            }
-        }
-        d.deserialize_any(V)
+        json::number_or_string(
+            d,
+            |s| parse_iso8601(s.as_bytes()).map(|(t, _)| t),
+            Bools::Reject,
+        )
+        .map(Ts)
     }
 }
 

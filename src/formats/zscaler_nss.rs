@@ -29,7 +29,7 @@ use std::ops::Range;
 
 use serde::{Deserialize, Deserializer};
 
-use super::json;
+use super::json::{self, Bools};
 use super::{LineParser, LogFormat, score_lines};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
@@ -127,34 +127,14 @@ struct Record<'a> {
     devicehostname: Option<Cow<'a, str>>,
 }
 
-/// A number written as a JSON number or a string of digits; anything else is `None`.
+/// A number written as a JSON number or a string of digits (a `.fraction` is cut off); other
+/// strings and booleans are `None`.
 fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    struct V;
-    impl serde::de::Visitor<'_> for V {
-        type Value = Option<u64>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a number or a string of digits")
-        }
-        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(u64::try_from(v).ok())
-        }
-        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-            Ok((v >= 0.0).then_some(v as u64))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(parse_epoch(v.trim().as_bytes()).and_then(|n| u64::try_from(n).ok()))
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-    }
-    d.deserialize_any(V)
+    json::number_or_string(
+        d,
+        |s| parse_epoch(s.trim().as_bytes()).and_then(|n| u64::try_from(n).ok()),
+        Bools::Absent,
+    )
 }
 
 /// Where a string of the event lives: in the line, or unescaped in the parser's scratch.

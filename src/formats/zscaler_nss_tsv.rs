@@ -35,9 +35,10 @@
 //! control characters and spaces in URLs (`%20`), so a URL never holds a tab. Lines with no
 //! `ctime` field or no protocol field are errors: use the JSON feed for templates without them.
 
+use std::cell::RefCell;
 use std::net::IpAddr;
 
-use super::umbrella_dns::split_csv;
+use super::csv_fields::CsvSplitter;
 use super::zscaler_nss::{parse_ctime, web_action};
 use super::{LineParser, LogFormat, present, score_lines, split_fields};
 use crate::error::ParseError;
@@ -74,8 +75,10 @@ impl LogFormat for ZscalerNssTsv {
         include_str!("../../sample-logs/zscaler-nss-tsv/nss-web.tsv")
     }
     fn sniff(&self, head: &[u8]) -> u8 {
+        let csv = RefCell::new(CsvSplitter::skipping_spaces());
         score_lines(head, |line| {
-            let (f, n) = split(line);
+            let mut csv = csv.borrow_mut();
+            let (f, n) = split(&mut csv, line);
             let f = &f[..n];
             Some(
                 n >= 5
@@ -86,14 +89,20 @@ impl LogFormat for ZscalerNssTsv {
         })
     }
     fn new_parser(&self) -> Box<dyn LineParser> {
-        Box::new(NssTsvParser)
+        Box::new(NssTsvParser::default())
     }
 }
 
-/// Splits a line on tabs, or as quoted CSV when it opens with `"` and has no tab.
-fn split(line: &[u8]) -> ([&[u8]; MAX_FIELDS], usize) {
+/// Splits a line on tabs, or as quoted CSV when it opens with `"` and has no tab (spaces
+/// opening a field skipped, so `"a", "b"` reads as `"a","b"`).
+fn split<'a>(csv: &'a mut CsvSplitter, line: &'a [u8]) -> ([&'a [u8]; MAX_FIELDS], usize) {
     if line.first() == Some(&b'"') && memchr::memchr(b'\t', line).is_none() {
-        split_csv::<MAX_FIELDS>(line)
+        let fields = csv.split(line, MAX_FIELDS);
+        let mut out: [&[u8]; MAX_FIELDS] = [&[]; MAX_FIELDS];
+        for (dst, src) in out.iter_mut().zip(fields.iter()) {
+            *dst = src;
+        }
+        (out, fields.len())
     } else {
         split_fields::<MAX_FIELDS>(line, b'\t', false)
     }
@@ -144,7 +153,17 @@ fn is_hostish(f: &[u8]) -> bool {
         && parse_u64(f).is_none()
 }
 
-struct NssTsvParser;
+struct NssTsvParser {
+    csv: CsvSplitter,
+}
+
+impl Default for NssTsvParser {
+    fn default() -> Self {
+        NssTsvParser {
+            csv: CsvSplitter::skipping_spaces(),
+        }
+    }
+}
 
 impl LineParser for NssTsvParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
@@ -152,7 +171,7 @@ impl LineParser for NssTsvParser {
         if line.is_empty() {
             return Ok(Parsed::Meta);
         }
-        let (raw, n) = split(line);
+        let (raw, n) = split(&mut self.csv, line);
         let mut f: [&[u8]; MAX_FIELDS] = [&[]; MAX_FIELDS];
         for (dst, src) in f.iter_mut().zip(&raw[..n]) {
             *dst = unquote(src);
@@ -225,8 +244,8 @@ mod tests {
     const DOC_CSV: &str = r#""Mon Jun 20 15:29:11 2022","new-gre","HTTP","ebay.com/","Blocked","Ebay","Consumer Apps","72","14061","0","0","Productivity Loss","Shopping and Auctions","Online Shopping","None","None","0","None","None","new-gre","Default Department","172.17.3.49","66.211.175.229","GET","403","curl/7.68.0","None","FwFilter","Firewall_1","Other","None","NA","NA","N/A""#;
 
     fn parse_one(line: &str) -> Result<Parsed<'_>, ParseError> {
-        // The event borrows only from the line; a fresh parser per call is fine.
-        let p: &'static mut NssTsvParser = Box::leak(Box::new(NssTsvParser));
+        // The event borrows from the line and the parser: a fresh parser per call, kept.
+        let p: &'static mut NssTsvParser = Box::leak(Box::default());
         p.parse(line.as_bytes())
     }
 
@@ -305,7 +324,7 @@ mod tests {
     #[test]
     fn sample_parses_fully() {
         let text = ZscalerNssTsv.sample();
-        let t = tally(&mut NssTsvParser, text);
+        let t = tally(&mut NssTsvParser::default(), text);
         for e in &t.events {
             assert!(e.user.is_some() && e.client.is_some() && e.bytes_out.is_some());
             assert!(e.device.is_some(), "{e:?}");

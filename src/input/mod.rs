@@ -18,6 +18,8 @@ use indicatif::ProgressBar;
 
 pub mod stream;
 
+use crate::hash::{FNV1A_START, fnv1a};
+
 /// How much decompressed data format detection looks at.
 pub const HEAD_BYTES: usize = 64 * 1024;
 
@@ -85,12 +87,7 @@ pub fn inputs(paths: &[PathBuf], shard: Option<(u64, u64)>) -> Vec<Found> {
 /// machines and releases, unlike the standard library's seeded hasher.
 pub fn shard_of(path: &Path, n: u64) -> u64 {
     use std::os::unix::ffi::OsStrExt;
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in path.as_os_str().as_bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h % n.max(1)
+    fnv1a(FNV1A_START, path.as_os_str().as_bytes()) % n.max(1)
 }
 
 /// Counts bytes read from the file into the progress bar, about once per MiB.

@@ -13,6 +13,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::aggregate::StreamId;
+use crate::hash::hex;
 
 /// Bytes hashed at each end of a stream's consumed part (its identity).
 pub const WINDOW: usize = 64 * 1024;
@@ -70,10 +71,6 @@ pub fn first_window(path: &Path, min_expansion: u64) -> io::Result<Vec<u8>> {
 /// SHA-256 in hex.
 pub fn hash(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
-}
-
-fn hex(d: &[u8]) -> String {
-    d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The hash of each prefix `head[..len]`, for `lens` ascending, each at most `head.len()`:

@@ -14,6 +14,7 @@ use publicsuffix::{List, Psl, Type};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::hash::{FNV1A_START, fnv1a, hex};
 use matcher::{Matcher, PatternId};
 
 mod embedded {
@@ -185,15 +186,6 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// FNV-1a, for a stable catalogue fingerprint (not security-relevant).
-fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x100_0000_01b3);
-    }
-    h
-}
-
 impl Catalogue {
     /// An empty catalogue.
     pub fn empty() -> Self {
@@ -205,7 +197,7 @@ impl Catalogue {
             ids: HashMap::new(),
             files: Vec::new(),
             version: String::new(),
-            digest: 0xcbf2_9ce4_8422_2325,
+            digest: FNV1A_START,
         }
     }
 
@@ -458,10 +450,7 @@ impl Catalogue {
             h.update(l.as_bytes());
             h.update(b"\n");
         }
-        h.finalize()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&h.finalize()[..8])
     }
 
     /// The patterns of a tool, as written.
