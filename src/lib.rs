@@ -8,6 +8,7 @@
 //! and reads them back for `merge`, which feeds the same [`report`] (or [`state`]).
 
 pub mod aggregate;
+pub mod atomic;
 pub mod blocklist;
 pub mod cli;
 pub mod cmd;

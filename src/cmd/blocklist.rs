@@ -3,8 +3,6 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use anyhow::Context as _;
-
 use super::setup::load_catalogue;
 use crate::blocklist;
 use crate::cli::BlocklistArgs;
@@ -72,17 +70,5 @@ fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         io::stdout().lock().write_all(bytes)?;
         return Ok(());
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.shadowai-tmp"));
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
-    Ok(())
+    crate::atomic::write(path, bytes)
 }

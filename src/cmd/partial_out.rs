@@ -4,14 +4,16 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::exit::UsageError;
-use crate::report::Staged;
+use anyhow::Context as _;
 
-/// Where a partial goes: standard output, or a file staged as a temporary file beside it,
+use crate::atomic::AtomicFile;
+
+/// Where a partial goes: standard output, or a file written as a temporary file beside it,
 /// created before any input is read (a bad path fails at once) and renamed into place when
 /// complete, so an engine never picks up half a partial.
 pub(super) enum PartialOut {
     Stdout,
-    File(Staged),
+    File(AtomicFile),
 }
 
 impl PartialOut {
@@ -19,20 +21,18 @@ impl PartialOut {
         if dest == Path::new("-") {
             return Ok(PartialOut::Stdout);
         }
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| {
-                UsageError(format!(
-                    "--emit-partial {}: not a file name",
-                    dest.display()
-                ))
-            })?;
-        let dir = dest.parent().filter(|d| !d.as_os_str().is_empty());
-        Ok(PartialOut::File(Staged::create(
-            dir.unwrap_or(Path::new(".")),
-            [name],
-        )?))
+        if dest.file_name().is_none() {
+            return Err(UsageError(format!(
+                "--emit-partial {}: not a file name",
+                dest.display()
+            ))
+            .into());
+        }
+        if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating folder {}", dir.display()))?;
+        }
+        Ok(PartialOut::File(AtomicFile::create(dest)?))
     }
 
     pub fn write(self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
@@ -43,12 +43,12 @@ impl PartialOut {
                 out.flush()?;
                 Ok(())
             }
-            PartialOut::File(staged) => {
-                let mut write = Some(write);
-                staged.write_each(|_, w| match write.take() {
-                    Some(f) => Ok(f(w)?),
-                    None => Ok(()),
-                })
+            PartialOut::File(mut file) => {
+                let mut out = io::BufWriter::with_capacity(1 << 20, file.file());
+                write(&mut out)?;
+                out.flush()?;
+                drop(out);
+                file.commit()
             }
         }
     }

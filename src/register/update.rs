@@ -7,6 +7,7 @@ use std::path::Path;
 use super::columns::Column;
 use super::workbook::is_workbook;
 use super::{Register, UNREGISTERED_TIER, error};
+use crate::atomic::AtomicFile;
 
 /// What `shadowai register update` appends for each newly found tool. Tier 4 with status
 /// `discovered`: in use, never reviewed — the rollout fast-tracks them into a real tier.
@@ -126,25 +127,19 @@ pub fn update(path: &Path, from_dir: &Path, dry_run: bool) -> anyhow::Result<Vec
         return Ok(rows);
     }
     let appended = encode_rows(&register, &original, &rows)?;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.shadowai-tmp"));
-    let write = || -> std::io::Result<()> {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&original)?;
-        f.write_all(&appended)?;
-        f.sync_all()?;
-        std::fs::copy(path, dir.join(format!("{name}.bak")))?;
-        std::fs::rename(&tmp, path)
+    // The old register is kept beside the new one as NAME.bak, copied just before the new
+    // one replaces it.
+    let mut backup = path.as_os_str().to_owned();
+    backup.push(".bak");
+    let write = || -> anyhow::Result<()> {
+        use std::io::Write as _;
+        let mut f = AtomicFile::create(path)?;
+        f.file().write_all(&original)?;
+        f.file().write_all(&appended)?;
+        std::fs::copy(path, &backup)?;
+        f.commit()
     };
-    write().map_err(|e| error(path, 0, format!("writing the updated register: {e}")))?;
+    write().map_err(|e| error(path, 0, format!("writing the updated register: {e:#}")))?;
     Ok(rows)
 }
 

@@ -14,14 +14,14 @@ mod overview;
 mod svg;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::aggregate::{Cell, Day, FileStats, SeenOn};
+use crate::atomic::AtomicFile;
 use crate::config::Config;
 use crate::event::SourceKind;
 use crate::findings::{self, Finding, Policy};
@@ -479,13 +479,13 @@ pub const EXPORTERS: &[&dyn Exporter] = &[
     &markdown::Markdown,
 ];
 
-/// Output files staged as temporary files in the output folder: created before the work, so
-/// a bad folder fails at once and not after an hour; each renamed into place once written;
-/// removed if the run fails before writing them, so a failed run leaves no debris.
+/// Output files staged as temporary files in the output folder ([`AtomicFile`]): created
+/// before the work, so a bad folder fails at once and not after an hour; each renamed into
+/// place once written; removed if the run fails before writing them, so a failed run leaves no
+/// debris.
 pub struct Staged {
-    dir: PathBuf,
-    /// (final name, temporary path, open file), in writing order; emptied as written.
-    files: Vec<(String, PathBuf, Option<File>)>,
+    /// (final name, its temporary file), in writing order; emptied as written.
+    files: Vec<(String, Option<AtomicFile>)>,
 }
 
 impl Staged {
@@ -496,17 +496,15 @@ impl Staged {
     ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating output folder {}", dir.display()))?;
-        let mut staged = Staged {
-            dir: dir.to_path_buf(),
-            files: Vec::new(),
-        };
-        for name in names {
-            let name = name.into();
-            let tmp = dir.join(format!(".{name}.tmp"));
-            let f = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-            staged.files.push((name, tmp, Some(f)));
-        }
-        Ok(staged)
+        let files = names
+            .into_iter()
+            .map(|name| {
+                let name = name.into();
+                let file = AtomicFile::create(&dir.join(&name))?;
+                Ok((name, Some(file)))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Staged { files })
     }
 
     /// Writes file `i` with `write(i, …)` for each file in order, renaming each into place.
@@ -514,26 +512,17 @@ impl Staged {
         mut self,
         mut write: impl FnMut(usize, &mut dyn Write) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        for (i, (name, tmp, file)) in self.files.iter_mut().enumerate() {
-            let Some(file) = file.take() else { continue };
-            let mut w = BufWriter::new(file);
+        for (i, (name, file)) in self.files.iter_mut().enumerate() {
+            let Some(mut file) = file.take() else {
+                continue;
+            };
+            let mut w = BufWriter::new(file.file());
             write(i, &mut w).with_context(|| format!("writing {name}"))?;
             w.flush()?;
-            let dest = self.dir.join(&*name);
-            std::fs::rename(&*tmp, &dest)
-                .with_context(|| format!("renaming {} to {}", tmp.display(), dest.display()))?;
+            drop(w);
+            file.commit()?;
         }
-        self.files.clear();
         Ok(())
-    }
-}
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        for (_, tmp, _) in &self.files {
-            // Best effort: the run is failing already, and a leftover is only clutter.
-            let _ = std::fs::remove_file(tmp);
-        }
     }
 }
 
