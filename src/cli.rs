@@ -60,10 +60,10 @@ pub enum Command {
     Reveal(RevealArgs),
     /// List the supported log formats.
     #[command(
-        after_help = "Example:\n  shadowai formats            # name, kind, fields, an example line, the spec\n  shadowai formats --markdown # the README table"
+        after_help = "Example:\n  shadowai formats            # name, kind, fields, an example line, the spec\n  shadowai formats --markdown # the table in docs/formats.md"
     )]
     Formats {
-        /// Print a Markdown table (the one in README.md).
+        /// Print a Markdown table (the one in docs/formats.md).
         #[arg(long)]
         markdown: bool,
     },
@@ -247,7 +247,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "K/N", value_parser = parse_shard, help_heading = SCALE_OUT)]
     pub shard: Option<Shard>,
     /// Write the partial aggregate of the inputs to FILE (`-` = standard output) instead of
-    /// reports, for `shadowai merge` (see README "Scaling out"). Users stay as logged in a
+    /// reports, for `shadowai merge` (see docs/scaling-out.md). Users stay as logged in a
     /// partial: pseudonymize (and export JSONL) at `merge`.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["state", "out", "list_inputs", "jsonl", "pseudonymize_key"], help_heading = SCALE_OUT)]
     pub emit_partial: Option<PathBuf>,

@@ -7,6 +7,9 @@
 //! one module each. Past one machine, [`partial`] writes a scan's aggregates as partial records
 //! and reads them back for `merge`, which feeds the same [`report`] (or [`state`]).
 
+// Input decides every value here: a panic would lose a whole night's scan (tests may unwrap).
+#![deny(clippy::unwrap_used)]
+
 pub mod aggregate;
 pub mod atomic;
 pub mod blocklist;
@@ -25,6 +28,7 @@ pub mod input;
 pub mod lines;
 pub mod normalize;
 pub mod partial;
+pub mod paths;
 pub mod pipeline;
 pub mod pseudonym;
 pub mod register;

@@ -1,6 +1,8 @@
 //! The `shadowai` binary: parses the command line, runs the command, maps the outcome to an
 //! exit code (see [`shadowai::exit::Exit`]).
 
+#![deny(clippy::unwrap_used)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

@@ -91,7 +91,7 @@ const EXIT_NOTES: [(&[&str], &str); 4] = [
     ),
     (
         &["scan", "merge", "report"],
-        "With `--state`, a state locked by another run is exit 1 and a state of another schema version exit 2 (see README \"Nightly runs\").",
+        "With `--state`, a state locked by another run is exit 1 and a state of another schema version exit 2 (see docs/nightly.md).",
     ),
 ];
 

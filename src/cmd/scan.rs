@@ -47,11 +47,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     let inputs = input_paths(&args.paths, args.files_from.as_deref())?;
     let config = args.into_config(inputs, command_line);
     if list_inputs {
-        use std::os::unix::ffi::OsStrExt;
         let mut out = io::BufWriter::new(io::stdout().lock());
         for f in crate::input::inputs(&config.inputs, config.shard) {
             let (Ok(p) | Err((p, _))) = f;
-            out.write_all(p.as_os_str().as_bytes())?;
+            out.write_all(crate::paths::to_bytes(&p))?;
             out.write_all(b"\n")?;
         }
         out.flush()?;
@@ -177,7 +176,6 @@ enum Sink {
 
 /// The paths given plus those listed in `--files-from` (one per line; `-` = standard input).
 fn input_paths(paths: &[PathBuf], files_from: Option<&Path>) -> anyhow::Result<Vec<PathBuf>> {
-    use std::os::unix::ffi::OsStrExt;
     let mut out = paths.to_vec();
     let Some(list) = files_from else {
         return Ok(out);
@@ -192,7 +190,7 @@ fn input_paths(paths: &[PathBuf], files_from: Option<&Path>) -> anyhow::Result<V
     for line in text.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if !line.is_empty() {
-            out.push(PathBuf::from(std::ffi::OsStr::from_bytes(line)));
+            out.push(crate::paths::from_bytes(line));
         }
     }
     Ok(out)

@@ -86,8 +86,7 @@ pub fn inputs(paths: &[PathBuf], shard: Option<(u64, u64)>) -> Vec<Found> {
 /// The shard (of `n`) a path belongs to. FNV-1a over the path's bytes: stable across runs,
 /// machines and releases, unlike the standard library's seeded hasher.
 pub fn shard_of(path: &Path, n: u64) -> u64 {
-    use std::os::unix::ffi::OsStrExt;
-    fnv1a(FNV1A_START, path.as_os_str().as_bytes()) % n.max(1)
+    fnv1a(FNV1A_START, crate::paths::to_bytes(path)) % n.max(1)
 }
 
 /// Counts bytes read from the file into the progress bar, about once per MiB.

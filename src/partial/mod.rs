@@ -41,7 +41,6 @@
 mod records;
 
 use std::collections::BTreeMap;
-use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use records::{
@@ -250,7 +249,7 @@ fn file_line(line: &mut RecordLine, f: &FileStats) {
         .collect::<Vec<_>>()
         .join("\n");
     line.start(FILE);
-    line.text(f.path.as_os_str().as_bytes());
+    line.text(crate::paths::to_bytes(&f.path));
     line.text(f.format.unwrap_or_default().as_bytes());
     line.num(u64::from(f.gzip));
     for n in [
@@ -407,10 +406,7 @@ impl Partial {
         for ((kind, key), v) in self.records {
             let key = fields(&key);
             match kind {
-                FILE => files.push(file_stats(
-                    PathBuf::from(std::ffi::OsStr::from_bytes(&bytes(key[0]))),
-                    &v,
-                )),
+                FILE => files.push(file_stats(crate::paths::from_bytes(&bytes(key[0])), &v)),
                 USAGE => {
                     let cell = Cell {
                         events: u(&v[0]),
