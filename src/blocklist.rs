@@ -19,7 +19,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use crate::findings::Policy;
+use crate::policy::{Policy, Tier};
 use crate::signatures::{Catalogue, ToolId};
 
 /// One catalogue pattern, by kind.
@@ -228,7 +228,7 @@ pub fn by_name(name: &str) -> Option<&'static dyn Format> {
 #[derive(Clone, Debug)]
 pub struct Options {
     /// Tiers to block (4 by default).
-    pub tiers: Vec<u8>,
+    pub tiers: Vec<Tier>,
     /// RPZ SOA serial.
     pub serial: u32,
     /// Where the register came from, for the header.
@@ -400,7 +400,7 @@ pub fn build(
     let c = format.comment();
     let mut text = String::new();
     if let Some(c) = c {
-        let tiers: Vec<String> = opts.tiers.iter().map(u8::to_string).collect();
+        let tiers: Vec<String> = opts.tiers.iter().map(Tier::to_string).collect();
         let _ = writeln!(
             text,
             "{c} shadowai blocklist, format {}: tools at tier {} (unregistered tools are tier 4)",

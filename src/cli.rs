@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{Config, DEFAULT_CHUNK_BYTES};
 use crate::formats::{self, FORMATS};
 use crate::input::MIN_EXPANSION_LIMIT;
+use crate::policy::Tier;
 
 /// Finds shadow AI in DNS, web-proxy and endpoint logs: who uses which AI tools, how often.
 #[derive(Parser, Debug)]
@@ -130,15 +131,15 @@ pub struct BlocklistArgs {
 
 /// Policy tiers chosen on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Tiers(pub Vec<u8>);
+pub struct Tiers(pub Vec<Tier>);
 
 /// `4` or `3,4`: each 1..=4, sorted, unique.
 fn parse_tiers(s: &str) -> Result<Tiers, String> {
     let mut tiers = Vec::new();
     for t in s.split(',').map(str::trim) {
-        match t.parse::<u8>() {
-            Ok(n @ 1..=4) => tiers.push(n),
-            _ => return Err(format!("`{t}` is not a tier (1, 2, 3 or 4)")),
+        match t.parse::<u8>().ok().and_then(Tier::from_number) {
+            Some(tier) => tiers.push(tier),
+            None => return Err(format!("`{t}` is not a tier (1, 2, 3 or 4)")),
         }
     }
     tiers.sort_unstable();

@@ -1,132 +1,33 @@
-//! The policy: tiers from the AI Tool Register applied to the counted usage, and the findings
-//! an audit reports. Each rule enforces a clause of the AI acceptable-use policy
-//! (docs/register.md "Findings" maps rule to clause).
+//! The findings an audit reports: [`evaluate`] applies the [`Policy`] — tiers from the AI Tool
+//! Register and the [`Rule`]s, each enforcing a clause of the AI acceptable-use policy — to the
+//! counted usage.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::aggregate::{Cell, Usage};
+use crate::policy::{Policy, Rule, Severity, Tier};
 use crate::pseudonym::Users;
-use crate::register::{DISCOVERED_STATUS, Entry, Register, UNREGISTERED_TIER};
+use crate::register::DISCOVERED_STATUS;
 use crate::signatures::{Catalogue, ToolId};
 use crate::time::{civil_from_days, days_from_civil, fmt_day, fmt_rfc3339};
-
-/// Default upload threshold: 1 MiB per user, tool and day.
-pub const DEFAULT_UPLOAD_THRESHOLD: u64 = 1 << 20;
-
-/// Tiers and register rows per tool, and the rule settings.
-pub struct Policy<'a> {
-    /// The register, if one was given.
-    pub register: Option<&'a Register>,
-    /// Per tool: the register row it joined.
-    pub rows: Vec<Option<usize>>,
-    /// Uploads above this many bytes per user, tool and day are findings.
-    pub upload_threshold: u64,
-}
-
-impl Policy<'_> {
-    /// No register: every tool is tier 4, unregistered.
-    pub fn unregistered(tools: usize) -> Policy<'static> {
-        Policy {
-            register: None,
-            rows: vec![None; tools],
-            upload_threshold: DEFAULT_UPLOAD_THRESHOLD,
-        }
-    }
-
-    /// The register row of a tool.
-    pub fn entry(&self, tool: ToolId) -> Option<&Entry> {
-        let i = (*self.rows.get(tool as usize)?)?;
-        self.register.map(|r| &r.entries[i])
-    }
-
-    /// The tool's policy tier: its register tier, or 4 when the register does not list it.
-    pub fn tier(&self, tool: ToolId) -> u8 {
-        self.entry(tool).map_or(UNREGISTERED_TIER, |e| e.tier)
-    }
-
-    /// Whether the register lists the tool.
-    pub fn registered(&self, tool: ToolId) -> bool {
-        self.entry(tool).is_some()
-    }
-}
-
-/// Severity, most serious first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Use of unapproved tools, uploads to them.
-    High,
-    /// Tier-3 use, uploads to tier 2, stale assessments.
-    Medium,
-    /// Consumer offering while the enterprise one is approved.
-    Low,
-    /// Register hygiene.
-    Info,
-}
-
-/// The rules, with the policy clause each enforces.
-pub const RULES: &[(&str, Severity, &str)] = &[
-    (
-        "shadow-ai",
-        Severity::High,
-        "Tier 4 — Unapproved / Shadow AI: no data of any class may be entered (tier table; §5).",
-    ),
-    (
-        "upload-to-unapproved",
-        Severity::High,
-        "Uploads to a tier-3 or tier-4 tool: only public data with manager approval (tier 3) or nothing (tier 4) may be entered (§5).",
-    ),
-    (
-        "under-evaluation",
-        Severity::Medium,
-        "Tier 3 — Under Evaluation: public data only, with written manager approval (§5).",
-    ),
-    (
-        "upload-to-general",
-        Severity::Medium,
-        "Uploads to a tier-2 tool: public and non-sensitive internal data only; large uploads suggest confidential data (§5).",
-    ),
-    (
-        "stale-assessment",
-        Severity::Medium,
-        "The register must show active management: each tool's assessment is at most 12 months old (AI Tool Register).",
-    ),
-    (
-        "consumer-when-enterprise",
-        Severity::Low,
-        "Using a consumer AI account for work when an enterprise equivalent is available is prohibited (§3 prohibited uses).",
-    ),
-    (
-        "register-unused",
-        Severity::Info,
-        "An approved (tier 1/2) tool unused in the audit window: confirm it is still needed (AI Tool Register).",
-    ),
-];
-
-fn severity(rule: &str) -> Severity {
-    RULES
-        .iter()
-        .find(|(r, ..)| *r == rule)
-        .map_or(Severity::Info, |(_, s, _)| *s)
-}
 
 /// One finding row of `findings.csv`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
     /// high, medium, low, info.
     pub severity: Severity,
-    /// Rule name.
-    pub rule: &'static str,
+    /// Rule, written by name.
+    pub rule: Rule,
     /// User (or token); empty for register rules.
     pub user: String,
     /// Tool slug.
     pub tool_id: String,
     /// Tool name.
     pub tool: String,
-    /// Policy tier.
-    pub tier: u8,
+    /// Policy tier, written as its number.
+    pub tier: Tier,
     /// Events the finding covers.
     pub events: u64,
     /// Bytes uploaded in those events.
@@ -140,16 +41,16 @@ pub struct Finding {
 }
 
 fn finding(
-    rule: &'static str,
+    rule: Rule,
     user: String,
     id: &str,
     name: &str,
-    tier: u8,
+    tier: Tier,
     cell: &Cell,
     detail: String,
 ) -> Finding {
     Finding {
-        severity: severity(rule),
+        severity: rule.severity(),
         rule,
         user,
         tool_id: id.to_string(),
@@ -182,7 +83,10 @@ pub fn evaluate(
     // Tier-1 enterprise offerings by vendor, for consumer-when-enterprise.
     let approved_enterprise: BTreeMap<&str, &str> = (0..catalogue.tools.len())
         .map(|i| (i as ToolId, &catalogue.tools[i]))
-        .filter(|(i, t)| policy.tier(*i) == 1 && t.offering.as_deref() == Some("enterprise"))
+        .filter(|(i, t)| {
+            policy.tier(*i) == Tier::ApprovedEnterprise
+                && t.offering.as_deref() == Some("enterprise")
+        })
         .map(|(_, t)| (t.vendor.as_str(), t.name.as_str()))
         .collect();
     for (user, cells) in usage {
@@ -191,13 +95,15 @@ pub fn evaluate(
         for (&(tool, day), cell) in cells {
             per_user_tool.entry(tool).or_default().merge(cell);
             let tier = policy.tier(tool);
-            if cell.bytes_out > policy.upload_threshold && tier >= 2 {
+            let upload_rule = match tier {
+                Tier::ApprovedEnterprise => None,
+                Tier::ApprovedGeneral => Some(Rule::UploadToGeneral),
+                Tier::UnderEvaluation | Tier::Unapproved => Some(Rule::UploadToUnapproved),
+            };
+            if cell.bytes_out > policy.upload_threshold
+                && let Some(rule) = upload_rule
+            {
                 let t = &catalogue.tools[tool as usize];
-                let rule = if tier == 2 {
-                    "upload-to-general"
-                } else {
-                    "upload-to-unapproved"
-                };
                 let when = day.map_or_else(|| "on a day without timestamps".to_string(), fmt_day);
                 let detail = format!(
                     "{} bytes uploaded {when} (threshold {} per user, tool and day)",
@@ -220,17 +126,17 @@ pub fn evaluate(
             let tier = policy.tier(tool);
             let row = policy.entry(tool);
             // Every rule this user × tool breaks, then one row each.
-            let mut broken: Vec<(&'static str, String)> = Vec::new();
+            let mut broken: Vec<(Rule, String)> = Vec::new();
             match (tier, row) {
-                (4, None) => broken.push(("shadow-ai", "not in the AI Tool Register: never reviewed".to_string())),
-                (4, Some(e)) if e.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(DISCOVERED_STATUS)) => {
-                    broken.push(("shadow-ai", format!("register line {}: discovered, not yet reviewed", e.line)));
+                (Tier::Unapproved, None) => broken.push((Rule::ShadowAi, "not in the AI Tool Register: never reviewed".to_string())),
+                (Tier::Unapproved, Some(e)) if e.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(DISCOVERED_STATUS)) => {
+                    broken.push((Rule::ShadowAi, format!("register line {}: discovered, not yet reviewed", e.line)));
                 }
-                (4, Some(e)) => {
-                    broken.push(("shadow-ai", format!("register line {}: tier 4, reviewed and not approved", e.line)));
+                (Tier::Unapproved, Some(e)) => {
+                    broken.push((Rule::ShadowAi, format!("register line {}: tier 4, reviewed and not approved", e.line)));
                 }
-                (3, row) => broken.push((
-                    "under-evaluation",
+                (Tier::UnderEvaluation, row) => broken.push((
+                    Rule::UnderEvaluation,
                     format!(
                         "register line {}: under evaluation; use needs written manager approval and public data only",
                         row.map_or(0, |e| e.line)
@@ -245,7 +151,7 @@ pub fn evaluate(
                     "consumer {} used while {enterprise} (same vendor) is approved at tier 1",
                     t.name
                 );
-                broken.push(("consumer-when-enterprise", detail));
+                broken.push((Rule::ConsumerWhenEnterprise, detail));
             }
             for (rule, detail) in broken {
                 out.push(finding(
@@ -290,7 +196,7 @@ pub fn evaluate(
             };
             if let Some(detail) = stale {
                 out.push(finding(
-                    "stale-assessment",
+                    Rule::StaleAssessment,
                     String::new(),
                     &id,
                     &name,
@@ -299,13 +205,13 @@ pub fn evaluate(
                     detail,
                 ));
             }
-            if e.tier <= 2 && used.events == 0 {
+            if e.tier.is_approved() && used.events == 0 {
                 let detail = format!(
                     "register line {}: approved at tier {} but not used in the audit window",
                     e.line, e.tier
                 );
                 out.push(finding(
-                    "register-unused",
+                    Rule::RegisterUnused,
                     String::new(),
                     &id,
                     &name,
@@ -316,14 +222,23 @@ pub fn evaluate(
             }
         }
     }
+    // Within a severity by rule name, not by the order rules are declared in: the order
+    // `findings.csv` has always had.
     out.sort_by(|a, b| {
-        (a.severity, a.rule, &a.user, &a.tool_id, &a.first_seen).cmp(&(
-            b.severity,
-            b.rule,
-            &b.user,
-            &b.tool_id,
-            &b.first_seen,
-        ))
+        (
+            a.severity,
+            a.rule.name(),
+            &a.user,
+            &a.tool_id,
+            &a.first_seen,
+        )
+            .cmp(&(
+                b.severity,
+                b.rule.name(),
+                &b.user,
+                &b.tool_id,
+                &b.first_seen,
+            ))
     });
     out
 }
@@ -332,6 +247,8 @@ pub fn evaluate(
 mod tests {
     use super::*;
     use crate::aggregate::Agg;
+    use crate::policy::DEFAULT_UPLOAD_THRESHOLD;
+    use crate::register::Register;
     use std::path::Path;
 
     fn setup(register: &str) -> (Catalogue, Register, Vec<Option<usize>>) {
@@ -362,7 +279,14 @@ mod tests {
         let found = evaluate(&agg.usage, &c, &policy, &Users::plain(), Some(day as i32));
         let got: Vec<(Severity, &str, &str, &str)> = found
             .iter()
-            .map(|f| (f.severity, f.rule, f.user.as_str(), f.tool_id.as_str()))
+            .map(|f| {
+                (
+                    f.severity,
+                    f.rule.name(),
+                    f.user.as_str(),
+                    f.tool_id.as_str(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -403,21 +327,9 @@ mod tests {
         agg.add_usage(b"carol", 0, Some(1_795_000_000), None);
         agg.add_usage(b"carol", 1, Some(1_795_000_000), None);
         let found = evaluate(&agg.usage, &c, &policy, &Users::plain(), Some(20_780));
-        let rules: Vec<&str> = found.iter().map(|f| f.rule).collect();
-        assert_eq!(rules, vec!["consumer-when-enterprise"]);
+        let rules: Vec<Rule> = found.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, vec![Rule::ConsumerWhenEnterprise]);
         assert_eq!(found[0].tool_id, "acme-chat");
-    }
-
-    #[test]
-    fn docs_document_every_rule_with_its_severity() {
-        let doc = include_str!("../docs/register.md");
-        for (rule, severity, _) in RULES {
-            let name = format!("{severity:?}").to_lowercase();
-            assert!(
-                doc.contains(&format!("| `{rule}` | {name} |")),
-                "docs/register.md lacks rule {rule}"
-            );
-        }
     }
 
     #[test]

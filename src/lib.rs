@@ -3,7 +3,8 @@
 //! The flow, one module per stage: [`input`] (walk, gzip) → [`lines`] → [`formats`] (one
 //! module per log format, producing one normalized [`event::Event`]) → [`signatures`]
 //! (catalogue matcher) and [`discovery`] → [`aggregate`] (per user × tool × day) →
-//! [`report`] (CSV, JSON). [`pipeline`] runs it in parallel; [`cmd`] holds the subcommands,
+//! [`report`] (CSV, JSON), with the [`policy`] (register tiers, rules) applied by [`findings`].
+//! [`pipeline`] runs it in parallel; [`cmd`] holds the subcommands,
 //! one module each. Past one machine, [`partial`] writes a scan's aggregates as partial records
 //! and reads them back for `merge`, which feeds the same [`report`] (or [`state`]).
 
@@ -30,6 +31,7 @@ pub mod normalize;
 pub mod partial;
 pub mod paths;
 pub mod pipeline;
+pub mod policy;
 pub mod pseudonym;
 pub mod register;
 pub mod report;

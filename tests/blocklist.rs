@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use shadowai::blocklist::{self, FORMATS, Options};
-use shadowai::findings::Policy;
+use shadowai::policy::{Policy, Tier};
 use shadowai::register::Register;
 use shadowai::signatures::Catalogue;
 
@@ -82,7 +82,7 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/blocklist")
 }
 
-fn build(format: &str, tiers: &[u8]) -> blocklist::Output {
+fn build(format: &str, tiers: &[Tier]) -> blocklist::Output {
     let psl = shadowai::discovery::load_psl(None).unwrap();
     let mut catalogue = Catalogue::empty();
     catalogue.add_source("test.toml", CATALOGUE, &psl).unwrap();
@@ -144,7 +144,7 @@ fn check_golden(name: &str, text: &str) {
 #[test]
 fn blocklist_goldens_list_exactly_the_blocked_tiers_and_never_an_allowed_tool() {
     for f in FORMATS {
-        let out = build(f.name(), &[4]);
+        let out = build(f.name(), &[Tier::Unapproved]);
         check_golden(&format!("{}.txt", f.name()), &out.text);
         for line in out.text.lines().filter(|l| is_block_rule(f.name(), l)) {
             for host in ALLOWED_HOSTS {
@@ -178,18 +178,18 @@ fn blocklist_goldens_list_exactly_the_blocked_tiers_and_never_an_allowed_tool() 
     }
     // The allowed API inside the refused domain: an allow-rule where the format has them,
     // else the refused suffix is narrowed to its exact host.
-    let unbound = build("unbound", &[4]).text;
+    let unbound = build("unbound", &[Tier::Unapproved]).text;
     assert!(unbound.contains("local-zone: \"bigai.example.\" always_nxdomain"));
     assert!(unbound.contains("local-zone: \"api.bigai.example.\" transparent"));
-    let zscaler = build("zscaler", &[4]).text;
+    let zscaler = build("zscaler", &[Tier::Unapproved]).text;
     assert!(zscaler.lines().any(|l| l == "bigai.example"), "{zscaler}");
     assert!(!zscaler.lines().any(|l| l == ".bigai.example"), "{zscaler}");
 }
 
 #[test]
 fn blocklist_tiers_choose_the_tools() {
-    let t4 = build("plain", &[4]).text;
-    let t34 = build("plain", &[3, 4]).text;
+    let t4 = build("plain", &[Tier::Unapproved]).text;
+    let t34 = build("plain", &[Tier::UnderEvaluation, Tier::Unapproved]).text;
     let rules = |t: &str| -> Vec<String> {
         t.lines()
             .filter(|l| !l.starts_with('#'))
@@ -242,7 +242,7 @@ fn checked_files(dir: &Path) -> Vec<(String, &'static str, PathBuf)> {
     let mut files = Vec::new();
     for format in ["unbound", "bind-rpz", "dnsmasq", "squid-acl"] {
         let small = dir.join(format!("small-{format}.txt"));
-        std::fs::write(&small, build(format, &[4]).text).unwrap();
+        std::fs::write(&small, build(format, &[Tier::Unapproved]).text).unwrap();
         files.push((format!("golden {format}"), format, small));
         let full = dir.join(format!("full-{format}.txt"));
         let o = Command::new(env!("CARGO_BIN_EXE_shadowai"))

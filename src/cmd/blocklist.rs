@@ -7,7 +7,7 @@ use super::setup::load_catalogue;
 use crate::blocklist;
 use crate::cli::BlocklistArgs;
 use crate::exit::{Exit, UsageError};
-use crate::findings::{DEFAULT_UPLOAD_THRESHOLD, Policy};
+use crate::policy::{DEFAULT_UPLOAD_THRESHOLD, Policy};
 use crate::register::Register;
 
 /// `shadowai blocklist`.

@@ -7,7 +7,7 @@ use super::render::Render;
 use crate::cli::{CatalogueArgs, ReportOptions};
 use crate::discovery::load_psl;
 use crate::exit::UsageError;
-use crate::findings::Policy;
+use crate::policy::Policy;
 use crate::pseudonym::Users;
 use crate::register::Register;
 use crate::signatures::{Catalogue, SignatureError};

@@ -111,8 +111,10 @@ mod tests {
         let text = "Tool ID,Tool,Tier,Domains\n,Claude,1,\nx,Whatever,2,gemini.google.com\ncorp-gw,Corp LLM Gateway,1,\"llm.corp.example, *.genai.corp.example\"\nchatgpt,,3,\n,Nothing Known,2,\n";
         let mut r = Register::parse(Path::new("r.csv"), text.as_bytes()).unwrap();
         let rows = r.join(&mut c, &psl).unwrap();
-        let tier_of =
-            |id: &str| rows[c.tool_by_id(id).unwrap() as usize].map(|i| r.entries[i].tier);
+        let tier_of = |id: &str| {
+            let row = rows[c.tool_by_id(id).unwrap() as usize];
+            row.map(|i| r.entries[i].tier.number())
+        };
         assert_eq!(tier_of("claude"), Some(1));
         assert_eq!(tier_of("gemini"), Some(2));
         assert_eq!(tier_of("chatgpt"), Some(3));

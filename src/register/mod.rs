@@ -21,6 +21,7 @@ mod workbook;
 use std::path::{Path, PathBuf};
 
 use crate::exit::UsageError;
+use crate::policy::Tier;
 use crate::signatures::ToolId;
 
 pub use columns::{Column, Columns};
@@ -28,17 +29,6 @@ pub use join::slug;
 pub use read::{parse_date, parse_tier};
 pub use update::{DISCOVERED_STATUS, encode_rows, new_rows, update};
 pub use workbook::is_workbook;
-
-/// The tier of a tool the register does not list: unapproved / shadow AI.
-pub const UNREGISTERED_TIER: u8 = 4;
-
-/// Tier names of the policy, 1..=4.
-pub const TIER_NAMES: [&str; 4] = [
-    "Approved Enterprise",
-    "Approved General",
-    "Under Evaluation",
-    "Unapproved / Shadow AI",
-];
 
 /// One register row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,8 +41,8 @@ pub struct Entry {
     pub name: Option<String>,
     /// Vendor as written.
     pub vendor: Option<String>,
-    /// Policy tier 1..=4.
-    pub tier: u8,
+    /// Policy tier.
+    pub tier: Tier,
     /// Assessment date as a day number; `None` when the cell is empty.
     pub assessed: Option<i32>,
     /// Owner / reviewer.

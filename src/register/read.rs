@@ -6,12 +6,13 @@ use std::path::Path;
 use super::columns::{Column, Columns};
 use super::workbook::{is_workbook, workbook_as_csv};
 use super::{Entry, Register, error};
+use crate::policy::Tier;
 use crate::time::days_from_civil;
 
 /// Parses a tier cell: `1`..`4`, `Tier 2`, `T2`, `Tier 2 — Approved General`,
 /// `Approved Enterprise`, `Under evaluation`, `Unapproved`, `Shadow AI`. A number and a name
 /// that disagree are an error.
-pub fn parse_tier(cell: &str) -> Option<u8> {
+pub fn parse_tier(cell: &str) -> Option<Tier> {
     let lower = cell.trim().to_ascii_lowercase();
     let rest = lower
         .strip_prefix("tier")
@@ -33,18 +34,26 @@ pub fn parse_tier(cell: &str) -> Option<u8> {
         .collect();
     let named = match words.as_str() {
         "" => None,
-        "approvedenterprise" | "enterprise" | "enterpriseapproved" => Some(1),
-        "approvedgeneral" | "general" | "approved" | "generalapproved" => Some(2),
+        "approvedenterprise" | "enterprise" | "enterpriseapproved" => {
+            Some(Tier::ApprovedEnterprise)
+        }
+        "approvedgeneral" | "general" | "approved" | "generalapproved" => {
+            Some(Tier::ApprovedGeneral)
+        }
         "underevaluation" | "evaluation" | "inevaluation" | "underreview" | "inreview"
-        | "pending" => Some(3),
+        | "pending" => Some(Tier::UnderEvaluation),
         "unapproved" | "unapprovedshadowai" | "shadowai" | "notapproved" | "prohibited"
-        | "denied" | "rejected" | "banned" | "blocked" => Some(4),
+        | "denied" | "rejected" | "banned" | "blocked" => Some(Tier::Unapproved),
         _ => return None,
     };
-    match (digit, named) {
-        (Some(d @ 1..=4), None) => Some(d as u8),
-        (Some(d @ 1..=4), Some(n)) if d as u8 == n => Some(n),
-        (None, Some(n)) => Some(n),
+    // A digit outside 1-4 is no tier, whatever words follow it.
+    let numbered = match digit {
+        Some(d) => Some(Tier::from_number(u8::try_from(d).ok()?)?),
+        None => None,
+    };
+    match (numbered, named) {
+        (Some(t), None) | (None, Some(t)) => Some(t),
+        (Some(t), Some(n)) if t == n => Some(t),
         _ => None,
     }
 }
@@ -207,12 +216,14 @@ mod tests {
             ("Unapproved / Shadow AI", Some(4)),
             ("Tier 4: Unapproved", Some(4)),
             ("Tier 1 — Under Evaluation", None),
+            ("0", None),
+            ("Tier 0 — Approved Enterprise", None),
             ("5", None),
             ("12", None),
             ("maybe", None),
             ("", None),
         ] {
-            assert_eq!(parse_tier(cell), want, "{cell:?}");
+            assert_eq!(parse_tier(cell).map(Tier::number), want, "{cell:?}");
         }
     }
 
@@ -234,7 +245,10 @@ mod tests {
         let r = Register::parse(Path::new("reg.csv"), text.as_bytes()).unwrap();
         assert_eq!(r.entries.len(), 2);
         assert_eq!(r.entries[1].name.as_deref(), Some("Claude, by Anthropic"));
-        assert_eq!((r.entries[0].tier, r.entries[1].tier), (1, 2));
+        assert_eq!(
+            (r.entries[0].tier, r.entries[1].tier),
+            (Tier::ApprovedEnterprise, Tier::ApprovedGeneral)
+        );
         assert_eq!(r.entries[1].line, 3);
         let bad = "Tool,Tier\nChatGPT,Tier 7\n";
         let err = Register::parse(Path::new("reg.csv"), bad.as_bytes())

@@ -6,8 +6,9 @@ use std::path::Path;
 
 use super::columns::Column;
 use super::workbook::is_workbook;
-use super::{Register, UNREGISTERED_TIER, error};
+use super::{Register, error};
 use crate::atomic::AtomicFile;
+use crate::policy::Tier;
 
 /// What `shadowai register update` appends for each newly found tool. Tier 4 with status
 /// `discovered`: in use, never reviewed — the rollout fast-tracks them into a real tier.
@@ -61,7 +62,7 @@ pub fn new_rows(register: &Register, from_dir: &Path) -> anyhow::Result<Vec<Vec<
         set(Column::Name, c.tool.clone());
         set(Column::Vendor, c.vendor.clone());
         set(Column::Category, c.category.clone());
-        set(Column::Tier, UNREGISTERED_TIER.to_string());
+        set(Column::Tier, Tier::UNREGISTERED.to_string());
         set(Column::Status, DISCOVERED_STATUS.to_string());
         set(Column::FirstSeen, c.first_seen.clone());
         set(Column::Users, c.users.to_string());
@@ -186,7 +187,7 @@ mod tests {
         let reread = Register::read(&reg).unwrap();
         assert_eq!(
             reread.entries.last().map(|e| (e.tier, e.name.as_deref())),
-            Some((4, Some("DeepSeek")))
+            Some((Tier::UNREGISTERED, Some("DeepSeek")))
         );
     }
 

@@ -65,7 +65,7 @@ mod tests {
                     e.line,
                     e.id.clone(),
                     e.name.clone(),
-                    e.tier,
+                    e.tier.number(),
                     e.assessed,
                     e.owner.clone(),
                 )

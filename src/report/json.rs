@@ -8,7 +8,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{Exporter, Report, audit};
-use crate::findings::Severity;
+use crate::policy::{Severity, Tier};
 use crate::time::{fmt_day, fmt_rfc3339};
 
 /// `summary.json`.
@@ -91,7 +91,7 @@ struct RegisterInfo {
     path: String,
     rows: usize,
     joined: usize,
-    by_tier: BTreeMap<u8, usize>,
+    by_tier: BTreeMap<Tier, usize>,
 }
 
 #[derive(Serialize)]

@@ -13,7 +13,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use crate::findings::{Finding, Severity};
+use crate::findings::Finding;
+use crate::policy::{Rule, Severity};
 use crate::report::{Report, UserRow};
 use crate::signatures::Catalogue;
 
@@ -28,7 +29,7 @@ pub fn severity_number(s: Severity) -> u8 {
 }
 
 /// Rules about the register itself, not about a user's traffic.
-const REGISTER_RULES: &[&str] = &["stale-assessment", "register-unused"];
+const REGISTER_RULES: &[Rule] = &[Rule::StaleAssessment, Rule::RegisterUnused];
 
 /// The tool's primary host: its first literal (non-wildcard) pattern, `app` role first. The
 /// aggregates do not keep hosts per row, so this names the service, not a logged request.
@@ -90,11 +91,9 @@ pub fn finding(r: &Report, f: &Finding) -> Value {
     put(&mut m, "event.severity", severity_number(f.severity));
     put_str(&mut m, "event.start", &f.first_seen);
     put_str(&mut m, "event.end", &f.last_seen);
-    put(&mut m, "rule.name", f.rule);
+    put(&mut m, "rule.name", f.rule.name());
     put(&mut m, "rule.ruleset", "shadowai");
-    if let Some((_, _, clause)) = crate::findings::RULES.iter().find(|(n, ..)| *n == f.rule) {
-        put(&mut m, "rule.description", *clause);
-    }
+    put(&mut m, "rule.description", f.rule.clause());
     put_str(&mut m, "user.name", &f.user);
     if let Some(d) = primary_domain(r.catalogue, &f.tool_id) {
         put(&mut m, "url.domain", d);
@@ -103,7 +102,7 @@ pub fn finding(r: &Report, f: &Finding) -> Value {
     put(&mut m, "shadowai.severity", json!(f.severity));
     put(&mut m, "shadowai.tool.id", f.tool_id.as_str());
     put(&mut m, "shadowai.tool.name", f.tool.as_str());
-    put(&mut m, "shadowai.tool.tier", f.tier);
+    put(&mut m, "shadowai.tool.tier", f.tier.number());
     put(&mut m, "shadowai.events", f.events);
     put(&mut m, "shadowai.bytes_out", f.bytes_out);
     Value::Object(m)
@@ -141,7 +140,7 @@ pub fn per_user(r: &Report, u: &UserRow) -> Value {
     put(&mut m, "shadowai.tool.name", u.tool.tool.as_str());
     put(&mut m, "shadowai.tool.vendor", u.tool.vendor.as_str());
     put(&mut m, "shadowai.tool.category", u.tool.category.as_str());
-    put(&mut m, "shadowai.tool.tier", u.tool.tier);
+    put(&mut m, "shadowai.tool.tier", u.tool.tier.number());
     put(&mut m, "shadowai.tool.registered", u.registered);
     put(&mut m, "shadowai.events", u.stats.events);
     put(&mut m, "shadowai.bytes_out", u.stats.bytes_out);

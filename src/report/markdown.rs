@@ -8,9 +8,9 @@
 use std::borrow::Cow;
 use std::io::Write;
 
-use super::overview::{Overview, bytes, grouped, severity_name, short_time, tier_label};
+use super::overview::{Overview, bytes, grouped, short_time};
 use super::{AUDIT_DAYS, Exporter, Report};
-use crate::findings::RULES;
+use crate::policy::Rule;
 use crate::time::fmt_day;
 
 /// `report.md`.
@@ -114,7 +114,7 @@ pub(crate) fn render(r: &Report) -> String {
     let severities = o
         .by_severity
         .iter()
-        .map(|(s, n)| format!("{} {}", severity_name(*s), n))
+        .map(|(s, n)| format!("{} {}", s.name(), n))
         .collect::<Vec<_>>()
         .join(", ");
     out.push_str("| | |\n|---|---|\n");
@@ -146,14 +146,14 @@ pub(crate) fn render(r: &Report) -> String {
 
     out.push_str("\n## Findings\n\n");
     out.push_str("| Severity | Rule | Findings | Policy clause |\n|---|---|--:|---|\n");
-    for (rule, sev, clause) in RULES {
+    for rule in Rule::ALL {
         row(
             &mut out,
             &[
-                severity_name(*sev).to_string(),
-                format!("`{rule}`"),
-                grouped(o.by_rule.get(rule).copied().unwrap_or(0)),
-                e(clause),
+                rule.severity().name().to_string(),
+                format!("`{}`", rule.name()),
+                grouped(o.by_rule.get(&rule).copied().unwrap_or(0)),
+                e(rule.clause()),
             ],
         );
     }
@@ -164,8 +164,8 @@ pub(crate) fn render(r: &Report) -> String {
             row(
                 &mut out,
                 &[
-                    severity_name(f.severity).to_string(),
-                    format!("`{}`", f.rule),
+                    f.severity.name().to_string(),
+                    format!("`{}`", f.rule.name()),
                     e(&f.user),
                     e(&f.tool),
                     format!("T{}", f.tier),
@@ -197,7 +197,7 @@ pub(crate) fn render(r: &Report) -> String {
                     (i + 1).to_string(),
                     e(&t.tool.tool),
                     e(&t.tool.vendor),
-                    e(&tier_label(t.tool.tier)),
+                    e(&t.tool.tier.label()),
                     if t.registered { "yes" } else { "no" }.to_string(),
                     grouped(t.users),
                     grouped(t.stats.events),

@@ -24,8 +24,9 @@ use crate::aggregate::{Cell, Day, FileStats, SeenOn};
 use crate::atomic::AtomicFile;
 use crate::config::Config;
 use crate::event::SourceKind;
-use crate::findings::{self, Finding, Policy};
+use crate::findings::{self, Finding};
 use crate::pipeline::Scan;
+use crate::policy::{Policy, Tier};
 use crate::pseudonym::Users;
 use crate::signatures::{Catalogue, ToolId};
 use crate::time::{day_of, fmt_day, fmt_rfc3339};
@@ -60,8 +61,8 @@ pub struct ToolCols {
     pub vendor: String,
     /// Category.
     pub category: String,
-    /// Policy tier 1..=4.
-    pub tier: u8,
+    /// Policy tier, written as its number.
+    pub tier: Tier,
 }
 
 /// Events, uploads and first/last seen.
@@ -135,8 +136,8 @@ pub struct DailyRow {
     pub tool_id: String,
     /// Name.
     pub tool: String,
-    /// Tier.
-    pub tier: u8,
+    /// Tier, written as its number.
+    pub tier: Tier,
     /// Distinct users that day.
     pub users: u64,
     /// Events that day.

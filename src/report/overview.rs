@@ -2,15 +2,11 @@
 //! human-readable reports can never disagree with each other or with `summary.json` (the
 //! browser test compares the page against `summary.json`).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::{Audit, Report, audit, audit_window};
-use crate::findings::{RULES, Severity};
-use crate::register::TIER_NAMES;
+use crate::policy::{Rule, Severity, Tier};
 use crate::time::fmt_day;
-
-/// The tier that means "unapproved / shadow AI": the headline counts it.
-pub(crate) const UNAPPROVED_TIER: u8 = 4;
 
 /// Summary numbers of one report.
 pub(crate) struct Overview {
@@ -34,14 +30,14 @@ pub(crate) struct Overview {
     pub(crate) files_with_errors: usize,
     /// Malformed lines over all files.
     pub(crate) skipped: u64,
-    /// Distinct users of tier-4 tools.
+    /// Distinct users of tier-4 tools (unapproved: the headline counts them).
     pub(crate) unapproved_people: usize,
     /// Tier-4 tools seen.
     pub(crate) unapproved_tools: usize,
     /// Findings per severity, every severity present (zero included), most serious first.
     pub(crate) by_severity: BTreeMap<Severity, u64>,
-    /// Findings per rule name.
-    pub(crate) by_rule: BTreeMap<&'static str, u64>,
+    /// Findings per rule.
+    pub(crate) by_rule: HashMap<Rule, u64>,
 }
 
 impl Overview {
@@ -52,7 +48,7 @@ impl Overview {
         let unapproved_people: BTreeSet<&str> = r
             .per_user
             .iter()
-            .filter(|u| u.tool.tier == UNAPPROVED_TIER)
+            .filter(|u| u.tool.tier == Tier::Unapproved)
             .map(|u| u.user.as_str())
             .collect();
         let mut by_severity: BTreeMap<Severity, u64> = [
@@ -64,7 +60,7 @@ impl Overview {
         .into_iter()
         .map(|s| (s, 0))
         .collect();
-        let mut by_rule: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let mut by_rule: HashMap<Rule, u64> = HashMap::new();
         for f in &r.findings {
             *by_severity.entry(f.severity).or_default() += 1;
             *by_rule.entry(f.rule).or_default() += 1;
@@ -84,7 +80,7 @@ impl Overview {
             unapproved_tools: r
                 .per_tool
                 .iter()
-                .filter(|t| t.tool.tier == UNAPPROVED_TIER)
+                .filter(|t| t.tool.tier == Tier::Unapproved)
                 .count(),
             by_severity,
             by_rule,
@@ -107,32 +103,6 @@ impl Overview {
             if p == 1 { "person" } else { "people" },
             if t == 1 { "tool" } else { "tools" }
         )
-    }
-}
-
-/// `Tier 4 — Unapproved / Shadow AI`.
-pub(crate) fn tier_label(tier: u8) -> String {
-    match TIER_NAMES.get(usize::from(tier).wrapping_sub(1)) {
-        Some(name) => format!("Tier {tier} — {name}"),
-        None => format!("Tier {tier}"),
-    }
-}
-
-/// The policy clause a rule enforces (empty for an unknown rule name).
-pub(crate) fn clause(rule: &str) -> &'static str {
-    RULES
-        .iter()
-        .find(|(r, ..)| *r == rule)
-        .map_or("", |(_, _, c)| c)
-}
-
-/// `high`, `medium`, …: the name `findings.csv` uses.
-pub(crate) fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-        Severity::Info => "info",
     }
 }
 
@@ -228,9 +198,6 @@ mod tests {
         assert_eq!(bytes(1 << 20), "1.0 MiB");
         assert_eq!(short_time("2026-11-24T09:15:00Z"), "2026-11-24 09:15");
         assert_eq!(short_time(""), "");
-        assert_eq!(tier_label(4), "Tier 4 — Unapproved / Shadow AI");
-        assert_eq!(tier_label(9), "Tier 9");
-        assert_eq!(tier_label(0), "Tier 0");
     }
 
     #[test]

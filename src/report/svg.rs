@@ -7,7 +7,8 @@
 
 use super::ToolRow;
 use super::html::{DaySeries, Page};
-use super::overview::{grouped, tier_label};
+use super::overview::grouped;
+use crate::policy::Tier;
 use crate::time::fmt_day;
 
 /// Drawing width in SVG units; the page scales it.
@@ -72,7 +73,12 @@ pub(crate) fn bar_geometry(plot_w: f64, days: usize) -> (f64, f64) {
 
 /// Stacking order, bottom up: unapproved first, so the red is on the baseline and easy to
 /// compare across days.
-const STACK: [u8; 4] = [4, 3, 2, 1];
+const STACK: [Tier; 4] = [
+    Tier::Unapproved,
+    Tier::UnderEvaluation,
+    Tier::ApprovedGeneral,
+    Tier::ApprovedEnterprise,
+];
 
 /// Days drawn one bar each up to this many; longer windows get one bar per week (or per
 /// several weeks), so a bar never gets thinner than about two pixels at screen width.
@@ -153,14 +159,14 @@ pub(crate) fn daily_chart(p: &mut Page, s: &DaySeries) {
         let x = LEFT + i as f64 * slot + (slot - bar) / 2.0;
         let mut y = base;
         for tier in STACK {
-            let v = day[usize::from(tier) - 1];
+            let v = day[tier.index()];
             if v == 0 {
                 continue;
             }
             let h = v as f64 * scale;
             y -= h;
             p.raw("<rect class=\"")
-                .raw(fill(tier))
+                .raw(tier.svg_fill())
                 .raw("\" x=\"")
                 .coord(x)
                 .raw("\" y=\"")
@@ -172,7 +178,7 @@ pub(crate) fn daily_chart(p: &mut Page, s: &DaySeries) {
                 .raw("\"><title>")
                 .text(&bar_label(i))
                 .raw(" · ")
-                .text(&tier_label(tier))
+                .text(&tier.label())
                 .raw(": ")
                 .text(&grouped(v))
                 .raw(if v == 1 {
@@ -282,21 +288,21 @@ pub(crate) fn tools_chart(p: &mut Page, tools: &[ToolRow]) {
             .raw(" (")
             .text(&t.tool.vendor)
             .raw(")</title></text><rect class=\"")
-            .raw(fill(t.tool.tier))
+            .raw(t.tool.tier.svg_fill())
             .raw("\" rx=\"8\" x=\"")
             .coord(BADGE_X)
             .raw("\" y=\"")
             .coord(mid - 8.0)
             .raw("\" width=\"28\" height=\"16\"/><text class=\"badge-txt ")
-            .raw(if t.tool.tier == 3 { "t3" } else { "" })
+            .raw(t.tool.tier.badge_text_class())
             .raw("\" text-anchor=\"middle\" x=\"")
             .coord(BADGE_X + 14.0)
             .raw("\" y=\"")
             .coord(mid + 3.5)
             .raw("\">T")
-            .uint(u64::from(t.tool.tier))
+            .uint(u64::from(t.tool.tier.number()))
             .raw("</text><rect class=\"")
-            .raw(fill(t.tool.tier))
+            .raw(t.tool.tier.svg_fill())
             .raw("\" x=\"")
             .coord(BAR_X)
             .raw("\" y=\"")
@@ -304,7 +310,7 @@ pub(crate) fn tools_chart(p: &mut Page, tools: &[ToolRow]) {
             .raw("\" width=\"")
             .coord(w)
             .raw("\" height=\"16\"><title>")
-            .text(&tier_label(t.tool.tier))
+            .text(&t.tool.tier.label())
             .raw("</title></rect><text class=\"val\" x=\"")
             .coord(BAR_X + w + 6.0)
             .raw("\" y=\"")
@@ -334,15 +340,6 @@ pub(crate) fn tools_chart(p: &mut Page, tools: &[ToolRow]) {
         .raw("\">Distinct users (bar length relative to the top tool, ")
         .text(&grouped(max))
         .raw(")</text></svg>");
-}
-
-fn fill(tier: u8) -> &'static str {
-    match tier {
-        1 => "f1",
-        2 => "f2",
-        3 => "f3",
-        _ => "f4",
-    }
 }
 
 #[cfg(test)]

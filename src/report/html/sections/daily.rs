@@ -36,7 +36,7 @@ fn day_series(r: &Report) -> Option<DaySeries> {
     let mut undated = 0;
     for cells in r.scan.agg.usage.values() {
         for (&(tool, day), cell) in cells {
-            let t = usize::from(r.policy.tier(tool).clamp(1, 4)) - 1;
+            let t = r.policy.tier(tool).index();
             match day {
                 None => undated += cell.events,
                 Some(d) => {

@@ -1,9 +1,9 @@
 //! Section "Findings": the rules with their counts, then every finding.
 
-use crate::findings::RULES;
+use crate::policy::Rule;
 use crate::report::Report;
 use crate::report::html::Page;
-use crate::report::overview::{Overview, clause, severity_name};
+use crate::report::overview::Overview;
 
 pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
     p.raw("<p>Each finding is a breach of a clause of the AI acceptable-use policy, most severe first. The same rows are in <code>findings.csv</code>.</p>");
@@ -15,17 +15,18 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         ("Findings", true),
     ]);
     p.raw("<tbody>");
-    for (rule, sev, text) in RULES {
+    for rule in Rule::ALL {
+        let sev = rule.severity();
         p.raw("<tr><td><span class=\"sev ")
-            .raw(severity_name(*sev))
+            .raw(sev.name())
             .raw("\">")
-            .raw(severity_name(*sev))
+            .raw(sev.name())
             .raw("</span></td><td><code>")
-            .text(rule)
+            .text(rule.name())
             .raw("</code></td><td>")
-            .text(text)
+            .text(rule.clause())
             .raw("</td>")
-            .td_num(o.by_rule.get(rule).copied().unwrap_or(0))
+            .td_num(o.by_rule.get(&rule).copied().unwrap_or(0))
             .raw("</tr>");
     }
     p.raw("</tbody></table>");
@@ -52,13 +53,13 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         p.raw("<tr><td data-v=\"")
             .int(f.severity as i64)
             .raw("\"><span class=\"sev ")
-            .raw(severity_name(f.severity))
+            .raw(f.severity.name())
             .raw("\">")
-            .raw(severity_name(f.severity))
+            .raw(f.severity.name())
             .raw("</span></td><td title=\"")
-            .text(clause(f.rule))
+            .text(f.rule.clause())
             .raw("\"><code>")
-            .text(f.rule)
+            .text(f.rule.name())
             .raw("</code></td>")
             .td_text(&f.user)
             .td_text(&f.tool)

@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use crate::findings::RULES;
+use crate::policy::{Rule, Tier};
 use crate::report::html::Page;
-use crate::report::overview::{Overview, UNAPPROVED_TIER, bytes, severity_name, tier_label};
+use crate::report::overview::{Overview, bytes};
 use crate::report::{AUDIT_DAYS, Report};
 
 pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
     p.raw("<p>Every log line that names a host is one event. Hosts are matched against the signature catalogue (the most specific pattern wins; <code>chatgpt.com</code> matches <code>ab.chatgpt.com</code>, never <code>notchatgpt.com</code>). Each tool's tier comes from the AI Tool Register; a tool the register does not list is tier ")
-        .int(i64::from(UNAPPROVED_TIER))
+        .int(i64::from(Tier::UNREGISTERED.number()))
         .raw(". Times are UTC.</p>");
     p.raw("<dl class=\"facts\"><dt>Generator</dt><dd>shadowai ")
         .text(env!("CARGO_PKG_VERSION"))
@@ -54,11 +54,11 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
     p.raw("<h3>Tiers</h3><table id=\"tiers-table\">");
     p.thead(&[("Tier", false), ("Meaning", false)]);
     p.raw("<tbody>");
-    for tier in 1..=4u8 {
+    for tier in Tier::ALL {
         p.raw("<tr><td>")
             .tier(tier)
             .raw("</td><td>")
-            .text(&tier_label(tier))
+            .text(&tier.label())
             .raw("</td></tr>");
     }
     p.raw("</tbody></table>");
@@ -69,15 +69,16 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
         ("Policy clause", false),
     ]);
     p.raw("<tbody>");
-    for (rule, sev, text) in RULES {
+    for rule in Rule::ALL {
+        let sev = rule.severity();
         p.raw("<tr><td><code>")
-            .text(rule)
+            .text(rule.name())
             .raw("</code></td><td><span class=\"sev ")
-            .raw(severity_name(*sev))
+            .raw(sev.name())
             .raw("\">")
-            .raw(severity_name(*sev))
+            .raw(sev.name())
             .raw("</span></td><td>")
-            .text(text)
+            .text(rule.clause())
             .raw("</td></tr>");
     }
     p.raw("</tbody></table>");

@@ -2,7 +2,7 @@
 //! (window, coverage per source, files, findings by severity, the register).
 
 use crate::report::html::Page;
-use crate::report::overview::{Overview, severity_name};
+use crate::report::overview::Overview;
 use crate::report::{AUDIT_DAYS, Report};
 
 use super::window_text;
@@ -115,9 +115,9 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
             p.raw(" ");
         }
         p.raw("<span class=\"sev ")
-            .raw(severity_name(*sev))
+            .raw(sev.name())
             .raw("\">")
-            .raw(severity_name(*sev))
+            .raw(sev.name())
             .raw(" ")
             .num(*n)
             .raw("</span>");
