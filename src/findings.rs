@@ -182,7 +182,9 @@ pub fn evaluate(
     // Tier-1 enterprise offerings by vendor, for consumer-when-enterprise.
     let approved_enterprise: BTreeMap<&str, &str> = (0..catalogue.tools.len())
         .map(|i| (i as ToolId, &catalogue.tools[i]))
-        .filter(|(i, t)| policy.tier(*i) == 1 && t.offering.as_deref() == Some("enterprise"))
+        .filter(|(i, t)| {
+            policy.tier(*i) == 1 && t.offering == Some(crate::signatures::Offering::Enterprise)
+        })
         .map(|(_, t)| (t.vendor.as_str(), t.name.as_str()))
         .collect();
     for (user, cells) in usage {
@@ -238,7 +240,7 @@ pub fn evaluate(
                 )),
                 _ => {}
             }
-            if t.offering.as_deref() == Some("consumer")
+            if t.offering == Some(crate::signatures::Offering::Consumer)
                 && let Some(enterprise) = approved_enterprise.get(t.vendor.as_str())
             {
                 let detail = format!(
