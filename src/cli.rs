@@ -113,7 +113,7 @@ pub struct BlocklistArgs {
     #[arg(long, value_name = "FILE")]
     pub register: PathBuf,
     /// The blocklist syntax.
-    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(crate::blocklist::FORMATS.iter().map(|f| f.name())))]
+    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(crate::blocklist::SYNTAXES.iter().map(|f| f.name())))]
     pub format: String,
     /// Tiers to block: `4`, or a list such as `3,4`.
     #[arg(long, value_name = "TIERS", default_value = "4", value_parser = parse_tiers)]

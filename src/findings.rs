@@ -85,7 +85,7 @@ pub fn evaluate(
         .map(|i| (i as ToolId, &catalogue.tools[i]))
         .filter(|(i, t)| {
             policy.tier(*i) == Tier::ApprovedEnterprise
-                && t.offering.as_deref() == Some("enterprise")
+                && t.offering == Some(crate::signatures::Offering::Enterprise)
         })
         .map(|(_, t)| (t.vendor.as_str(), t.name.as_str()))
         .collect();
@@ -144,7 +144,7 @@ pub fn evaluate(
                 )),
                 _ => {}
             }
-            if t.offering.as_deref() == Some("consumer")
+            if t.offering == Some(crate::signatures::Offering::Consumer)
                 && let Some(enterprise) = approved_enterprise.get(t.vendor.as_str())
             {
                 let detail = format!(

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use shadowai::blocklist::{self, FORMATS, Options};
+use shadowai::blocklist::{self, Options, SYNTAXES};
 use shadowai::policy::{Policy, Tier};
 use shadowai::register::Register;
 use shadowai::signatures::Catalogue;
@@ -143,7 +143,7 @@ fn check_golden(name: &str, text: &str) {
 
 #[test]
 fn blocklist_goldens_list_exactly_the_blocked_tiers_and_never_an_allowed_tool() {
-    for f in FORMATS {
+    for f in SYNTAXES {
         let out = build(f.name(), &[Tier::Unapproved]);
         check_golden(&format!("{}.txt", f.name()), &out.text);
         for line in out.text.lines().filter(|l| is_block_rule(f.name(), l)) {

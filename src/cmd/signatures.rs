@@ -9,7 +9,7 @@ use super::setup::{load_catalogue, usage};
 use crate::cli::SignaturesCommand;
 use crate::discovery::load_psl;
 use crate::exit::{Exit, UsageError};
-use crate::signatures::{Catalogue, SignatureError, ToolId};
+use crate::signatures::{Catalogue, Offering, SignatureError, ToolId};
 
 /// `shadowai signatures …`.
 pub fn run(cmd: SignaturesCommand) -> anyhow::Result<Exit> {
@@ -30,7 +30,7 @@ pub fn run(cmd: SignaturesCommand) -> anyhow::Result<Exit> {
                     &t.vendor,
                     &t.category,
                     &patterns.join(" "),
-                    t.offering.as_deref().unwrap_or_default(),
+                    t.offering.map(Offering::as_str).unwrap_or_default(),
                     &t.exe.join(" "),
                 ])?;
             }

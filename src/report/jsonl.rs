@@ -40,7 +40,7 @@ fn primary_domain(catalogue: &Catalogue, tool_id: &str) -> Option<String> {
         .iter()
         .filter(|p| p.tool == tool && !p.text.contains('*'))
         .collect();
-    patterns.sort_by_key(|p| p.role != "app");
+    patterns.sort_by_key(|p| p.role != crate::signatures::Role::App);
     patterns
         .first()
         .map(|p| p.text.trim_start_matches('=').to_string())

@@ -4,9 +4,12 @@
 //! literal child labels and a short list of single-label globs (`*-aiplatform`). Matching a
 //! host costs one hash probe per label (plus the rare glob), independent of catalogue size.
 //! When several patterns match, the most specific wins: more labels, then more literal labels,
-//! then an exact (`=`) pattern over a suffix one.
+//! then an exact (`=`) pattern over a suffix one ([`Specificity`], stored with each pattern
+//! when it is inserted, so a match compares two small values and allocates nothing).
 
 use std::collections::HashMap;
+
+use super::pattern::{Pattern, Shape, Specificity};
 
 /// Index of a pattern in the catalogue's pattern table.
 pub type PatternId = u32;
@@ -20,10 +23,13 @@ struct Node {
     /// `prefix*suffix` within one label.
     globs: Vec<Glob>,
     /// A pattern ending here that also matches subdomains.
-    suffix: Option<PatternId>,
+    suffix: Option<Ranked>,
     /// A pattern ending here that matches this host only.
-    exact: Option<PatternId>,
+    exact: Option<Ranked>,
 }
+
+/// A pattern and its specificity, the key of "most specific wins".
+type Ranked = (Specificity, PatternId);
 
 /// One `prefix*suffix` label and the node it leads to.
 struct Glob {
@@ -53,31 +59,24 @@ impl Default for Matcher {
     }
 }
 
-/// Ranks a match: labels matched, literal labels, exact over suffix.
-type Rank = (usize, usize, bool);
-
 impl Matcher {
     /// Adds a validated pattern (`host`, `=host`, with `*` globs). Returns the pattern already
     /// stored at that place, if any, so the caller can report the clash.
-    pub fn insert(&mut self, pattern: &str, id: PatternId) -> Option<PatternId> {
-        let (exact, body) = match pattern.strip_prefix('=') {
-            Some(rest) => (true, rest),
-            None => (false, pattern),
-        };
+    pub fn insert(&mut self, pattern: &Pattern, id: PatternId) -> Option<PatternId> {
         let mut node = 0u32;
-        for label in body.rsplit('.') {
+        for label in pattern.host().rsplit('.') {
             node = self.child(node, label.as_bytes());
         }
         let slot = &mut self.nodes[node as usize];
-        let slot = if exact {
+        let slot = if pattern.shape == Shape::Exact {
             &mut slot.exact
         } else {
             &mut slot.suffix
         };
         match slot {
-            Some(existing) => Some(*existing),
+            Some((_, existing)) => Some(*existing),
             None => {
-                *slot = Some(id);
+                *slot = Some((pattern.specificity(), id));
                 None
             }
         }
@@ -123,40 +122,33 @@ impl Matcher {
             labels[n] = label;
             n += 1;
         }
-        let mut best: Option<(Rank, PatternId)> = None;
-        self.walk(0, &labels[..n], 0, 0, &mut best);
+        let mut best: Option<Ranked> = None;
+        self.walk(0, &labels[..n], 0, &mut best);
         best.map(|(_, id)| id)
     }
 
-    fn walk(
-        &self,
-        node: u32,
-        labels: &[&[u8]],
-        depth: usize,
-        literals: usize,
-        best: &mut Option<(Rank, PatternId)>,
-    ) {
+    fn walk(&self, node: u32, labels: &[&[u8]], depth: usize, best: &mut Option<Ranked>) {
         let n = &self.nodes[node as usize];
-        let mut offer = |rank: Rank, id: PatternId| {
-            if best.is_none_or(|(r, _)| rank > r) {
-                *best = Some((rank, id));
+        let mut offer = |found: Ranked| {
+            if best.is_none_or(|(r, _)| found.0 > r) {
+                *best = Some(found);
             }
         };
-        if let Some(id) = n.suffix {
-            offer((depth, literals, false), id);
+        if let Some(found) = n.suffix {
+            offer(found);
         }
         if depth == labels.len() {
-            if let Some(id) = n.exact {
-                offer((depth, literals, true), id);
+            if let Some(found) = n.exact {
+                offer(found);
             }
             return;
         }
         let label = labels[depth];
         if let Some(&c) = n.literal.get(label) {
-            self.walk(c, labels, depth + 1, literals + 1, best);
+            self.walk(c, labels, depth + 1, best);
         }
         for g in n.globs.iter().filter(|g| g.matches(label)) {
-            self.walk(g.child, labels, depth + 1, literals, best);
+            self.walk(g.child, labels, depth + 1, best);
         }
     }
 }
@@ -164,11 +156,16 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signatures::Role;
+
+    fn pattern(text: &str) -> Pattern {
+        Pattern::new(text.to_string(), Role::App, 0)
+    }
 
     fn matcher(patterns: &[&str]) -> Matcher {
         let mut m = Matcher::default();
         for (i, p) in patterns.iter().enumerate() {
-            assert_eq!(m.insert(p, i as u32), None);
+            assert_eq!(m.insert(&pattern(p), i as u32), None);
         }
         m
     }
@@ -201,6 +198,67 @@ mod tests {
         assert_eq!(m.find(b"other.azure.com"), Some(3));
     }
 
+    /// The winner is always the matching pattern of greatest [`Pattern::specificity`]: the
+    /// order the blocklist overlap rule and the Splunk export use is the matcher's.
+    #[test]
+    fn winner_has_the_greatest_specificity() {
+        let texts = [
+            "openai.com",
+            "=openai.com",
+            "api.openai.com",
+            "=chat.openai.com",
+            "*.openai.com",
+            "*.azure.com",
+            "myres.azure.com",
+            "*.openai.azure.com",
+            "bedrock-runtime.*.amazonaws.com",
+            "x.bedrock-runtime.eu.amazonaws.com",
+        ];
+        let m = matcher(&texts);
+        let label_matches = |glob: &str, label: &str| match glob.split_once('*') {
+            None => glob == label,
+            Some((pre, suf)) => {
+                label.len() > pre.len() + suf.len()
+                    && label.starts_with(pre)
+                    && label.ends_with(suf)
+            }
+        };
+        let matches = |p: &Pattern, host: &str| {
+            let (want, got): (Vec<&str>, Vec<&str>) =
+                (p.host().rsplit('.').collect(), host.rsplit('.').collect());
+            let long_enough = if p.shape == Shape::Exact {
+                got.len() == want.len()
+            } else {
+                got.len() >= want.len()
+            };
+            long_enough && want.iter().zip(&got).all(|(w, g)| label_matches(w, g))
+        };
+        for host in [
+            "openai.com",
+            "api.openai.com",
+            "v1.api.openai.com",
+            "chat.openai.com",
+            "a.chat.openai.com",
+            "myres.azure.com",
+            "other.azure.com",
+            "myco.openai.azure.com",
+            "openai.azure.com",
+            "bedrock-runtime.eu.amazonaws.com",
+            "x.bedrock-runtime.eu.amazonaws.com",
+        ] {
+            let best = texts
+                .iter()
+                .map(|t| pattern(t))
+                .filter(|p| matches(p, host))
+                .map(|p| p.specificity())
+                .max();
+            let found = m
+                .find(host.as_bytes())
+                .map(|i| pattern(texts[i as usize]).specificity());
+            assert_eq!(found, best, "{host}");
+        }
+    }
+
     #[test]
     fn single_label_wildcards() {
         let m = matcher(&[
@@ -221,7 +279,7 @@ mod tests {
     #[test]
     fn duplicate_patterns_are_reported() {
         let mut m = matcher(&["claude.ai"]);
-        assert_eq!(m.insert("claude.ai", 7), Some(0));
-        assert_eq!(m.insert("=claude.ai", 8), None);
+        assert_eq!(m.insert(&pattern("claude.ai"), 7), Some(0));
+        assert_eq!(m.insert(&pattern("=claude.ai"), 8), None);
     }
 }

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod matcher;
+pub mod pattern;
 
 use std::collections::HashMap;
 
@@ -16,6 +17,7 @@ use toml::Spanned;
 
 use crate::hash::{FNV1A_START, fnv1a, hex};
 use matcher::{Matcher, PatternId};
+pub use pattern::{Pattern, Role, Shape, Specificity};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_signatures.rs"));
@@ -98,23 +100,42 @@ pub struct Tool {
     pub vendor: String,
     /// One of [`CATEGORIES`].
     pub category: String,
-    /// `consumer`, `enterprise` or `both`, where the catalogue knows.
-    pub offering: Option<String>,
+    /// Whom it is sold to, where the catalogue knows.
+    pub offering: Option<Offering>,
     /// Desktop executables, lowercase.
     pub exe: Vec<String>,
     /// The file that defined it.
     pub file: String,
 }
 
-/// One host pattern of a tool.
-#[derive(Clone, Debug)]
-pub struct Pattern {
-    /// As written: `chatgpt.com`, `=chat.openai.com`, `*.openai.azure.com`.
-    pub text: String,
-    /// `app`, `api`, `assets`, `upload` or `telemetry`.
-    pub role: &'static str,
-    /// Owner.
-    pub tool: ToolId,
+/// Whom a tool is sold to: the consumer product of a vendor whose enterprise product is
+/// approved is a finding of its own (`consumer-when-enterprise`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Offering {
+    /// `consumer`: personal accounts.
+    Consumer,
+    /// `enterprise`: organisation accounts under a company contract.
+    Enterprise,
+    /// `both`: one product for either.
+    Both,
+}
+
+impl Offering {
+    /// The offering named `s` in a signature file.
+    pub fn parse(s: &str) -> Option<Offering> {
+        [Offering::Consumer, Offering::Enterprise, Offering::Both]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
+
+    /// The name in signature files and in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Offering::Consumer => "consumer",
+            Offering::Enterprise => "enterprise",
+            Offering::Both => "both",
+        }
+    }
 }
 
 /// A catalogue problem, located.
@@ -240,7 +261,7 @@ impl Catalogue {
         // Rebuild the matcher from the kept patterns: cheap (a few thousand inserts) and it
         // keeps a failed file from leaving half its patterns behind.
         for (i, p) in staged.patterns.iter().enumerate() {
-            staged.matcher.insert(&p.text, i as PatternId);
+            staged.matcher.insert(p, i as PatternId);
         }
         let mut errors = Vec::new();
         for t in doc.tool {
@@ -299,24 +320,25 @@ impl Catalogue {
                 format!("unknown category `{category}` (see signatures/README.md)"),
             );
         }
-        let offering = t.offering.map(|o| {
+        let offering = t.offering.and_then(|o| {
             let l = at(o.span());
             let o = o.into_inner();
-            if !matches!(o.as_str(), "consumer" | "enterprise" | "both") {
+            let parsed = Offering::parse(&o);
+            if parsed.is_none() {
                 err(
                     l,
                     format!("offering `{o}` must be consumer, enterprise or both"),
                 );
             }
-            o
+            parsed
         });
         let tool = self.tools.len() as ToolId;
         let roles = [
-            ("app", t.app),
-            ("api", t.api),
-            ("assets", t.assets),
-            ("upload", t.upload),
-            ("telemetry", t.telemetry),
+            (Role::App, t.app),
+            (Role::Api, t.api),
+            (Role::Assets, t.assets),
+            (Role::Upload, t.upload),
+            (Role::Telemetry, t.telemetry),
         ];
         let mut count = 0;
         for (role, list) in roles {
@@ -329,7 +351,8 @@ impl Catalogue {
                     continue;
                 }
                 let pid = self.patterns.len() as PatternId;
-                if let Some(prev) = self.matcher.insert(&text, pid) {
+                let pattern = Pattern::new(text, role, tool);
+                if let Some(prev) = self.matcher.insert(&pattern, pid) {
                     let owner = &self.tools[self.patterns[prev as usize].tool as usize].id;
                     let owner = if self.patterns[prev as usize].tool == tool {
                         &id
@@ -338,11 +361,11 @@ impl Catalogue {
                     };
                     err(
                         pl,
-                        format!("pattern `{text}` is already claimed by `{owner}`"),
+                        format!("pattern `{}` is already claimed by `{owner}`", pattern.text),
                     );
                     continue;
                 }
-                self.patterns.push(Pattern { text, role, tool });
+                self.patterns.push(pattern);
             }
         }
         let exe: Vec<String> = t.exe.iter().map(|e| e.to_ascii_lowercase()).collect();
@@ -383,12 +406,9 @@ impl Catalogue {
         for text in patterns {
             check_pattern(text, psl)?;
             let pid = self.patterns.len() as PatternId;
-            match self.matcher.insert(text, pid) {
-                None => self.patterns.push(Pattern {
-                    text: text.clone(),
-                    role: "app",
-                    tool,
-                }),
+            let pattern = Pattern::new(text.clone(), Role::App, tool);
+            match self.matcher.insert(&pattern, pid) {
+                None => self.patterns.push(pattern),
                 Some(prev) if self.patterns[prev as usize].tool == tool => {}
                 Some(prev) => {
                     let owner = &self.tools[self.patterns[prev as usize].tool as usize].id;

@@ -4,16 +4,12 @@ use std::io::Write;
 
 use crate::cli::ExportFormat;
 use crate::report::csv::neutralize;
-use crate::signatures::{Catalogue, Tool};
+use crate::signatures::{Catalogue, Offering, Pattern, Shape, Tool};
 
 /// One export row: a pattern and its tool.
 struct PatternRow<'a> {
-    pattern: &'a str,
-    kind: &'static str,
-    host: String,
+    pattern: &'a Pattern,
     tool: &'a Tool,
-    role: &'static str,
-    rank: (usize, usize, bool),
 }
 
 /// `signatures export`: the catalogue as a lookup table, one row per pattern (two for the
@@ -26,41 +22,25 @@ pub fn write(
     let mut rows: Vec<PatternRow> = catalogue
         .patterns
         .iter()
-        .map(|p| {
-            let body = p.text.trim_start_matches('=');
-            let kind = if p.text.starts_with('=') {
-                "exact"
-            } else if p.text.contains('*') {
-                "wildcard"
-            } else {
-                "suffix"
-            };
-            let labels = body.split('.').count();
-            let literal = body.split('.').filter(|l| !l.contains('*')).count();
-            PatternRow {
-                pattern: &p.text,
-                kind,
-                host: body.to_string(),
-                tool: &catalogue.tools[p.tool as usize],
-                role: p.role,
-                rank: (labels, literal, kind == "exact"),
-            }
+        .map(|p| PatternRow {
+            pattern: p,
+            tool: &catalogue.tools[p.tool as usize],
         })
         .collect();
-    rows.sort_by(|a, b| (&a.tool.id, a.pattern).cmp(&(&b.tool.id, b.pattern)));
+    rows.sort_by(|a, b| (&a.tool.id, &a.pattern.text).cmp(&(&b.tool.id, &b.pattern.text)));
     match format {
         ExportFormat::Jsonl => {
             for r in &rows {
                 let v = serde_json::json!({
-                    "pattern": r.pattern,
-                    "match": r.kind,
-                    "host": r.host,
+                    "pattern": r.pattern.text,
+                    "match": r.pattern.shape.match_kind(),
+                    "host": r.pattern.host(),
                     "tool_id": r.tool.id,
                     "tool": r.tool.name,
                     "vendor": r.tool.vendor,
                     "category": r.tool.category,
-                    "role": r.role,
-                    "offering": r.tool.offering,
+                    "role": r.pattern.role.as_str(),
+                    "offering": r.tool.offering.map(Offering::as_str),
                 });
                 serde_json::to_writer(&mut *out, &v)?;
                 out.write_all(b"\n")?;
@@ -85,18 +65,18 @@ pub fn write(
                 ])?;
             }
             for r in &rows {
-                let offering = r.tool.offering.as_deref().unwrap_or_default();
+                let offering = r.tool.offering.map_or("", Offering::as_str);
                 let first = if format == ExportFormat::Csv {
-                    r.pattern
+                    r.pattern.text.as_str()
                 } else {
-                    r.host.as_str()
+                    r.pattern.host()
                 };
                 let last = if format == ExportFormat::Csv {
                     offering
                 } else {
-                    r.pattern
+                    &r.pattern.text
                 };
-                let second = r.kind;
+                let second = r.pattern.shape.match_kind();
                 w.write_record([
                     &*neutralize(first),
                     second,
@@ -104,7 +84,7 @@ pub fn write(
                     &neutralize(&r.tool.name),
                     &neutralize(&r.tool.vendor),
                     &neutralize(&r.tool.category),
-                    r.role,
+                    r.pattern.role.as_str(),
                     &neutralize(last),
                 ])?;
             }
@@ -113,15 +93,20 @@ pub fn write(
         ExportFormat::SplunkLookup => {
             // With `max_matches = 1` Splunk returns the first matching row in file order, so
             // the most specific patterns come first, as the scan's matcher prefers them.
-            rows.sort_by(|a, b| b.rank.cmp(&a.rank).then_with(|| a.host.cmp(&b.host)));
+            rows.sort_by(|a, b| {
+                let (a, b) = (a.pattern, b.pattern);
+                b.specificity()
+                    .cmp(&a.specificity())
+                    .then_with(|| a.host().cmp(b.host()))
+            });
             let mut w = csv::Writer::from_writer(out);
             w.write_record([
                 "host", "tool_id", "tool", "vendor", "category", "role", "pattern",
             ])?;
             for r in &rows {
-                let mut hosts = vec![r.host.clone()];
-                if r.kind != "exact" {
-                    hosts.push(format!("*.{}", r.host));
+                let mut hosts = vec![r.pattern.host().to_string()];
+                if r.pattern.shape != Shape::Exact {
+                    hosts.push(format!("*.{}", r.pattern.host()));
                 }
                 for h in hosts {
                     w.write_record([
@@ -130,8 +115,8 @@ pub fn write(
                         &neutralize(&r.tool.name),
                         &neutralize(&r.tool.vendor),
                         &neutralize(&r.tool.category),
-                        r.role,
-                        r.pattern,
+                        r.pattern.role.as_str(),
+                        &r.pattern.text,
                     ])?;
                 }
             }
