@@ -107,7 +107,7 @@ pub struct FileStats {
     /// Modification time in nanoseconds since the epoch when planned.
     pub mtime: Option<i64>,
     /// The decompressed stream's identity in the state ledger, for inputs of a partial
-    /// (`merge --state` records it; see [`crate::state`]).
+    /// (`merge --state` records it; see `state`).
     pub stream: Option<StreamId>,
 }
 

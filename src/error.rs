@@ -1,7 +1,6 @@
-//! Error types. Per-line errors are small `Copy` values that never allocate, because a bad
-//! file can produce millions of them; per-input errors carry the path.
-
-use std::path::PathBuf;
+//! Per-line parse errors: small `Copy` values that never allocate, because a bad file can
+//! produce millions of them. (A file that cannot be read is recorded on its `FileStats` and the
+//! scan goes on.)
 
 /// Why one line could not be parsed. The `&'static str` names the field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
@@ -21,15 +20,4 @@ pub enum ParseError {
     /// The line is longer than the line-length cap and was not read.
     #[error("line longer than {} bytes", crate::lines::MAX_LINE)]
     TooLong,
-}
-
-/// A file that could not be read (fully). The scan goes on with the other inputs.
-#[derive(Debug, thiserror::Error)]
-#[error("{}: {source}", path.display())]
-pub struct InputError {
-    /// The input's path as given or found by the walk.
-    pub path: PathBuf,
-    /// What went wrong.
-    #[source]
-    pub source: std::io::Error,
 }

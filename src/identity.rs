@@ -227,11 +227,6 @@ impl Identity {
             .find(|l| l.end >= ts)
             .map(|l| &*l.user)
     }
-
-    /// Whether any lease was loaded.
-    pub fn is_empty(&self) -> bool {
-        self.leases.is_empty()
-    }
 }
 
 #[cfg(test)]

@@ -1,43 +1,43 @@
 //! shadowai: finds shadow AI in DNS, web-proxy and endpoint logs.
 //!
-//! The flow, one module per stage: [`input`] (walk, gzip) → [`lines`] → [`formats`] (one
+//! The flow, one module per stage: `input` (walk, gzip) → [`lines`] → [`formats`] (one
 //! module per log format, producing one normalized [`event::Event`]) → [`signatures`]
 //! (catalogue matcher) and [`discovery`] → [`aggregate`] (per user × tool × day) →
-//! [`report`] (CSV, JSON), with the [`policy`] (register tiers, rules) applied by [`findings`].
+//! `report` (CSV, JSON), with the [`policy`] (register tiers, rules) applied by `findings`.
 //! [`pipeline`] runs it in parallel; [`cmd`] holds the subcommands,
 //! one module each. Past one machine, [`partial`] writes a scan's aggregates as partial records
-//! and reads them back for `merge`, which feeds the same [`report`] (or [`state`]).
+//! and reads them back for `merge`, which feeds the same `report` (or `state`).
 
 // Input decides every value here: a panic would lose a whole night's scan (tests may unwrap).
 #![deny(clippy::unwrap_used)]
 
 pub mod aggregate;
-pub mod atomic;
+pub(crate) mod atomic;
 pub mod blocklist;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod discovery;
-pub mod error;
+pub(crate) mod error;
 pub mod event;
 pub mod exit;
-pub mod findings;
+pub(crate) mod findings;
 pub mod formats;
-pub mod hash;
-pub mod identity;
-pub mod input;
+pub(crate) mod hash;
+pub(crate) mod identity;
+pub(crate) mod input;
 pub mod lines;
 pub mod normalize;
 pub mod partial;
-pub mod paths;
+pub(crate) mod paths;
 pub mod pipeline;
 pub mod policy;
-pub mod pseudonym;
+pub(crate) mod pseudonym;
 pub mod register;
-pub mod report;
+pub(crate) mod report;
 pub mod signatures;
-pub mod state;
-pub mod time;
+pub(crate) mod state;
+pub(crate) mod time;
 
 #[cfg(test)]
 mod testutil;

@@ -14,7 +14,7 @@
 //! a syntax without allow-rules narrows the block to the exact host when that is safe, else
 //! lists the blocked pattern in a comment as not safely blockable. The allowed tool always wins.
 //!
-//! Syntax sources, per syntax, are cited on each syntax's `about`; see docs/blocklists.md.
+//! Syntax sources are cited on each syntax's type (`syntax/`); see docs/blocklists.md.
 //!
 //! Layout: `plan` decides what to write for each blocked pattern (block, allow-rules, narrow
 //! or skip), reasoning about host sets with `cover`; `render` writes the text; `syntax` holds
@@ -25,7 +25,7 @@ mod plan;
 mod render;
 mod syntax;
 
-pub use syntax::{SYNTAXES, Syntax, Written, by_name};
+pub use syntax::{SYNTAXES, Syntax, by_name};
 
 use crate::policy::{Policy, Tier};
 use crate::signatures::Catalogue;

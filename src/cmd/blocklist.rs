@@ -21,7 +21,7 @@ pub fn run(args: BlocklistArgs) -> anyhow::Result<Exit> {
         upload_threshold: DEFAULT_UPLOAD_THRESHOLD,
     };
     // The value parser only admits registered names.
-    let format = blocklist::by_name(&args.format)
+    let syntax = blocklist::by_name(&args.format)
         .ok_or_else(|| UsageError(format!("unknown blocklist format `{}`", args.format)))?;
     let serial = args.serial.unwrap_or_else(|| {
         std::time::SystemTime::now()
@@ -37,10 +37,10 @@ pub fn run(args: BlocklistArgs) -> anyhow::Result<Exit> {
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
         catalogue: catalogue.version.clone(),
     };
-    let out = blocklist::build(format, &catalogue, &policy, &opts);
+    let out = blocklist::build(syntax, &catalogue, &policy, &opts);
     write_out(&args.out, out.text.as_bytes())?;
-    // Formats without comments cannot say in the file what they left out: say it here.
-    if format.comment().is_none() {
+    // Syntaxes without comments cannot say in the file what they left out: say it here.
+    if syntax.comment().is_none() {
         for s in &out.skipped {
             eprintln!("shadowai: not listed: {s}");
         }
@@ -50,11 +50,11 @@ pub fn run(args: BlocklistArgs) -> anyhow::Result<Exit> {
     }
     eprintln!(
         "shadowai: {}: {} pattern(s) blocked, {} allow-rule(s) for allowed tools, {} pattern(s) not listed{}",
-        format.name(),
+        syntax.name(),
         out.blocked,
         out.exceptions,
         out.skipped.len(),
-        if out.skipped.is_empty() || format.comment().is_none() {
+        if out.skipped.is_empty() || syntax.comment().is_none() {
             ""
         } else {
             " (see the comments in the file)"

@@ -116,11 +116,6 @@ impl<R: Read> Tail<R> {
         }
     }
 
-    /// Stream offset of the next byte.
-    pub fn pos(&self) -> u64 {
-        self.pos
-    }
-
     /// Reads and drops bytes up to stream offset `to`; false if the stream ends first.
     pub fn skip_to(&mut self, to: u64) -> io::Result<bool> {
         let mut buf = vec![0; 256 * 1024];

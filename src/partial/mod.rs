@@ -43,12 +43,12 @@ mod records;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use records::open;
 use records::{
     CAND, COVER, DAY, FILE, IPCAND, IPSEEN, IPUSAGE, Key, META, RecordLine, SEEN, Sorted, USAGE,
     Val, bytes, day_key, escape, fields, i, int_field, join, key_day, key_int, parse_int, t, text,
     u,
 };
-pub use records::{VERSION, open};
 
 use crate::aggregate::{Agg, Cell, FileStats};
 use crate::event::SourceKind;
@@ -383,7 +383,7 @@ impl Partial {
     }
 
     /// The aggregates and file list of a fully resolved partial, for
-    /// [`crate::report::Report::build`] or the state: tool ids are looked up in `catalogue`.
+    /// `Report::build` or the state: tool ids are looked up in `catalogue`.
     pub fn into_scan(self, catalogue: &Catalogue) -> anyhow::Result<Scan> {
         let ids: std::collections::HashMap<&[u8], ToolId> = catalogue
             .tools

@@ -32,7 +32,7 @@ use crate::state::{Fate, Known, Record, State};
 mod ingest;
 
 use ingest::Ingested;
-pub use ingest::{Ingest, ingest};
+pub use ingest::ingest;
 
 /// Distinct hosts a worker remembers before starting over; bounds memory on a year of logs.
 const HOST_CACHE_LIMIT: usize = 1 << 20;

@@ -27,15 +27,6 @@ pub struct Policy<'a> {
 }
 
 impl Policy<'_> {
-    /// No register: every tool is tier 4, unregistered.
-    pub fn unregistered(tools: usize) -> Policy<'static> {
-        Policy {
-            register: None,
-            rows: vec![None; tools],
-            upload_threshold: DEFAULT_UPLOAD_THRESHOLD,
-        }
-    }
-
     /// The register row of a tool.
     pub fn entry(&self, tool: ToolId) -> Option<&Entry> {
         let i = (*self.rows.get(tool as usize)?)?;

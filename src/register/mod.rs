@@ -24,11 +24,9 @@ use crate::exit::UsageError;
 use crate::policy::Tier;
 use crate::signatures::ToolId;
 
-pub use columns::{Column, Columns};
-pub use join::slug;
-pub use read::{parse_date, parse_tier};
-pub use update::{DISCOVERED_STATUS, encode_rows, new_rows, update};
-pub use workbook::is_workbook;
+pub use columns::Columns;
+pub use read::parse_date;
+pub use update::{DISCOVERED_STATUS, encode_rows, update};
 
 /// One register row.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -17,8 +17,6 @@ pub struct Summary;
 /// Schema version of `summary.json`.
 pub const SCHEMA: u32 = 1;
 
-pub use super::AUDIT_DAYS;
-
 #[derive(Serialize)]
 struct Doc<'a> {
     schema: u32,

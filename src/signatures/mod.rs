@@ -17,7 +17,7 @@ use toml::Spanned;
 
 use crate::hash::{FNV1A_START, fnv1a, hex};
 use matcher::{Matcher, PatternId};
-pub use pattern::{Pattern, Role, Shape, Specificity};
+pub use pattern::{Pattern, Role, Shape};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_signatures.rs"));
@@ -104,8 +104,6 @@ pub struct Tool {
     pub offering: Option<Offering>,
     /// Desktop executables, lowercase.
     pub exe: Vec<String>,
-    /// The file that defined it.
-    pub file: String,
 }
 
 /// Whom a tool is sold to: the consumer product of a vendor whose enterprise product is
@@ -391,7 +389,6 @@ impl Catalogue {
             category,
             offering,
             exe,
-            file: file.to_string(),
         });
     }
 
@@ -442,7 +439,6 @@ impl Catalogue {
             category: "internal".to_string(),
             offering: None,
             exe: Vec::new(),
-            file: file.to_string(),
         });
         Ok(tool)
     }

@@ -28,7 +28,6 @@ use crate::exit::UsageError;
 mod aggregates;
 mod ledger;
 
-pub use aggregates::NO_DAY;
 pub use ledger::{Fate, Known, Record};
 
 /// Schema version in `meta`; a database with another version is refused, not guessed at.

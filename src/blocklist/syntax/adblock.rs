@@ -11,9 +11,6 @@ impl Syntax for Pihole {
     fn name(&self) -> &'static str {
         "pihole"
     }
-    fn about(&self) -> &'static str {
-        "Pi-hole adlist: `||domain^` and exact `domain` lines (no wildcards, no exceptions)"
-    }
     fn comment(&self) -> Option<&'static str> {
         Some("#")
     }
@@ -45,9 +42,6 @@ pub struct Adguard;
 impl Syntax for Adguard {
     fn name(&self) -> &'static str {
         "adguard"
-    }
-    fn about(&self) -> &'static str {
-        "AdGuard Home filter list: `||domain^`, `|exact^`, `*` wildcards, `@@` exceptions"
     }
     fn comment(&self) -> Option<&'static str> {
         Some("!")

@@ -12,9 +12,6 @@ impl Syntax for Hosts {
     fn name(&self) -> &'static str {
         "hosts"
     }
-    fn about(&self) -> &'static str {
-        "hosts file, `0.0.0.0 host` (exact names only; hosts(5))"
-    }
     fn comment(&self) -> Option<&'static str> {
         Some("#")
     }
@@ -42,9 +39,6 @@ pub struct Dnsmasq;
 impl Syntax for Dnsmasq {
     fn name(&self) -> &'static str {
         "dnsmasq"
-    }
-    fn about(&self) -> &'static str {
-        "dnsmasq `address=/domain/#` (NULL A and AAAA), `server=/domain/#` exceptions; dnsmasq(8)"
     }
     fn comment(&self) -> Option<&'static str> {
         Some("#")
@@ -82,9 +76,6 @@ pub struct Unbound;
 impl Syntax for Unbound {
     fn name(&self) -> &'static str {
         "unbound"
-    }
-    fn about(&self) -> &'static str {
-        "unbound `local-zone: \"d.\" always_nxdomain`, `transparent` exceptions; unbound.conf(5)"
     }
     fn comment(&self) -> Option<&'static str> {
         Some("#")
@@ -133,9 +124,6 @@ pub struct BindRpz;
 impl Syntax for BindRpz {
     fn name(&self) -> &'static str {
         "bind-rpz"
-    }
-    fn about(&self) -> &'static str {
-        "BIND response policy zone (RPZ): SOA, NS, `name CNAME .` and `*.name CNAME .`; BIND 9 ARM"
     }
     fn comment(&self) -> Option<&'static str> {
         Some(";")

@@ -50,8 +50,6 @@ impl Written {
 pub trait Syntax: Sync {
     /// `--format` name.
     fn name(&self) -> &'static str;
-    /// One line: what device reads it, and the documentation the syntax follows.
-    fn about(&self) -> &'static str;
     /// The comment prefix, or `None` when the device reads no comments.
     fn comment(&self) -> Option<&'static str>;
     /// The block rule for a pattern, or `None` when the syntax cannot express it.

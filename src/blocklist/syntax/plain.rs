@@ -9,9 +9,6 @@ impl Syntax for Plain {
     fn name(&self) -> &'static str {
         "plain"
     }
-    fn about(&self) -> &'static str {
-        "one catalogue pattern per line (`host`, `=host`, `*` globs; signatures/README.md)"
-    }
     fn comment(&self) -> Option<&'static str> {
         Some("#")
     }

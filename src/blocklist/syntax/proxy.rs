@@ -12,9 +12,6 @@ impl Syntax for SquidAcl {
     fn name(&self) -> &'static str {
         "squid-acl"
     }
-    fn about(&self) -> &'static str {
-        "squid.conf snippet: `acl … dstdomain .domain`, `dstdom_regex` wildcards, `http_access deny`"
-    }
     fn comment(&self) -> Option<&'static str> {
         Some("#")
     }
@@ -91,9 +88,6 @@ impl Syntax for PaloAltoEdl {
     fn name(&self) -> &'static str {
         "paloalto-edl"
     }
-    fn about(&self) -> &'static str {
-        "PAN-OS domain EDL: `d` + `*.d` per domain, `^d` exact, `*.d` subdomains (PAN-OS 9.0+)"
-    }
     fn comment(&self) -> Option<&'static str> {
         None
     }
@@ -118,9 +112,6 @@ pub struct Zscaler;
 impl Syntax for Zscaler {
     fn name(&self) -> &'static str {
         "zscaler"
-    }
-    fn about(&self) -> &'static str {
-        "Zscaler ZIA custom URL category list: `.domain` (with subdomains), `host` (exact)"
     }
     fn comment(&self) -> Option<&'static str> {
         None

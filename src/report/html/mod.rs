@@ -28,7 +28,6 @@ use std::io::Write;
 use super::overview::Overview;
 use super::{Exporter, Report};
 
-pub use escape::escape;
 pub(crate) use markup::Page;
 pub(crate) use sections::DaySeries;
 
