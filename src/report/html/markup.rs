@@ -98,6 +98,28 @@ impl Page {
             .raw("</td>")
     }
 
+    /// The opening of a sortable table with its filter box (shown by the page script, hidden
+    /// in print): `id` names the table, `what` the rows in the label, `hint` the searchable
+    /// columns. All three are literals.
+    pub(super) fn filterable_table(
+        &mut self,
+        id: &'static str,
+        what: &'static str,
+        hint: &'static str,
+    ) -> &mut Self {
+        self.raw("<p class=\"filter no-print\" hidden><label>Filter ")
+            .raw(what)
+            .raw(": <input type=\"search\" data-filter=\"")
+            .raw(id)
+            .raw("\" placeholder=\"")
+            .raw(hint)
+            .raw("\"></label> <span class=\"note\" data-count=\"")
+            .raw(id)
+            .raw("\"></span></p><div class=\"table-scroll\"><table class=\"sortable\" id=\"")
+            .raw(id)
+            .raw("\">")
+    }
+
     /// A table header row; names are literals, `n` marks right-aligned numeric columns.
     pub(super) fn thead(&mut self, cols: &[(&'static str, bool)]) -> &mut Self {
         self.raw("<thead><tr>");

@@ -34,8 +34,11 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         p.raw("<p class=\"note\">No findings.</p>");
         return;
     }
-    p.raw("<h3>All findings</h3><p class=\"filter no-print\" hidden><label>Filter findings: <input type=\"search\" data-filter=\"findings-table\" placeholder=\"user, tool, rule…\"></label> <span class=\"note\" data-count=\"findings-table\"></span></p>");
-    p.raw("<div class=\"table-scroll\"><table class=\"sortable\" id=\"findings-table\">");
+    p.raw("<h3>All findings</h3>").filterable_table(
+        "findings-table",
+        "findings",
+        "user, tool, rule…",
+    );
     p.thead(&[
         ("Severity", false),
         ("Rule", false),

@@ -14,8 +14,7 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
         p.raw("<p class=\"note\">No user used a catalogue tool.</p>");
         return;
     }
-    p.raw("<p class=\"filter no-print\" hidden><label>Filter users: <input type=\"search\" data-filter=\"users-table\" placeholder=\"user, tool, device…\"></label> <span class=\"note\" data-count=\"users-table\"></span></p>");
-    p.raw("<div class=\"table-scroll\"><table class=\"sortable\" id=\"users-table\">");
+    p.filterable_table("users-table", "users", "user, tool, device…");
     p.thead(&[
         ("User", false),
         ("Tool", false),
