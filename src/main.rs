@@ -28,11 +28,17 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code.into(),
         Err(err) => {
-            // A closed pipe (`shadowai match … | head`) is not an error.
-            let broken_pipe = err
-                .chain()
-                .filter_map(|e| e.downcast_ref::<std::io::Error>())
-                .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe);
+            // A closed pipe (`shadowai match … | head`) is not an error. The csv crate's
+            // error hides its io::Error from `source()`, so it is looked into by kind.
+            let broken_pipe = err.chain().any(|e| {
+                let io = e.downcast_ref::<std::io::Error>().or_else(|| {
+                    match e.downcast_ref::<csv::Error>().map(csv::Error::kind) {
+                        Some(csv::ErrorKind::Io(io)) => Some(io),
+                        _ => None,
+                    }
+                });
+                io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            });
             if broken_pipe {
                 return Exit::Ok.into();
             }

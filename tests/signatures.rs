@@ -63,3 +63,28 @@ fn user_signatures_add_tools_and_bad_ones_name_file_and_line() {
     ]);
     assert_eq!(run.status.code(), Some(2));
 }
+
+/// `shadowai signatures list | head -1`: the reader goes away early. The CSV outputs go
+/// through the csv crate, whose error wraps the broken pipe; they must still exit 0 quietly,
+/// like `match` and `blocklist`. Closing the read end before reading makes the broken pipe
+/// certain rather than a race with the reader.
+#[test]
+fn a_closed_pipe_ends_csv_output_quietly() {
+    use std::process::{Command, Stdio};
+    for args in [
+        &["signatures", "list"][..],
+        &["signatures", "export", "--format", "csv"],
+        &["signatures", "export", "--format", "splunk-lookup"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_shadowai"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
+}

@@ -39,11 +39,9 @@ pub fn run(cmd: SignaturesCommand) -> anyhow::Result<Exit> {
         }
         SignaturesCommand::Export { format, catalogue } => {
             let (catalogue, _) = load_catalogue(&catalogue)?;
-            // Buffered whole (a few hundred KiB) so a closed pipe surfaces as an io::Error,
-            // which main() treats as a normal end, rather than wrapped in a csv::Error.
-            let mut buf = Vec::new();
-            export::write(&catalogue, format, &mut buf)?;
-            io::stdout().lock().write_all(&buf)?;
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            export::write(&catalogue, format, &mut out)?;
+            out.flush()?;
             Ok(Exit::Ok)
         }
         SignaturesCommand::Lint { files, psl } => {
