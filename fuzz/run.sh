@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a bounded time (default 60 s each; `fuzz/run.sh 300` for longer).
-# Corpora are seeded from sample-logs/, signatures/, a small register and a partial of sample-logs. A crash leaves its input under
+# Corpora are seeded from sample-logs/, signatures/, a small register, a partial of sample-logs
+# and the regression cases kept in fuzz/seeds/<target>/ (inputs that once crashed, stalled or
+# lost data: extreme timestamps, damaged gzip, inconsistent partials, large registers). A crash leaves its input under
 # fuzz/artifacts/<target>/: add it as a regression test before fixing.
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). cargo-fuzz wants nightly-only sanitizer flags;
@@ -29,6 +31,13 @@ for f in $samples; do
     done
     i=$((i + 1))
 done
+mkdir -p corpus/scan
+for f in $samples; do
+    # The scan target's first byte picks plain or gzip (and a damage), the second where.
+    name=$(echo "$f" | tr '/' '_')
+    { printf '\x00\x00'; head -c 4096 "$f"; } > "corpus/scan/plain$name"
+    { printf '\x01\x00'; head -c 4096 "$f"; } > "corpus/scan/gzip$name"
+done
 seed detect $samples
 seed lines $samples
 seed signatures ../signatures/*.toml
@@ -40,7 +49,13 @@ mkdir -p corpus/partial
 (cd .. && cargo run --quiet --release -- scan sample-logs --quiet --emit-partial fuzz/corpus/partial/sample.tsv) || true
 head -c 4096 corpus/partial/sample.tsv > corpus/partial/seed.tsv && rm -f corpus/partial/sample.tsv
 
-for target in parsers detect lines signatures register partial; do
+for dir in seeds/*/; do
+    target=$(basename "$dir")
+    mkdir -p "corpus/$target"
+    cp "$dir"* "corpus/$target/"
+done
+
+for target in parsers detect lines signatures register partial scan; do
     echo "== $target: ${seconds}s"
     cargo fuzz run -O "$target" "corpus/$target" -- -max_total_time="$seconds" -max_len=8192 2>&1 \
         | grep -E "^(#[0-9]+ +DONE|==[0-9]+==ERROR|SUMMARY|Done)" || true
