@@ -463,9 +463,8 @@ impl<'c> Worker<'c> {
                 formats::unwrap_envelope(text)
             };
             let (text, envelope_ts) = envelope.map_or((text, None), |env| (env.msg, env.ts));
-            match parser.parse(text) {
-                Ok(Parsed::Event(mut e)) => {
-                    e.ts = e.ts.or(envelope_ts);
+            match formats::admit(parser.parse(text), envelope_ts, self.ctx.config.plausible) {
+                Ok(Parsed::Event(e)) => {
                     stats.lines += 1;
                     stats.events += 1;
                     match self.count(&e) {
