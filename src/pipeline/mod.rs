@@ -577,7 +577,7 @@ impl<'c> Worker<'c> {
                     .entry((self.user.as_slice().into(), e.ts, t))
                     .or_default();
                 c.0 += 1;
-                c.1 += e.bytes_out.unwrap_or(0);
+                c.1 = c.1.saturating_add(e.bytes_out.unwrap_or(0));
             } else {
                 self.agg.add_usage(&self.user, t, e.ts, e.bytes_out);
             }
