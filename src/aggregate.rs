@@ -49,7 +49,8 @@ impl Cell {
     /// Counts one event.
     pub fn add(&mut self, ts: Option<i64>, bytes_out: Option<u64>) {
         self.events += 1;
-        self.bytes_out += bytes_out.unwrap_or(0);
+        // Byte counts come from the log: two absurd ones must not overflow (saturate instead).
+        self.bytes_out = self.bytes_out.saturating_add(bytes_out.unwrap_or(0));
         self.first = min_opt(self.first, ts);
         self.last = max_opt(self.last, ts);
     }
@@ -57,7 +58,7 @@ impl Cell {
     /// Adds another cell's counts.
     pub fn merge(&mut self, o: &Cell) {
         self.events += o.events;
-        self.bytes_out += o.bytes_out;
+        self.bytes_out = self.bytes_out.saturating_add(o.bytes_out);
         self.first = min_opt(self.first, o.first);
         self.last = max_opt(self.last, o.last);
     }
@@ -262,7 +263,7 @@ impl Deferred {
     fn merge(&mut self, o: Deferred) {
         merge_map(&mut self.usage, o.usage, |mine, (e, b)| {
             mine.0 += e;
-            mine.1 += b;
+            mine.1 = mine.1.saturating_add(b);
         });
         merge_map(&mut self.candidates, o.candidates, |mine, (e, r)| {
             mine.0 += e;

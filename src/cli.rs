@@ -506,6 +506,7 @@ impl ScanArgs {
             since: self.since,
             until: self.until,
             command_line,
+            plausible: crate::time::Plausible::from_clock(),
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::formats::LogFormat;
+use crate::time::Plausible;
 
 /// Plain files larger than this are read as parallel chunks (formats without header state).
 /// Small enough that a 200 MB file keeps two to eight cores evenly busy, large enough that
@@ -39,6 +40,9 @@ pub struct Config {
     /// `--emit-partial`: keep what a partial aggregate needs (per-day detail; client-address
     /// events at their second when there is no `--identity`).
     pub partial: bool,
+    /// The event times counted, from the clock read once when the run starts: every worker
+    /// judges a line the same way, at any thread count. Events outside are skipped lines.
+    pub plausible: Plausible,
 }
 
 impl Config {
@@ -64,6 +68,7 @@ impl Config {
             until,
             command_line,
             partial: false,
+            plausible: Plausible::from_clock(),
         }
     }
 }

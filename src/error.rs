@@ -14,6 +14,10 @@ pub enum ParseError {
     /// The timestamp field does not parse.
     #[error("bad timestamp")]
     BadTimestamp,
+    /// The time parses but lies outside what a run counts (`time::Plausible`): before 1990 or
+    /// more than a day past the run's clock.
+    #[error("timestamp out of range (before 1990 or after tomorrow)")]
+    ImplausibleTime,
     /// The line has none of the shapes this format writes.
     #[error("not a {0} line")]
     Unrecognized(&'static str),

@@ -4,21 +4,78 @@
 //! ISO 8601, BIND's `19-Oct-2022 05:34:02.425`, syslog's `Nov 13 10:59:46`). The only calendar
 //! arithmetic needed is days-from-civil, Howard Hinnant's public-domain algorithm, a dozen
 //! lines that never allocate. Formatting happens only in reports.
+//!
+//! Nothing here can overflow, whatever the input: a log line is untrusted, and a hostile or
+//! corrupt time must end as a skipped line, never as a panic (debug builds) or a silently
+//! wrapped value (release builds). Parsed times outside [`Plausible`] are not counted at all
+//! (the rule is applied where events are consumed, `formats::admit`).
 
-/// Days since 1970-01-01 for a proleptic Gregorian date.
+/// 1990-01-01T00:00:00Z: the earliest plausible event time. Nothing the tool reads predates
+/// it; an earlier time is a zeroed clock or a corrupt field.
+pub const EARLIEST_PLAUSIBLE: i64 = 631_152_000;
+
+/// How far past the run's clock an event may lie: a sensor's clock runs a little ahead, a
+/// log written in a zone east of UTC and read as UTC looks up to 14 hours ahead.
+pub const FUTURE_SLACK: i64 = 86_400;
+
+/// Years beyond this (either sign) are never computed with: [`days_from_civil`] clamps to it
+/// and [`unix_seconds`] rejects it, so no day or second count can overflow an `i64`.
+const MAX_YEAR: i64 = 1_000_000;
+
+/// The event times a run counts: from [`EARLIEST_PLAUSIBLE`] to one day past the run's clock.
+///
+/// Why: one hostile or corrupt time (year 5,000,000, or 1970 from a zeroed clock) would
+/// otherwise widen the audit window to millions of days, which every report walks day by
+/// day. The clock is read once per run, so every worker applies the same bound and the
+/// output does not depend on the thread count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plausible {
+    /// Earliest counted time (Unix seconds, inclusive).
+    pub earliest: i64,
+    /// Latest counted time (Unix seconds, inclusive).
+    pub latest: i64,
+}
+
+impl Plausible {
+    /// The bounds for a run whose clock reads `now` (Unix seconds).
+    pub fn at(now: i64) -> Self {
+        Plausible {
+            earliest: EARLIEST_PLAUSIBLE,
+            latest: now.saturating_add(FUTURE_SLACK),
+        }
+    }
+
+    /// The bounds for a run starting now (the system clock; a clock before 1970 reads as 1970).
+    pub fn from_clock() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        Plausible::at(now)
+    }
+
+    /// Whether an event at `ts` is counted.
+    pub fn contains(self, ts: i64) -> bool {
+        (self.earliest..=self.latest).contains(&ts)
+    }
+}
+
+/// Days since 1970-01-01 for a proleptic Gregorian date. Years beyond ±1,000,000 are clamped
+/// (no log has them; parsers reject them through [`unix_seconds`]), so the result always fits
+/// a day count times 86,400 in an `i64`.
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = y.clamp(-MAX_YEAR, MAX_YEAR);
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
 }
 
 /// The civil date `(year, month, day)` of a day number from [`days_from_civil`].
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
+    let z = z.saturating_add(719_468);
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -29,9 +86,19 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-/// The UTC day number of a Unix time.
+/// The UTC day number of a Unix time, saturated to the `i32` range (a counted event is always
+/// well inside it; stored or merged values need not be).
 pub fn day_of(ts: i64) -> i32 {
-    ts.div_euclid(86_400) as i32
+    let day = ts.div_euclid(86_400);
+    i32::try_from(day).unwrap_or(if day < 0 { i32::MIN } else { i32::MAX })
+}
+
+/// Unix seconds of a civil date and time (UTC). `None` when a field is out of range or the
+/// year is beyond ±1,000,000: whatever digits a line holds, nothing overflows. A leap second
+/// (`:60`) reads as `:59`.
+pub fn unix_seconds(y: i64, m: u32, d: u32, hh: u32, mm: u32, ss: u32) -> Option<i64> {
+    let ok = valid(m, d, hh, mm, ss) && (-MAX_YEAR..=MAX_YEAR).contains(&y);
+    ok.then(|| days_from_civil(y, m, d) * 86_400 + i64::from(hh * 3600 + mm * 60 + ss.min(59)))
 }
 
 /// `YYYY-MM-DD` of a day number.
@@ -110,11 +177,6 @@ fn valid(m: u32, d: u32, hh: u32, mm: u32, ss: u32) -> bool {
     (1..=12).contains(&m) && (1..=31).contains(&d) && hh < 24 && mm < 60 && ss <= 60
 }
 
-fn seconds(y: i64, m: u32, d: u32, hh: u32, mm: u32, ss: u32) -> Option<i64> {
-    valid(m, d, hh, mm, ss)
-        .then(|| days_from_civil(y, m, d) * 86_400 + i64::from(hh * 3600 + mm * 60 + ss.min(59)))
-}
-
 /// `HH:MM:SS` at `at`.
 fn clock(b: &[u8], at: usize) -> Option<(u32, u32, u32)> {
     if b.get(at + 2) != Some(&b':') || b.get(at + 5) != Some(&b':') {
@@ -131,7 +193,7 @@ pub fn parse_iso8601(b: &[u8]) -> Option<(i64, usize)> {
     }
     let y = i64::from(num(b, 0, 4)?);
     let (hh, mm, ss) = clock(b, 11)?;
-    let mut t = seconds(y, num(b, 5, 2)?, num(b, 8, 2)?, hh, mm, ss)?;
+    let mut t = unix_seconds(y, num(b, 5, 2)?, num(b, 8, 2)?, hh, mm, ss)?;
     let mut i = 19;
     if b.get(i) == Some(&b'.') || b.get(i) == Some(&b',') {
         i += 1;
@@ -171,7 +233,7 @@ pub fn parse_bind_time(b: &[u8]) -> Option<(i64, usize)> {
     }
     let y = i64::from(num(b, dash + 5, 4)?);
     let (hh, mm, ss) = clock(b, dash + 10)?;
-    let t = seconds(y, m, d, hh, mm, ss)?;
+    let t = unix_seconds(y, m, d, hh, mm, ss)?;
     let mut i = dash + 18;
     if b.get(i) == Some(&b'.') {
         i += 1;
@@ -193,6 +255,48 @@ mod tests {
             assert_eq!(days_from_civil(y, m, d), day);
         }
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn plausible_is_1990_to_a_day_past_the_clock() {
+        let now = 1_796_169_600; // 2026-12-01
+        let p = Plausible::at(now);
+        assert_eq!(fmt_rfc3339(EARLIEST_PLAUSIBLE), "1990-01-01T00:00:00Z");
+        assert!(p.contains(EARLIEST_PLAUSIBLE) && !p.contains(EARLIEST_PLAUSIBLE - 1));
+        assert!(p.contains(now + 86_400) && !p.contains(now + 86_401));
+        assert!(!p.contains(0) && !p.contains(185_542_587_187_200));
+        assert!(!p.contains(-185_542_587_187_300) && !p.contains(i64::MIN));
+        assert_eq!(Plausible::at(i64::MAX).latest, i64::MAX);
+    }
+
+    /// Issue 23: day 2^31 and beyond wrapped to a negative `i32` and reversed the audit window.
+    #[test]
+    fn extreme_times_neither_overflow_nor_wrap() {
+        assert_eq!(day_of(185_542_587_187_200), i32::MAX);
+        assert_eq!(day_of(-185_542_587_187_300), i32::MIN);
+        assert_eq!((day_of(i64::MAX), day_of(i64::MIN)), (i32::MAX, i32::MIN));
+        assert_eq!(day_of(185_542_587_187_199), i32::MAX);
+        for ts in [i64::MIN, -1, 0, i64::MAX] {
+            assert!(fmt_rfc3339(ts).ends_with('Z'));
+        }
+        for day in [i32::MIN, i32::MAX] {
+            assert!(!fmt_day(day).is_empty());
+        }
+        assert_eq!(unix_seconds(i64::MAX, 1, 1, 0, 0, 0), None);
+        assert_eq!(unix_seconds(-1_000_001, 1, 1, 0, 0, 0), None);
+        assert_eq!(
+            unix_seconds(2026, 11, 9, 8, 0, 60),
+            Some(1_794_182_400 + 8 * 3600 + 59)
+        );
+        assert_eq!(unix_seconds(2026, 13, 1, 0, 0, 0), None);
+        assert_eq!(
+            days_from_civil(i64::MAX, 12, 31),
+            days_from_civil(1_000_000, 12, 31)
+        );
+        let _ = (civil_from_days(i64::MAX), civil_from_days(i64::MIN));
+        assert_eq!(parse_epoch(b"9223372036854775808"), None);
+        assert_eq!(parse_epoch(b"99999999999999999999"), None);
+        assert_eq!(parse_epoch(b"9223372036854775807.9"), Some(i64::MAX));
     }
 
     #[test]

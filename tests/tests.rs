@@ -19,4 +19,5 @@ mod siem_export;
 mod signatures;
 mod spark;
 mod state;
+mod timestamps;
 mod util;

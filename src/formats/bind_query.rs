@@ -94,7 +94,18 @@ impl LineParser for BindParser {
         }
         let envelope = syslog::strip(line);
         let body = envelope.map_or(line, |e| e.msg);
-        let ts = leading_time(body).or(envelope.and_then(|e| e.ts));
+        let own = leading_time(body);
+        let ts = own.or(envelope.and_then(|e| e.ts));
+        // A time written but not read is a bad time, not an undated query: the line opens with
+        // a number (BIND's `print-time`), or no time was found and a number stands before
+        // `client ` (a syslog header too mangled to remove).
+        let signed = body.strip_prefix(b"-").unwrap_or(body);
+        let opens_with_number = signed.first().is_some_and(u8::is_ascii_digit);
+        let before_client = memmem::find(body, b"client ").map(|i| &body[..i]);
+        let numbered = before_client.is_some_and(|p| p.iter().any(u8::is_ascii_digit));
+        if own.is_none() && (opens_with_number || (ts.is_none() && numbered)) {
+            return Err(ParseError::BadTimestamp);
+        }
         let Some((client, rest)) = client_at(body) else {
             // A named message without a client: well-formed if it has a time or an envelope.
             return if ts.is_some() || envelope.is_some() {

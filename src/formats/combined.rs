@@ -32,7 +32,7 @@ use memchr::{memchr, memmem};
 use super::{LineParser, LogFormat, present, score_lines, syslog};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
-use crate::time::{days_from_civil, parse_month, parse_u64};
+use crate::time::{parse_month, parse_u64, unix_seconds};
 
 /// Apache / nginx combined and common access log.
 pub struct Combined;
@@ -108,19 +108,15 @@ fn parse_clf_time(b: &[u8]) -> Option<i64> {
     if b.len() != 26 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[20] != b' ' {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| parse_u64(&b[r]).map(|v| v as i64);
+    let n = |r: std::ops::Range<usize>| parse_u64(&b[r]).and_then(|v| u32::try_from(v).ok());
     let (d, mon, y) = (n(0..2)?, parse_month(&b[3..6])?, n(7..11)?);
-    let (hh, mm, ss) = (n(12..14)?, n(15..17)?, n(18..20)?);
-    if !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
-        return None;
+    let local = unix_seconds(i64::from(y), mon, d, n(12..14)?, n(15..17)?, n(18..20)?)?;
+    let off = i64::from(n(22..24)?) * 3600 + i64::from(n(24..26)?) * 60;
+    match b[21] {
+        b'+' => local.checked_sub(off),
+        b'-' => local.checked_add(off),
+        _ => None,
     }
-    let off = n(22..24)? * 3600 + n(24..26)? * 60;
-    let off = match b[21] {
-        b'+' => off,
-        b'-' => -off,
-        _ => return None,
-    };
-    Some(days_from_civil(y, mon, d as u32) * 86_400 + hh * 3600 + mm * 60 + ss.min(59) - off)
 }
 
 /// nginx `2021/12/01 13:53:33 [error] …` or Apache `[Thu Oct 13 12:24:49.880562 2022] [mod:level] …`.

@@ -4,7 +4,9 @@
 //! - its sample parses to its golden, `tests/golden/formats/<name>.jsonl`: one JSON object per
 //!   sample line, so every line is accounted for (an event with all its fields, an ignored
 //!   line, a header, or an error);
-//! - no truncated or mangled sample line makes its parser panic.
+//! - no truncated or mangled sample line makes its parser panic;
+//! - no extreme number in a sample line makes its parser panic or yields a counted event with
+//!   an implausible time.
 //!
 //! `SHADOWAI_BLESS=1 cargo test --lib conformance` rewrites the goldens (and removes those of
 //! formats no longer registered), naming each file it changed. A golden records what the parser
@@ -16,8 +18,9 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::{FORMATS, LogFormat, unwrap_envelope};
+use super::{FORMATS, LogFormat, admit, unwrap_envelope};
 use crate::event::{Action, Event, Parsed};
+use crate::time::Plausible;
 
 /// The environment variable that makes the golden test rewrite the goldens.
 const BLESS: &str = "SHADOWAI_BLESS";
@@ -284,4 +287,176 @@ fn truncated_and_mangled_lines_never_panic() {
             }
         }
     }
+}
+
+/// Values written over the numbers of a sample line: past every integer type, the edges of
+/// `u64` and `i64`, the Unix seconds of day 2^31 (issue 23: one such Squid time panicked the
+/// report) and a negative one past it (a Zeek JSON `ts`), and zero (1970).
+const EXTREMES: [&str; 8] = [
+    "99999999999999999999",
+    "18446744073709551615",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "185542587187200",
+    "-185542587187300",
+    "0",
+    "1e300",
+];
+
+/// One variant of a line: what was done, the bytes, and whether only one field changed.
+type Variant = (String, Vec<u8>, bool);
+
+/// Variants of `line` with extreme numbers: each run of digits, then all of them at once,
+/// replaced by each of [`EXTREMES`]; and each quoted value holding a digit (a JSON time or
+/// count written as a string) replaced by each extreme, bare and quoted.
+fn extremes(line: &[u8]) -> Vec<Variant> {
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < line.len() {
+        if line[i].is_ascii_digit() {
+            let start = i;
+            while line.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            runs.push(start..i);
+        } else {
+            i += 1;
+        }
+    }
+    let mut quoted = Vec::new();
+    let mut open = None;
+    for (i, &b) in line.iter().enumerate() {
+        if b != b'"' || (i > 0 && line[i - 1] == b'\\') {
+            continue;
+        }
+        match open.take() {
+            None => open = Some(i),
+            Some(start) if line[start..i].iter().any(u8::is_ascii_digit) => {
+                quoted.push(start..i + 1)
+            }
+            Some(_) => {}
+        }
+    }
+    let replace = |ranges: &[std::ops::Range<usize>], with: &[u8]| {
+        let mut out = Vec::with_capacity(line.len() + ranges.len() * with.len());
+        let mut at = 0;
+        for r in ranges {
+            out.extend_from_slice(&line[at..r.start]);
+            out.extend_from_slice(with);
+            at = r.end;
+        }
+        out.extend_from_slice(&line[at..]);
+        out
+    };
+    let mut out = Vec::new();
+    for x in EXTREMES {
+        for r in &runs {
+            out.push((
+                format!("digits at byte {} replaced by {x}", r.start),
+                replace(std::slice::from_ref(r), x.as_bytes()),
+                true,
+            ));
+        }
+        out.push((
+            format!("every run of digits replaced by {x}"),
+            replace(&runs, x.as_bytes()),
+            false,
+        ));
+        for r in &quoted {
+            out.push((
+                format!("quoted value at byte {} replaced by {x}", r.start),
+                replace(std::slice::from_ref(r), x.as_bytes()),
+                true,
+            ));
+            out.push((
+                format!("quoted value at byte {} replaced by \"{x}\"", r.start),
+                replace(std::slice::from_ref(r), format!("\"{x}\"").as_bytes()),
+                true,
+            ));
+        }
+    }
+    out
+}
+
+/// No number in a sample line (up to [`LINES`] data lines of each sample, spread over it),
+/// however large or negative, makes a parser panic (debug
+/// builds panic on integer overflow), and no event it yields reaches the counts with a time
+/// outside [`Plausible`]: each variant goes through [`admit`], as every line of a scan does,
+/// so a time past day 2^31 or before 1990 must end as a skipped line. Issue 23: a Squid time
+/// of `185542587187200` and a Zeek JSON `ts` of `-185542587187300` crashed the report.
+///
+/// Nor may one bad number turn a dated line into an undated event (a time the parser could
+/// not read is a bad time, not an absent one), which would bypass the rule. With every number
+/// replaced at once a line may lose the shape that says it has a time at all (its envelope),
+/// so that check is made on single-field variants only.
+#[test]
+fn extreme_numbers_never_panic_nor_count() {
+    let plausible = Plausible::from_clock();
+    let mut failures = Vec::new();
+    for f in FORMATS {
+        let sample: Vec<&[u8]> = f.sample().lines().map(str::as_bytes).collect();
+        let mut parser = f.new_parser();
+        let meta: Vec<bool> = sample
+            .iter()
+            .map(|l| matches!(parser.parse(l), Ok(Parsed::Meta)))
+            .collect();
+        let primed = |i: usize| {
+            let mut p = f.new_parser();
+            for h in (0..i).filter(|&h| meta[h]) {
+                let _ = p.parse(sample[h]);
+            }
+            p
+        };
+        let data: Vec<usize> = (0..sample.len()).filter(|&i| !meta[i]).collect();
+        let picked =
+            (0..LINES.min(data.len())).map(|k| data[k * data.len() / LINES.min(data.len())]);
+        for i in picked {
+            let mut p = primed(i);
+            let dated = matches!(
+                admit(p.parse(sample[i]), None, plausible),
+                Ok(Parsed::Event(Event { ts: Some(_), .. }))
+            );
+            for (what, variant, single) in extremes(sample[i]) {
+                let run = catch_unwind(AssertUnwindSafe(|| {
+                    let envelope = if f.reads_syslog() {
+                        None
+                    } else {
+                        unwrap_envelope(&variant)
+                    };
+                    let (bytes, envelope_ts) =
+                        envelope.map_or((&variant[..], None), |e| (e.msg, e.ts));
+                    match admit(p.parse(bytes), envelope_ts, plausible) {
+                        Ok(Parsed::Event(e)) => Ok(e.ts),
+                        Ok(Parsed::Meta) => Err(true),
+                        _ => Err(false),
+                    }
+                }));
+                let shown = || String::from_utf8_lossy(&variant).into_owned();
+                match run {
+                    Err(_) => failures.push(format!(
+                        "{} panicked on sample line {}, {what}: {:?}",
+                        f.name(),
+                        i + 1,
+                        shown()
+                    )),
+                    Ok(Ok(Some(ts))) if !plausible.contains(ts) => failures.push(format!(
+                        "{} counted time {ts} from sample line {}, {what}: {:?}",
+                        f.name(),
+                        i + 1,
+                        shown()
+                    )),
+                    Ok(Ok(None)) if dated && single => failures.push(format!(
+                        "{} lost the time of sample line {}, {what}: {:?}",
+                        f.name(),
+                        i + 1,
+                        shown()
+                    )),
+                    // A variant taken for a header changed the parser's columns.
+                    Ok(Err(true)) => p = primed(i),
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -125,11 +125,13 @@ impl LineParser for CrowdstrikeParser {
         let device = st.put(r.computer.as_deref().or(r.aid.as_deref()));
         let user = st.put(r.user.as_deref());
         let process = st.put(r.image.as_deref().or(r.context_image.as_deref()));
-        let ts = r
-            .context_ts
-            .or(r.timestamp.map(|ms| ms / 1000.0))
-            .filter(|t| *t >= 0.0 && *t < 1e12)
-            .map(|t| t as i64);
+        // Seconds past 10^12 (year 33,000) or before 1970 are no time: a bad value, which
+        // the cast below (saturating) must never see.
+        let ts = match r.context_ts.or(r.timestamp.map(|ms| ms / 1000.0)) {
+            Some(t) if (0.0..1e12).contains(&t) => Some(t as i64),
+            Some(_) => return Err(ParseError::BadTimestamp),
+            None => None,
+        };
         Ok(Parsed::Event(
             self.stash.endpoint_event(ts, host, user, device, process),
         ))

@@ -30,7 +30,7 @@ use memchr::memchr;
 use super::{LineParser, LogFormat, score_lines};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
-use crate::time::{days_from_civil, parse_u64};
+use crate::time::{parse_u64, unix_seconds};
 
 /// FortiGate key=value logs.
 pub struct Fortigate;
@@ -148,17 +148,17 @@ fn eventtime(v: &[u8]) -> Option<i64> {
 
 /// `date=2019-05-13` + `time=11:45:03` (+ `tz="-0700"`).
 fn date_time(date: &[u8], time: &[u8], tz: Option<&[u8]>) -> Option<i64> {
-    let num = |b: &[u8], r: std::ops::Range<usize>| b.get(r).and_then(parse_u64);
+    let num = |b: &[u8], r: std::ops::Range<usize>| {
+        b.get(r)
+            .and_then(parse_u64)
+            .and_then(|n| u32::try_from(n).ok())
+    };
     if date.len() != 10 || date[4] != b'-' || date[7] != b'-' || time.len() < 8 {
         return None;
     }
     let (y, m, d) = (num(date, 0..4)?, num(date, 5..7)?, num(date, 8..10)?);
     let (hh, mm, ss) = (num(time, 0..2)?, num(time, 3..5)?, num(time, 6..8)?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
-        return None;
-    }
-    let local = days_from_civil(y as i64, m as u32, d as u32) * 86_400
-        + (hh * 3600 + mm * 60 + ss.min(59)) as i64;
+    let local = unix_seconds(i64::from(y), m, d, hh, mm, ss)?;
     let offset = match tz {
         Some([sign @ (b'+' | b'-'), rest @ ..]) if rest.len() >= 4 => {
             let digits: [u8; 4] = match rest {
@@ -166,14 +166,15 @@ fn date_time(date: &[u8], time: &[u8], tz: Option<&[u8]>) -> Option<i64> {
                 [a, b, c, d, ..] => [*a, *b, *c, *d],
                 _ => return Some(local),
             };
-            let h = parse_u64(&digits[..2]).unwrap_or(0) as i64;
-            let m = parse_u64(&digits[2..]).unwrap_or(0) as i64;
+            // Two digits each: at most 99 hours and 99 minutes, no overflow.
+            let h = parse_u64(&digits[..2]).map_or(0, |h| h.min(99) as i64);
+            let m = parse_u64(&digits[2..]).map_or(0, |m| m.min(99) as i64);
             let off = h * 3600 + m * 60;
             if *sign == b'+' { off } else { -off }
         }
         _ => 0,
     };
-    Some(local - offset)
+    local.checked_sub(offset)
 }
 
 fn none_if_na(v: &[u8]) -> Option<&[u8]> {

@@ -186,13 +186,15 @@ impl LineParser for MdeParser {
             Some(name) => st.join(&[row.account_domain.as_deref(), Some(name)], b'\\'),
             None => None,
         };
-        let ts = row
+        let written = row
             .timestamp
             .as_deref()
             .or(row.time_generated.as_deref())
-            .or(rec.time.as_deref())
-            .and_then(|t| parse_iso8601(t.as_bytes()))
-            .map(|(t, _)| t);
+            .or(rec.time.as_deref());
+        let ts = match written {
+            Some(t) => Some(parse_iso8601(t.as_bytes()).ok_or(ParseError::BadTimestamp)?.0),
+            None => None,
+        };
         let st = &self.stash;
         Ok(Parsed::Event(Event {
             client: st.get(client),

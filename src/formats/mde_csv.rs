@@ -35,7 +35,7 @@ use super::mde::action_of;
 use super::{LineParser, LogFormat, present};
 use crate::error::ParseError;
 use crate::event::{Event, Parsed, SourceKind};
-use crate::time::{days_from_civil, parse_iso8601, parse_u64};
+use crate::time::{parse_iso8601, parse_u64, unix_seconds};
 
 /// Microsoft Defender for Endpoint DeviceNetworkEvents, CSV export with a header line.
 pub struct MdeCsv;
@@ -188,18 +188,18 @@ fn parse_us_time(b: &[u8]) -> Option<i64> {
         Some(_) => return None,
         None => {}
     }
-    let ok = (1..=12).contains(&m)
-        && (1..=31).contains(&d)
-        && (1..=9999).contains(&y)
-        && h < 24
-        && mi < 60
-        && s <= 60
-        && date.next().is_none()
-        && hms.next().is_none();
-    ok.then(|| {
-        days_from_civil(y as i64, m as u32, d as u32) * 86_400
-            + (h * 3600 + mi * 60 + s.min(59)) as i64
-    })
+    if !(1..=9999).contains(&y) || date.next().is_some() || hms.next().is_some() {
+        return None;
+    }
+    let small = |n: u64| u32::try_from(n).ok();
+    unix_seconds(
+        i64::try_from(y).ok()?,
+        small(m)?,
+        small(d)?,
+        small(h)?,
+        small(mi)?,
+        small(s)?,
+    )
 }
 
 fn parse_time(v: &[u8]) -> Option<i64> {

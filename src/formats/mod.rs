@@ -8,6 +8,7 @@
 
 use crate::error::ParseError;
 use crate::event::{Parsed, SourceKind};
+use crate::time::Plausible;
 
 #[cfg(test)]
 mod conformance;
@@ -15,6 +16,30 @@ mod csv_fields;
 pub(crate) mod json;
 pub mod syslog;
 mod zeek;
+
+/// What the scan counts of one parsed line: the event takes its own time, or else its syslog
+/// envelope's (`envelope_ts`), and an event whose time lies outside `plausible` becomes a
+/// skipped line (`ParseError::ImplausibleTime`). Events without a time are kept.
+///
+/// The one place the rule is applied: every way of reading (whole files, chunks, `--state`
+/// resumes, `--emit-partial`) goes through it, so no implausible time reaches the aggregates
+/// and no report walks a span of days a single corrupt line made up.
+pub fn admit<'a>(
+    parsed: Result<Parsed<'a>, ParseError>,
+    envelope_ts: Option<i64>,
+    plausible: Plausible,
+) -> Result<Parsed<'a>, ParseError> {
+    match parsed? {
+        Parsed::Event(mut e) => {
+            e.ts = e.ts.or(envelope_ts);
+            match e.ts {
+                Some(ts) if !plausible.contains(ts) => Err(ParseError::ImplausibleTime),
+                _ => Ok(Parsed::Event(e)),
+            }
+        }
+        other => Ok(other),
+    }
+}
 
 /// A static description of one log format.
 pub trait LogFormat: Sync {

@@ -25,10 +25,11 @@ use std::borrow::Cow;
 use memchr::memmem;
 use serde::Deserialize;
 
-use super::json::{self, Stash, de_num};
+use super::json::{self, Bools, Stash};
 use super::{LineParser, LogFormat, present, score_lines};
 use crate::error::ParseError;
 use crate::event::{Parsed, SourceKind};
+use crate::time::parse_epoch;
 
 /// osquery result log, JSON lines.
 pub struct Osquery;
@@ -109,12 +110,22 @@ impl Columns<'_> {
     }
 }
 
+/// `unixTime`: epoch seconds as a number or a string; `UnixTime(None)` when it is written but
+/// is no number an `i64` holds (a bad time, not an absent one).
+struct UnixTime(Option<i64>);
+
+impl<'de> Deserialize<'de> for UnixTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<UnixTime, D::Error> {
+        json::number_or_string(d, |s| parse_epoch(s.trim().as_bytes()), Bools::Reject).map(UnixTime)
+    }
+}
+
 #[derive(Deserialize)]
 struct Record<'a> {
     #[serde(rename = "hostIdentifier", borrow)]
     host_identifier: Option<Cow<'a, str>>,
-    #[serde(rename = "unixTime", default, deserialize_with = "de_num")]
-    unix_time: Option<u64>,
+    #[serde(rename = "unixTime", default)]
+    unix_time: Option<UnixTime>,
     #[serde(borrow)]
     action: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -155,7 +166,10 @@ impl LineParser for OsqueryParser {
         let process = st.put(row.path.as_deref().or(row.name.as_deref()));
         let user = st.put(row.username.as_deref().or(row.user.as_deref()));
         let device = st.put(r.host_identifier.as_deref());
-        let ts = r.unix_time.and_then(|t| i64::try_from(t).ok());
+        let ts = match r.unix_time {
+            Some(UnixTime(t)) => Some(t.ok_or(ParseError::BadTimestamp)?),
+            None => None,
+        };
         Ok(Parsed::Event(
             self.stash.endpoint_event(ts, host, user, device, process),
         ))

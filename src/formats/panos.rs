@@ -32,7 +32,7 @@ use super::csv_fields::CsvSplitter;
 use super::{LineParser, LogFormat, present, score_lines};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
-use crate::time::{days_from_civil, parse_iso8601, parse_u64};
+use crate::time::{parse_iso8601, parse_u64, unix_seconds};
 
 /// PAN-OS syslog CSV.
 pub struct Panos;
@@ -102,16 +102,13 @@ fn panos_time(b: &[u8]) -> Option<i64> {
     if b[4] != b'/' || b[7] != b'/' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| b.get(r).and_then(parse_u64);
+    let n = |r: std::ops::Range<usize>| {
+        b.get(r)
+            .and_then(parse_u64)
+            .and_then(|n| u32::try_from(n).ok())
+    };
     let (y, mo, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
-    let (hh, mm, ss) = (n(11..13)?, n(14..16)?, n(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
-        return None;
-    }
-    Some(
-        days_from_civil(y as i64, mo as u32, d as u32) * 86_400
-            + (hh * 3600 + mm * 60 + ss.min(59)) as i64,
-    )
+    unix_seconds(i64::from(y), mo, d, n(11..13)?, n(14..16)?, n(17..19)?)
 }
 
 /// Where the CSV record starts: the field before the first `,YYYY/MM/DD hh:mm:ss,` (the

@@ -290,10 +290,10 @@ impl LineParser for SysmonJsonParser {
                 .or(wl.and_then(|w| s(&w.computer_name)))
                 .or(s(&r.computer_name)),
         );
-        let ts = pick(|d| s(&d.utc_time))
-            .or(s(&r.timestamp))
-            .and_then(|t| parse_iso8601(t.as_bytes()))
-            .map(|(t, _)| t);
+        let ts = match pick(|d| s(&d.utc_time)).or(s(&r.timestamp)) {
+            Some(t) => Some(parse_iso8601(t.as_bytes()).ok_or(ParseError::BadTimestamp)?.0),
+            None => None,
+        };
         Ok(Parsed::Event(
             self.stash.endpoint_event(ts, host, user, device, process),
         ))

@@ -214,10 +214,12 @@ impl LineParser for SysmonXmlParser {
         let user = self.put(data(ev, b"User"));
         let process = self.put(data(ev, b"Image"));
         let device = self.put(element(ev, b"<Computer"));
-        let ts = data(ev, b"UtcTime")
-            .or_else(|| attribute(ev, b"<TimeCreated", b"SystemTime="))
-            .and_then(|t| parse_iso8601(t.trim_ascii()))
-            .map(|(t, _)| t);
+        let written =
+            data(ev, b"UtcTime").or_else(|| attribute(ev, b"<TimeCreated", b"SystemTime="));
+        let ts = match written {
+            Some(t) => Some(parse_iso8601(t.trim_ascii()).ok_or(ParseError::BadTimestamp)?.0),
+            None => None,
+        };
         let get = |r: Option<std::ops::Range<usize>>| r.and_then(|r| self.buf.get(r));
         Ok(Parsed::Event(Event {
             ts,

@@ -342,7 +342,9 @@ impl LineParser for W3cParser {
             Some(t) => Some(parse_clock(t).ok_or(ParseError::BadTimestamp)?),
             None => None,
         };
-        let ts = day.zip(clock).map(|(d, s)| d * 86_400 + s);
+        let ts = day
+            .zip(clock)
+            .and_then(|(d, s)| d.checked_mul(86_400)?.checked_add(s));
         let host = l.host.iter().find_map(|&i| {
             let v = self.value(line, i)?;
             // IIS-style `cs-uri` can be a bare path: no host in it.

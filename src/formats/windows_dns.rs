@@ -37,7 +37,7 @@ use memchr::memmem;
 use super::{LineParser, LogFormat, score_lines, split_fields};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
-use crate::time::{days_from_civil, parse_u64};
+use crate::time::{parse_u64, unix_seconds};
 
 /// Windows DNS Server debug log.
 pub struct WindowsDns;
@@ -116,14 +116,16 @@ fn triple(b: &[u8], sep: u8) -> Option<(u32, u32, u32)> {
     let mut next = || -> Option<u32> {
         let f = it.next()?;
         (f.len() <= 4).then_some(())?;
-        parse_u64(f).map(|n| n as u32)
+        parse_u64(f).and_then(|n| u32::try_from(n).ok())
     };
     let t = (next()?, next()?, next()?);
     it.next().is_none().then_some(t)
 }
 
 /// `11/24/2026 9:15:00 AM`, `24.11.2026 09:15:00`, `2026-11-24 09:15:00` to Unix seconds.
-fn parse_when(when: &[u8]) -> Option<i64> {
+/// `Some(None)` for a 12-hour time with another locale's marker (`vorm.`): the hour is
+/// unknown, but the line is sound. `None` for a time that does not read.
+fn parse_when(when: &[u8]) -> Option<Option<i64>> {
     let (f, n) = split_fields::<4>(when, b' ', true);
     if !(2..=3).contains(&n) {
         return None;
@@ -145,18 +147,15 @@ fn parse_when(when: &[u8]) -> Option<i64> {
         match f[2] {
             b"AM" | b"am" if (1..=12).contains(&hh) => hh %= 12,
             b"PM" | b"pm" if (1..=12).contains(&hh) => hh = hh % 12 + 12,
+            b"AM" | b"am" | b"PM" | b"pm" => return None,
+            marker if marker.first().is_some_and(u8::is_ascii_alphabetic) => return Some(None),
             _ => return None,
         }
     }
-    let ok = (1000..=9999).contains(&y)
-        && (1..=12).contains(&m)
-        && (1..=31).contains(&d)
-        && hh < 24
-        && mm < 60
-        && ss <= 60;
-    ok.then(|| {
-        days_from_civil(i64::from(y), m, d) * 86_400 + i64::from(hh * 3600 + mm * 60 + ss.min(59))
-    })
+    if !(1000..=9999).contains(&y) {
+        return None;
+    }
+    unix_seconds(i64::from(y), m, d, hh, mm, ss).map(Some)
 }
 
 /// Decodes `(7)chatgpt(3)com(0)` into `out` as `chatgpt.com`; a dotted name
@@ -214,7 +213,8 @@ impl LineParser for WindowsDnsParser {
                 Err(ParseError::Unrecognized("Windows DNS debug log"))
             };
         };
-        let ts = parse_when(p.when);
+        // A packet line always opens with its date: one that does not read is a bad time.
+        let ts = parse_when(p.when).ok_or(ParseError::BadTimestamp)?;
         // `id proto dir ip xid [R] opcode [flags chars rcode] type name`
         let (f, n) = split_fields::<6>(p.after, b' ', true);
         if n < 6 {

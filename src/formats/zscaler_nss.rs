@@ -33,7 +33,7 @@ use super::json::{self, Bools};
 use super::{LineParser, LogFormat, score_lines};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
-use crate::time::{days_from_civil, parse_epoch, parse_month, parse_u64};
+use crate::time::{parse_epoch, parse_month, parse_u64, unix_seconds};
 
 /// Zscaler ZIA NSS web and DNS feeds, JSON.
 pub struct ZscalerNss;
@@ -182,19 +182,14 @@ pub(super) fn parse_ctime(s: &[u8]) -> Option<i64> {
         .filter(|w| !w.is_empty());
     let _weekday = it.next()?;
     let month = parse_month(it.next()?)?;
-    let day = parse_u64(it.next()?)? as u32;
+    let day = u32::try_from(parse_u64(it.next()?)?).ok()?;
     let clock = it.next()?;
-    let year = parse_u64(it.next()?)? as i64;
+    let year = i64::try_from(parse_u64(it.next()?)?).ok()?;
     if clock.len() != 8 || clock[2] != b':' || clock[5] != b':' {
         return None;
     }
-    let hh = parse_u64(&clock[..2])? as i64;
-    let mm = parse_u64(&clock[3..5])? as i64;
-    let ss = parse_u64(&clock[6..])? as i64;
-    if !(1..=31).contains(&day) || hh > 23 || mm > 59 || ss > 60 {
-        return None;
-    }
-    Some(days_from_civil(year, month, day) * 86_400 + hh * 3600 + mm * 60 + ss.min(59))
+    let two = |r: std::ops::Range<usize>| parse_u64(&clock[r]).and_then(|n| u32::try_from(n).ok());
+    unix_seconds(year, month, day, two(0..2)?, two(3..5)?, two(6..8)?)
 }
 
 /// The web feed's `action` value: `Blocked` / `Allowed` (any case; `Caution` is allowed).

@@ -463,9 +463,8 @@ impl<'c> Worker<'c> {
                 formats::unwrap_envelope(text)
             };
             let (text, envelope_ts) = envelope.map_or((text, None), |env| (env.msg, env.ts));
-            match parser.parse(text) {
-                Ok(Parsed::Event(mut e)) => {
-                    e.ts = e.ts.or(envelope_ts);
+            match formats::admit(parser.parse(text), envelope_ts, self.ctx.config.plausible) {
+                Ok(Parsed::Event(e)) => {
                     stats.lines += 1;
                     stats.events += 1;
                     match self.count(&e) {
@@ -578,7 +577,7 @@ impl<'c> Worker<'c> {
                     .entry((self.user.as_slice().into(), e.ts, t))
                     .or_default();
                 c.0 += 1;
-                c.1 += e.bytes_out.unwrap_or(0);
+                c.1 = c.1.saturating_add(e.bytes_out.unwrap_or(0));
             } else {
                 self.agg.add_usage(&self.user, t, e.ts, e.bytes_out);
             }

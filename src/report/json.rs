@@ -154,7 +154,11 @@ impl Exporter for Summary {
             .len() as u64;
         totals.tools = r.per_tool.len() as u64;
         totals.unregistered_tools = r.register_candidates.len() as u64;
-        totals.bytes_out = r.per_tool.iter().map(|t| t.stats.bytes_out).sum();
+        totals.bytes_out = r
+            .per_tool
+            .iter()
+            .map(|t| t.stats.bytes_out)
+            .fold(0, u64::saturating_add);
         totals.unknown_ai_candidates = r.candidates.len() as u64;
         let mut coverage: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
         for (kind, day) in &r.scan.agg.coverage {

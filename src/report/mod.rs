@@ -411,7 +411,45 @@ pub(crate) fn audit_window(r: &Report) -> (Option<i32>, Option<i32>) {
     )
 }
 
-/// Coverage of each source over `[from, to]`.
+/// Runs of days in `[from, to]` not in `days`, as `(first, last)`; none when `from > to`.
+///
+/// # Performance
+/// Walks the days with data, never the window: the cost is the same for a window of a week
+/// and of a million days (a `--since` far back, or times from a corrupt partial).
+pub(crate) fn gaps(days: &BTreeSet<i32>, from: i32, to: i32) -> Vec<(i32, i32)> {
+    let mut out = Vec::new();
+    if from > to {
+        return out;
+    }
+    // The first day not yet accounted for; `None` once past `i32::MAX`.
+    let mut next = Some(from);
+    for &d in days.range(from..=to) {
+        if let Some(n) = next
+            && d > n
+        {
+            out.push((n, d - 1));
+        }
+        next = d.checked_add(1);
+    }
+    if let Some(n) = next
+        && n <= to
+    {
+        out.push((n, to));
+    }
+    out
+}
+
+/// The days of `days` in `[from, to]`, ascending; none when `from > to`.
+fn days_within(days: &BTreeSet<i32>, from: i32, to: i32) -> impl Iterator<Item = i32> + '_ {
+    (from <= to)
+        .then(|| days.range(from..=to))
+        .into_iter()
+        .flatten()
+        .copied()
+}
+
+/// Coverage of each source over `[from, to]`, computed from the days with data and the gaps
+/// between them (see [`gaps`]), so its cost does not grow with the window's length.
 pub(crate) fn audit(r: &Report) -> Audit {
     let agg = &r.scan.agg;
     let (from, to) = audit_window(r);
@@ -422,26 +460,32 @@ pub(crate) fn audit(r: &Report) -> Audit {
     let mut sources = BTreeMap::new();
     if let (Some(from), Some(to)) = (from, to) {
         for (kind, days) in &per_source {
-            let (mut run, mut longest, mut missing, mut missing_day_count) = (0, 0, Vec::new(), 0);
-            for day in from..=to {
-                if days.contains(&day) {
-                    run += 1;
-                    longest = longest.max(run);
-                } else {
-                    run = 0;
-                    missing_day_count += 1;
-                    if missing.len() < MAX_MISSING_LISTED {
-                        missing.push(fmt_day(day));
-                    }
-                }
+            let gaps = gaps(days, from, to);
+            let missing_day_count = gaps
+                .iter()
+                .map(|&(a, b)| usize::try_from(i64::from(b) - i64::from(a) + 1).unwrap_or(0))
+                .fold(0usize, usize::saturating_add);
+            let missing_days = gaps
+                .iter()
+                .flat_map(|&(a, b)| a..=b)
+                .take(MAX_MISSING_LISTED)
+                .map(fmt_day)
+                .collect();
+            let (mut days_with_data, mut run, mut longest) = (0, 0, 0);
+            let mut previous: Option<i32> = None;
+            for day in days_within(days, from, to) {
+                days_with_data += 1;
+                let consecutive = previous.and_then(|p| p.checked_add(1)) == Some(day);
+                run = if consecutive { run + 1 } else { 1 };
+                longest = longest.max(run);
+                previous = Some(day);
             }
-            let days_with_data = days.range(from..=to).count();
             sources.insert(
                 kind.as_str(),
                 SourceDays {
                     days_with_data,
                     missing_day_count,
-                    missing_days: missing,
+                    missing_days,
                     longest_consecutive_days: longest,
                 },
             );
@@ -542,5 +586,40 @@ impl Outputs {
     /// Writes every exporter's output and renames it into place.
     pub fn write(self, report: &Report) -> anyhow::Result<()> {
         self.0.write_each(|i, w| EXPORTERS[i].write(report, w))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(v: &[i32]) -> BTreeSet<i32> {
+        v.iter().copied().collect()
+    }
+
+    #[test]
+    fn missing_days_fold_into_ranges() {
+        assert_eq!(gaps(&set(&[]), 10, 12), vec![(10, 12)]);
+        assert_eq!(gaps(&set(&[10, 11, 12]), 10, 12), vec![]);
+        assert_eq!(gaps(&set(&[11]), 10, 12), vec![(10, 10), (12, 12)]);
+        assert_eq!(
+            gaps(&set(&[5, 12, 15, 30]), 10, 20),
+            vec![(10, 11), (13, 14), (16, 20)]
+        );
+        assert_eq!(gaps(&set(&[10]), 10, 10), vec![]);
+    }
+
+    /// Issue 23, cases 1 and 2: a reversed window is empty (it panicked in `BTreeSet::range`),
+    /// and the widest window costs what the data holds (it walked every day).
+    #[test]
+    fn any_window_is_safe_and_costs_only_the_data() {
+        let (min, max) = (i32::MIN, i32::MAX);
+        assert_eq!(gaps(&set(&[5]), 7, 3), vec![]);
+        assert_eq!(days_within(&set(&[5]), 7, 3).count(), 0);
+        assert_eq!(gaps(&set(&[max]), min, max), vec![(min, max - 1)]);
+        assert_eq!(gaps(&set(&[min, max]), min, max), vec![(min + 1, max - 1)]);
+        assert_eq!(gaps(&set(&[]), max, max), vec![(max, max)]);
+        assert_eq!(gaps(&set(&[max]), max, max), vec![]);
+        assert_eq!(days_within(&set(&[min, 0, max]), min, max).count(), 3);
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use super::{Audit, Report, audit, audit_window};
+use super::{Audit, Report, audit, audit_window, gaps};
 use crate::policy::{Rule, Severity, Tier};
 use crate::time::fmt_day;
 
@@ -158,22 +158,6 @@ pub(crate) fn missing_ranges(r: &Report) -> BTreeMap<&'static str, Vec<(i32, i32
         .collect()
 }
 
-/// Runs of days in `[from, to]` not in `days`.
-fn gaps(days: &BTreeSet<i32>, from: i32, to: i32) -> Vec<(i32, i32)> {
-    let mut out = Vec::new();
-    let mut next = from;
-    for &d in days.range(from..=to) {
-        if d > next {
-            out.push((next, d - 1));
-        }
-        next = d.saturating_add(1);
-    }
-    if next <= to {
-        out.push((next, to));
-    }
-    out
-}
-
 /// `2026-11-01 – 2026-11-03`, or one day alone.
 pub(crate) fn range_text((a, b): (i32, i32)) -> String {
     if a == b {
@@ -201,16 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn missing_days_fold_into_ranges() {
-        let set = |v: &[i32]| v.iter().copied().collect::<BTreeSet<i32>>();
-        assert_eq!(gaps(&set(&[]), 10, 12), vec![(10, 12)]);
-        assert_eq!(gaps(&set(&[10, 11, 12]), 10, 12), vec![]);
-        assert_eq!(gaps(&set(&[11]), 10, 12), vec![(10, 10), (12, 12)]);
-        assert_eq!(
-            gaps(&set(&[5, 12, 15, 30]), 10, 20),
-            vec![(10, 11), (13, 14), (16, 20)]
-        );
-        assert_eq!(gaps(&set(&[10]), 10, 10), vec![]);
+    fn day_ranges_read_as_dates() {
         assert_eq!(range_text((0, 0)), "1970-01-01");
         assert_eq!(range_text((0, 2)), "1970-01-01 – 1970-01-03");
     }

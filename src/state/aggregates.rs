@@ -194,7 +194,9 @@ pub(super) fn write_aggregates(
         "INSERT INTO usage (day, user, tool_id, events, bytes_out, first, last)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (day, user, tool_id) DO UPDATE SET events = events + excluded.events,
-             bytes_out = bytes_out + excluded.bytes_out, {FIRST}, {LAST}"
+             bytes_out = MIN(bytes_out, {MAX} - excluded.bytes_out) + excluded.bytes_out,
+             {FIRST}, {LAST}",
+        MAX = i64::MAX
     ))?;
     for (user, cells) in &agg.usage {
         for (&(tool, day), c) in cells {
