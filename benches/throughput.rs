@@ -192,6 +192,7 @@ fn context<'a>(
         psl,
         bar: indicatif::ProgressBar::hidden(),
         identity: None,
+        own: Default::default(),
     }
 }
 

@@ -103,6 +103,9 @@ pub struct FileStats {
     pub examples: Vec<(u64, String)>,
     /// Why the file could not be (fully) read.
     pub error: Option<String>,
+    /// Something the reader of the reports should know that lost nothing: a special file
+    /// skipped in a folder, bytes ignored after a gzip's last member.
+    pub warning: Option<String>,
     /// Size in bytes when planned (recorded in partials, so `merge --state` knows the input).
     pub size: Option<u64>,
     /// Modification time in nanoseconds since the epoch when planned.
@@ -158,6 +161,9 @@ impl FileStats {
         }
         if self.error.is_none() {
             self.error.clone_from(&o.error);
+        }
+        if self.warning.is_none() {
+            self.warning.clone_from(&o.warning);
         }
     }
 }

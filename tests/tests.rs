@@ -10,6 +10,7 @@ mod cli_docs;
 mod generate;
 mod hostile;
 mod identity;
+mod inputs;
 mod partial;
 mod privacy;
 mod register;

@@ -11,10 +11,12 @@ use super::files_outcome;
 use super::partial_out::PartialOut;
 use super::render::{ReportOut, View};
 use super::setup::{Setup, settings_command};
+use crate::aggregate::FileStats;
 use crate::cli::ScanArgs;
 use crate::config::Config;
 use crate::exit::{Exit, UsageError};
 use crate::identity::Identity;
+use crate::input::{Found, Own};
 use crate::partial::{self, Meta};
 use crate::pipeline::{self, Context};
 use crate::state::{Fate, State};
@@ -46,11 +48,15 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     let (emit, list_inputs) = (args.emit_partial.clone(), args.list_inputs);
     let inputs = input_paths(&args.paths, args.files_from.as_deref())?;
     let config = args.into_config(inputs, command_line);
+    let own = own_outputs(&config, emit.as_deref(), state_path.as_deref());
     if list_inputs {
         let mut out = io::BufWriter::new(io::stdout().lock());
-        for f in crate::input::inputs(&config.inputs, config.shard) {
-            let (Ok(p) | Err((p, _))) = f;
-            out.write_all(crate::paths::to_bytes(&p))?;
+        for f in crate::input::inputs(&config.inputs, config.shard, &own) {
+            if let Found::Skipped(p, why) = &f {
+                eprintln!("shadowai: {}: {why}", p.display());
+                continue;
+            }
+            out.write_all(crate::paths::to_bytes(f.path()))?;
             out.write_all(b"\n")?;
         }
         out.flush()?;
@@ -96,6 +102,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         catalogue: &setup.catalogue,
         psl: &setup.psl,
         bar,
+        own,
     };
     match sink {
         Sink::Reports {
@@ -109,6 +116,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
             {
                 state.retain(latest.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1))?;
             }
+            warn_inputs(&ingest.files);
             let exit = files_outcome(&ingest.files);
             let tally = |fate: Fate| ingest.fates.iter().filter(|f| **f == fate).count();
             let line = format!(
@@ -134,6 +142,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         Sink::Reports { out, state: None } => {
             let result = pipeline::scan(&ctx);
             render.write(&result, &config, identity.is_some(), out)?;
+            warn_inputs(&result.files);
             let exit = files_outcome(&result.files);
             let skipped: u64 = result.files.iter().map(|f| f.skipped).sum();
             if skipped > 0 {
@@ -152,6 +161,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
                 identity: identity.is_some().then_some(identity_files),
             };
             out.write(|w| partial::write_scan(&result, &setup.catalogue, &meta, w))?;
+            warn_inputs(&result.files);
             // A partial carries its failed inputs to the report; it is complete all the same.
             Ok(match files_outcome(&result.files) {
                 Exit::Ok => Exit::Ok,
@@ -172,6 +182,45 @@ enum Sink {
     },
     /// The partial aggregate for `merge` (`--emit-partial`).
     Partial(PartialOut),
+}
+
+/// The JSONL exports `--jsonl` writes into `--out` (beside [`crate::report::EXPORTERS`]).
+const JSONL_FILES: [&str; 2] = ["findings.jsonl", "per-user.jsonl"];
+
+/// What this run writes, left out of the input folders it lies in: the report folder (and,
+/// when it is itself an input folder, the reports by name), the partial, and the `--state`
+/// database with its lock and the side files SQLite keeps beside it.
+fn own_outputs(config: &Config, partial: Option<&Path>, state: Option<&Path>) -> Own {
+    let mut files = Vec::new();
+    let dir = (!config.out.as_os_str().is_empty()).then(|| config.out.clone());
+    if let Some(dir) = &dir {
+        let names = crate::report::EXPORTERS.iter().map(|e| e.file_name());
+        files.extend(names.chain(JSONL_FILES).map(|name| dir.join(name)));
+    }
+    files.extend(
+        partial
+            .filter(|p| *p != Path::new("-"))
+            .map(Path::to_path_buf),
+    );
+    if let Some(db) = state {
+        files.push(db.to_path_buf());
+        for side in ["-wal", "-shm", "-journal", ".lock"] {
+            let mut name = db.as_os_str().to_owned();
+            name.push(side);
+            files.push(PathBuf::from(name));
+        }
+    }
+    Own { dir, files }
+}
+
+/// Names every input that carries a warning on stderr (a special file skipped, bytes ignored
+/// after a gzip); they are in `summary.json` too.
+fn warn_inputs(files: &[FileStats]) {
+    for f in files {
+        if let Some(w) = &f.warning {
+            eprintln!("shadowai: {}: {w}", f.path.display());
+        }
+    }
 }
 
 /// The paths given plus those listed in `--files-from` (one per line; `-` = standard input).

@@ -2,21 +2,30 @@
 //!
 //! gzip is recognized by its magic bytes (`1f 8b`), not the name, because rotated logs are
 //! named anything (`access.log.1`, `dns.log-20261124`). Concatenated members (what `cat a.gz
-//! b.gz` and many log shippers produce) are read whole with `MultiGzDecoder`; a single-member
-//! decoder would silently stop after the first.
+//! b.gz` and many log shippers produce) are all read ([`gzip`]).
+//!
+//! Only regular files are read from folders: a named pipe, socket or device met in a folder is
+//! named and skipped, never opened (opening a pipe waits for a writer, forever if none comes).
+//! A path given on the command line that is not a regular file (a named pipe, `/dev/stdin`) is
+//! read as a stream: once, front to back, never sought or split. Regular files are read
+//! through one open [`handle`] each. The walk leaves out shadowai's own outputs ([`Own`]).
 //!
 //! [`stream`] says which stream a file carries (its identity for `--state`).
 
 use std::collections::HashSet;
+use std::ffi::OsStr;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, OnceLock, mpsc};
 
-use flate2::bufread::MultiGzDecoder;
 use indicatif::ProgressBar;
 
+pub mod gzip;
+pub mod handle;
 pub mod stream;
+
+pub use handle::{FileId, Handle};
 
 use crate::hash::{FNV1A_START, fnv1a};
 
@@ -29,27 +38,142 @@ pub const MAX_RATIO: u64 = 200;
 /// bomb (1000:1 and more) is stopped here with an error, lines before the cut counted.
 pub const MIN_EXPANSION_LIMIT: u64 = 1 << 30;
 
-/// An input found by the walk, or why a path could not be walked.
-pub type Found = Result<PathBuf, (PathBuf, String)>;
+/// What the walk found at a path.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Found {
+    /// A regular file, or a symlink to one.
+    File(PathBuf),
+    /// A path given on the command line that is not a regular file (a named pipe, a
+    /// character device such as `/dev/stdin`): read once as it arrives.
+    Stream(PathBuf),
+    /// A special file inside a folder, never opened, and why.
+    Skipped(PathBuf, String),
+    /// A path that could not be walked, and why.
+    Error(PathBuf, String),
+}
 
-/// Expands the given paths into files: directories recursively, in sorted order, following
-/// symlinks (loops are reported, not followed). A file reached twice is read once.
-pub fn walk(paths: &[PathBuf]) -> Vec<Found> {
+impl Found {
+    /// The path found.
+    pub fn path(&self) -> &Path {
+        match self {
+            Found::File(p) | Found::Stream(p) | Found::Skipped(p, _) | Found::Error(p, _) => p,
+        }
+    }
+}
+
+/// shadowai's own outputs, left out of the walk of an input folder they lie in: a report
+/// folder inside a log folder would otherwise have its reports (and, during the run, their
+/// temporary files) read as logs by the next run.
+#[derive(Debug, Default)]
+pub struct Own {
+    /// The report folder (`--out`): not walked when it lies inside an input folder.
+    pub dir: Option<PathBuf>,
+    /// Files shadowai writes (the reports when `--out` is itself an input folder, the
+    /// partial, the `--state` database and its SQLite side files): never read from a folder.
+    pub files: Vec<PathBuf>,
+}
+
+impl Own {
+    /// The outputs by canonical path, as the walk compares them.
+    fn resolve(&self) -> (Option<PathBuf>, HashSet<PathBuf>) {
+        (
+            self.dir.as_deref().map(canonical),
+            self.files.iter().map(|f| canonical(f)).collect(),
+        )
+    }
+}
+
+/// Whether a file name is one of shadowai's temporary files ([`crate::atomic`]), of this run
+/// or of another one writing into the same folder.
+fn temporary(name: &OsStr) -> bool {
+    name.as_encoded_bytes()
+        .ends_with(crate::atomic::TEMP_SUFFIX.as_bytes())
+}
+
+/// `path` with symlinks resolved; for a file not written yet, its folder's resolved path plus
+/// its name; failing that, the path made absolute.
+fn canonical(path: &Path) -> PathBuf {
+    if let Ok(c) = std::fs::canonicalize(path) {
+        return c;
+    }
+    if let (Some(dir), Some(name)) = (path.parent(), path.file_name())
+        && let Ok(d) = std::fs::canonicalize(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        })
+    {
+        return d.join(name);
+    }
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// What kind of special file this is, for the message that skips it.
+fn special(ft: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if ft.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_block_device() {
+            return "a block device";
+        }
+        if ft.is_char_device() {
+            return "a character device";
+        }
+    }
+    let _ = ft;
+    "not a regular file"
+}
+
+/// Expands the given paths into inputs: directories recursively, in sorted order, following
+/// symlinks (loops are reported, not followed). A file reached twice is read once. Inside
+/// folders only regular files are inputs; special files are [`Found::Skipped`], and `own`
+/// outputs and temporary files are left out. A path given itself is always an input.
+pub fn walk(paths: &[PathBuf], own: &Own) -> Vec<Found> {
+    let (own_dir, own_files) = own.resolve();
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for root in paths {
-        for entry in walkdir::WalkDir::new(root)
+        let entries = walkdir::WalkDir::new(root)
             .follow_links(true)
             .sort_by_file_name()
-        {
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0
+                    || !e.file_type().is_dir()
+                    || own_dir.as_deref().is_none_or(|d| canonical(e.path()) != d)
+            });
+        for entry in entries {
             match entry {
                 Ok(e) if e.file_type().is_dir() => {}
                 Ok(e) => {
+                    let given = e.depth() == 0;
+                    if !given && temporary(e.file_name()) {
+                        continue;
+                    }
                     let key =
                         std::fs::canonicalize(e.path()).unwrap_or_else(|_| e.path().to_path_buf());
-                    if seen.insert(key) {
-                        out.push(Ok(e.into_path()));
+                    if (!given && own_files.contains(&key)) || !seen.insert(key) {
+                        continue;
                     }
+                    let ft = e.file_type();
+                    let path = e.into_path();
+                    out.push(if ft.is_file() {
+                        Found::File(path)
+                    } else if given {
+                        Found::Stream(path)
+                    } else {
+                        let why = format!(
+                            "not read: {}; only regular files are read from folders",
+                            special(ft)
+                        );
+                        Found::Skipped(path, why)
+                    });
                 }
                 Err(err) => {
                     let path = err.path().unwrap_or(root).to_path_buf();
@@ -59,7 +183,7 @@ pub fn walk(paths: &[PathBuf]) -> Vec<Found> {
                             .io_error()
                             .map_or_else(|| err.to_string(), ToString::to_string),
                     };
-                    out.push(Err((path, msg)));
+                    out.push(Found::Error(path, msg));
                 }
             }
         }
@@ -70,15 +194,10 @@ pub fn walk(paths: &[PathBuf]) -> Vec<Found> {
 /// The walk of `paths`, keeping only shard `K` of `N` when given: a file belongs to the shard
 /// its path's FNV-1a hash falls in, so N runs (tasks of an engine, pods of an Indexed Job) that
 /// each walk all the inputs read every file exactly once, with no coordination.
-pub fn inputs(paths: &[PathBuf], shard: Option<(u64, u64)>) -> Vec<Found> {
-    let mut found = walk(paths);
+pub fn inputs(paths: &[PathBuf], shard: Option<(u64, u64)>, own: &Own) -> Vec<Found> {
+    let mut found = walk(paths, own);
     if let Some((k, n)) = shard {
-        found.retain(|f| {
-            let path = match f {
-                Ok(p) | Err((p, _)) => p,
-            };
-            shard_of(path, n) == k
-        });
+        found.retain(|f| shard_of(f.path(), n) == k);
     }
     found
 }
@@ -114,65 +233,61 @@ impl<R> Drop for Counted<R> {
     }
 }
 
-/// Stops a decompressed stream past a size limit, with an error naming the limit.
-struct Bounded<R> {
-    inner: R,
-    left: u64,
-    limit: u64,
-}
-
-impl<R: Read> Read for Bounded<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        match self.left.checked_sub(n as u64) {
-            Some(left) => {
-                self.left = left;
-                Ok(n)
-            }
-            None => Err(io::Error::other(format!(
-                "decompression bomb: gzip expands past {} bytes (limit: {MAX_RATIO}x the file size, at least {MIN_EXPANSION_LIMIT} bytes); stopped there",
-                self.limit
-            ))),
-        }
-    }
-}
-
 /// An open input: its decompressed byte stream and whether it was gzip.
 pub struct Opened {
     /// Decompressed bytes.
     pub reader: Box<dyn Read + Send>,
-    /// Whether the file is gzip.
+    /// Whether the input is gzip.
     pub gzip: bool,
+    /// Once the reader has reached its end: what was ignored after the last gzip member, if
+    /// anything (a warning: every line was read).
+    pub trailing: Arc<OnceLock<String>>,
 }
 
-/// Opens `path` at byte `offset` (0 for gzip), decompressing when it starts with the gzip
-/// magic; a gzip stream may expand to `max(MAX_RATIO × file size, min_expansion)` bytes.
-pub fn open(path: &Path, offset: u64, bar: &ProgressBar, min_expansion: u64) -> io::Result<Opened> {
-    let mut file = File::open(path)?;
-    let size = file.metadata()?.len();
-    if offset > 0 {
-        file.seek(SeekFrom::Start(offset))?;
-    }
+/// The decompressed stream of `raw`, decompressing when it starts with the gzip magic
+/// (`may_be_gzip`: only a stream read from its first byte can); a gzip stream may expand to
+/// `limit` bytes.
+fn decoded(
+    raw: impl Read + Send + 'static,
+    may_be_gzip: bool,
+    bar: &ProgressBar,
+    limit: u64,
+) -> io::Result<Opened> {
     let mut buffered = BufReader::with_capacity(
         256 * 1024,
         Counted {
-            inner: file,
+            inner: raw,
             pending: 0,
             bar: bar.clone(),
         },
     );
-    let gzip = offset == 0 && buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let gzip = may_be_gzip && buffered.fill_buf()?.starts_with(&gzip::MAGIC);
+    let trailing = Arc::new(OnceLock::new());
     let reader: Box<dyn Read + Send> = if gzip {
-        let limit = size.saturating_mul(MAX_RATIO).max(min_expansion);
-        Box::new(Bounded {
-            inner: MultiGzDecoder::new(buffered),
-            left: limit,
+        Box::new(gzip::Bounded::new(
+            gzip::Members::new(buffered, Arc::clone(&trailing)),
             limit,
-        })
+        ))
     } else {
         Box::new(buffered)
     };
-    Ok(Opened { reader, gzip })
+    Ok(Opened {
+        reader,
+        gzip,
+        trailing,
+    })
+}
+
+/// How far a gzip file of `size` bytes may expand: `max(MAX_RATIO × size, min_expansion)`.
+fn expansion_limit(size: u64, min_expansion: u64) -> u64 {
+    size.saturating_mul(MAX_RATIO).max(min_expansion)
+}
+
+/// Opens a stream (a named pipe, a device) for reading once, decompressing gzip; with no size
+/// to go by, it may expand to `min_expansion` bytes. Opening a named pipe waits for a writer:
+/// only paths given on the command line are opened here.
+pub fn open_stream(path: &Path, bar: &ProgressBar, min_expansion: u64) -> io::Result<Opened> {
+    decoded(File::open(path)?, true, bar, min_expansion)
 }
 
 /// Size of the blocks a background reader hands over.
@@ -261,17 +376,50 @@ impl Read for Background {
     }
 }
 
-/// The first [`HEAD_BYTES`] of a stream, cut after its last whole line when there is more:
-/// what format detection looks at (the stream's identity uses [`stream::first_window`]).
-pub fn read_head(reader: &mut dyn Read) -> io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(HEAD_BYTES);
-    reader.take(HEAD_BYTES as u64).read_to_end(&mut head)?;
-    if head.len() == HEAD_BYTES
-        && let Some(nl) = memchr::memrchr(b'\n', &head)
-    {
-        head.truncate(nl + 1);
+/// The first [`HEAD_BYTES`] of a decompressed stream, as read: what format detection looks at
+/// (through [`Head::lines`]) and, for a stream that cannot be read twice, what is replayed.
+pub struct Head {
+    /// The bytes read, at most [`HEAD_BYTES`].
+    pub bytes: Vec<u8>,
+    /// The error that ended the head early (a cut or corrupt gzip), after `bytes`.
+    pub error: Option<io::Error>,
+}
+
+impl Head {
+    /// What detection looks at: the head cut after its last newline when it was cut short, so
+    /// detection never sees half a line. Cut by an error, a head without a newline has no
+    /// whole line (empty); cut by its size, it is one long line and stays whole (to be
+    /// refused as no known format, not taken for an empty file).
+    pub fn lines(&self) -> &[u8] {
+        if self.error.is_none() && self.bytes.len() < HEAD_BYTES {
+            return &self.bytes;
+        }
+        match memchr::memrchr(b'\n', &self.bytes) {
+            Some(nl) => &self.bytes[..=nl],
+            None if self.error.is_none() => &self.bytes,
+            None => &[],
+        }
     }
-    Ok(head)
+}
+
+/// Reads the [`Head`] of a stream, keeping what was read before an error: a small gzip file
+/// cut or corrupted in its first 64 KiB still has its whole lines detected and counted.
+pub fn read_head(reader: &mut dyn Read) -> Head {
+    let mut bytes = Vec::with_capacity(HEAD_BYTES);
+    let error = reader.take(HEAD_BYTES as u64).read_to_end(&mut bytes).err();
+    Head { bytes, error }
+}
+
+/// A reader that fails once with `error`: what a stream's planning saw after its head.
+pub struct Failed(pub Option<io::Error>);
+
+impl Read for Failed {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -291,29 +439,13 @@ mod tests {
         }
         std::fs::write(&path, bytes).unwrap();
         let bar = ProgressBar::hidden();
-        let mut o = open(&path, 0, &bar, MIN_EXPANSION_LIMIT).unwrap();
+        let h = Handle::open(&path).unwrap();
+        let mut o = h.open_at(0, &bar, MIN_EXPANSION_LIMIT).unwrap();
         let mut s = String::new();
         o.reader.read_to_string(&mut s).unwrap();
         assert!(o.gzip);
         assert_eq!(s, "first\nsecond\n");
-    }
-
-    #[test]
-    fn expansion_past_the_limit_is_an_error() {
-        let mut r = Bounded {
-            inner: &[7u8; 100][..],
-            left: 40,
-            limit: 40,
-        };
-        let mut out = Vec::new();
-        let err = r.read_to_end(&mut out).unwrap_err();
-        assert!(err.to_string().starts_with("decompression bomb"), "{err}");
-        let mut ok = Bounded {
-            inner: &[7u8; 100][..],
-            left: 100,
-            limit: 100,
-        };
-        assert_eq!(ok.read_to_end(&mut out).unwrap(), 100);
+        assert_eq!(o.trailing.get(), None);
     }
 
     #[test]
@@ -343,6 +475,23 @@ mod tests {
         assert_eq!(s, "short");
     }
 
+    /// The walk's findings as (kind, path relative to `root`).
+    fn walked(paths: &[PathBuf], own: &Own, root: &Path) -> Vec<(&'static str, String)> {
+        walk(paths, own)
+            .into_iter()
+            .map(|f| {
+                let kind = match &f {
+                    Found::File(_) => "file",
+                    Found::Stream(_) => "stream",
+                    Found::Skipped(..) => "skipped",
+                    Found::Error(..) => "error",
+                };
+                let rel = f.path().strip_prefix(root).unwrap_or(f.path());
+                (kind, rel.display().to_string())
+            })
+            .collect()
+    }
+
     #[test]
     fn walk_sorts_and_dedups() {
         let dir = tempfile::tempdir().unwrap();
@@ -352,17 +501,69 @@ mod tests {
         }
         let root = dir.path().to_path_buf();
         let again = root.join("a.log");
-        let found: Vec<_> = walk(&[root.clone(), again])
-            .into_iter()
-            .map(|f| {
-                f.unwrap()
-                    .strip_prefix(&root)
-                    .unwrap()
-                    .display()
-                    .to_string()
-            })
-            .collect();
-        assert_eq!(found, vec!["a.log", "b.log", "sub/c.log"]);
+        let found = walked(&[root.clone(), again], &Own::default(), &root);
+        let want = [("file", "a.log"), ("file", "b.log"), ("file", "sub/c.log")];
+        assert_eq!(found, want.map(|(k, p)| (k, p.to_string())));
+    }
+
+    #[test]
+    fn walk_leaves_out_its_own_outputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        for d in ["out", "sub"] {
+            std::fs::create_dir(root.join(d)).unwrap();
+        }
+        for f in [
+            "a.log",
+            "out/summary.json",
+            "sub/.per-user.csv.x1Y2z3.shadowai-tmp",
+            "state.db",
+            "state.db-wal",
+            "part.tsv",
+            "summary.json",
+        ] {
+            std::fs::write(root.join(f), "x").unwrap();
+        }
+        let own = Own {
+            dir: Some(root.join("sub/../out")),
+            files: ["state.db", "state.db-wal", "state.db-journal", "part.tsv"]
+                .iter()
+                .map(|f| root.join(f))
+                .collect(),
+        };
+        let found = walked(std::slice::from_ref(&root), &own, &root);
+        let want = [("file", "a.log"), ("file", "summary.json")];
+        assert_eq!(found, want.map(|(k, p)| (k, p.to_string())));
+        // Given by name, an output is read all the same: the user asked for it.
+        let given = walked(&[root.join("part.tsv")], &own, &root);
+        assert_eq!(given, [("file", "part.tsv".to_string())]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_in_folders_are_skipped_and_given_ones_are_streams() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        std::fs::write(root.join("a.log"), "x").unwrap();
+        let fifo = root.join("b.pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let _socket = std::os::unix::net::UnixListener::bind(root.join("c.sock")).unwrap();
+        let found = walk(std::slice::from_ref(&root), &Own::default());
+        assert_eq!(found[0], Found::File(root.join("a.log")));
+        let Found::Skipped(p, why) = &found[1] else {
+            panic!("{found:?}")
+        };
+        assert_eq!(p, &fifo);
+        assert!(why.contains("a named pipe (FIFO)"), "{why}");
+        assert!(matches!(&found[2], Found::Skipped(_, why) if why.contains("a socket")));
+        assert_eq!(
+            walk(std::slice::from_ref(&fifo), &Own::default()),
+            [Found::Stream(fifo)]
+        );
     }
 
     #[test]
@@ -371,7 +572,24 @@ mod tests {
         while data.len() < HEAD_BYTES + 100 {
             data.extend_from_slice(b"0123456789abcdef\n");
         }
-        let head = read_head(&mut &data[..]).unwrap();
-        assert!(head.len() <= HEAD_BYTES && head.ends_with(b"\n"));
+        let head = read_head(&mut &data[..]);
+        let lines = head.lines();
+        assert!(lines.len() <= HEAD_BYTES && lines.ends_with(b"\n"));
+        let short = read_head(&mut &b"a\nb"[..]);
+        assert_eq!(short.lines(), b"a\nb");
+        let long = read_head(&mut &[b'x'; HEAD_BYTES + 1][..]);
+        assert_eq!(long.lines().len(), HEAD_BYTES);
+    }
+
+    #[test]
+    fn a_head_cut_by_an_error_keeps_its_whole_lines() {
+        let mut r = (&b"one\ntwo\nthr"[..]).chain(Failed(Some(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "cut",
+        ))));
+        let head = read_head(&mut r);
+        assert_eq!(head.bytes, b"one\ntwo\nthr");
+        assert_eq!(head.lines(), b"one\ntwo\n");
+        assert!(head.error.is_some());
     }
 }

@@ -8,35 +8,34 @@
 //! reading the stream twice.
 
 use std::io::{self, Read};
-use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use super::Handle;
 use crate::aggregate::StreamId;
 use crate::hash::hex;
 
 /// Bytes hashed at each end of a stream's consumed part (its identity).
 pub const WINDOW: usize = 64 * 1024;
 
-/// The ledger identity of a stream that was read to `consumed` (`scan --emit-partial`, for
-/// `merge --state`): its first bytes are read again here (64 KiB at most, decompressed), and so
-/// is the window before `consumed` unless the reader kept its hash (`tail`, from a [`Tail`]:
-/// gzip, where reaching the end again would mean inflating the whole file twice).
+/// The ledger identity of a file that was read to `consumed` (`scan --emit-partial`, for
+/// `merge --state`), through the handle it was read with: its first bytes are read again here
+/// (64 KiB at most, decompressed), and so is the window before `consumed` unless the reader
+/// kept its hash (`tail`, from a [`Tail`]: gzip, where reaching the end again would mean
+/// inflating the whole file twice).
 pub fn stream_id(
-    path: &Path,
+    file: &Handle,
     consumed: u64,
     tail: Option<String>,
     min_expansion: u64,
 ) -> io::Result<StreamId> {
-    let head = first_window(path, min_expansion)?;
-    let hidden = indicatif::ProgressBar::hidden();
-    let head_len = (WINDOW as u64).min(consumed).min(head.len() as u64);
+    let head = first_window(file, min_expansion);
     let tail_hash = match tail {
         Some(h) => h,
         None => {
             let start = consumed.saturating_sub(WINDOW as u64);
             let mut window = Vec::new();
-            super::open(path, start, &hidden, min_expansion)?
+            file.open_at(start, &indicatif::ProgressBar::hidden(), min_expansion)?
                 .reader
                 .take(consumed - start)
                 .read_to_end(&mut window)?;
@@ -49,23 +48,31 @@ pub fn stream_id(
             hash(&window)
         }
     };
-    Ok(StreamId {
+    Ok(identity(&head, consumed, tail_hash))
+}
+
+/// The identity of a stream read to `consumed`, from its first bytes `head` (at least the
+/// first [`WINDOW`] of them, or all there were) and the hash of the window before `consumed`.
+pub fn identity(head: &[u8], consumed: u64, tail_hash: String) -> StreamId {
+    let head_len = (WINDOW as u64).min(consumed).min(head.len() as u64);
+    StreamId {
         head_hash: hash(&head[..usize::try_from(head_len).unwrap_or(0)]),
         head_len,
         consumed,
         tail_hash,
-    })
+    }
 }
 
-/// The first [`WINDOW`] decompressed bytes of a stream: what the ledger knows it by. Unlike
-/// [`super::read_head`] (format detection), the head is not cut after its last whole line.
-pub fn first_window(path: &Path, min_expansion: u64) -> io::Result<Vec<u8>> {
+/// The first [`WINDOW`] decompressed bytes of a file: what the ledger knows it by. Unlike
+/// [`super::Head::lines`] (format detection), the head is not cut after its last whole line.
+/// A gzip file damaged within them is known by the bytes before the damage: the lines there
+/// are read and recorded, and the file completed later resumes after them.
+pub fn first_window(file: &Handle, min_expansion: u64) -> Vec<u8> {
     let mut head = Vec::new();
-    super::open(path, 0, &indicatif::ProgressBar::hidden(), min_expansion)?
-        .reader
-        .take(WINDOW as u64)
-        .read_to_end(&mut head)?;
-    Ok(head)
+    if let Ok(o) = file.open_at(0, &indicatif::ProgressBar::hidden(), min_expansion) {
+        let _ = o.reader.take(WINDOW as u64).read_to_end(&mut head);
+    }
+    head
 }
 
 /// SHA-256 in hex.

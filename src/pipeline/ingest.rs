@@ -2,6 +2,8 @@
 //! are not opened, known streams resume where they stopped), each input committed with its
 //! ledger row in one transaction. Shares the workers and parsing of the in-memory scan.
 
+use std::path::Path;
+
 use super::*;
 
 /// What an ingest into `--state` did: each input's cumulative statistics and its fate, in
@@ -35,10 +37,15 @@ struct StatePlan {
 /// copy, a log and its grown copy); they form one task and are read one after the other, so
 /// the second sees the first's ledger row and adds only what the first did not.
 pub fn ingest(ctx: &Context, state: &State) -> Ingest {
-    let found = input::inputs(&ctx.config.inputs, ctx.config.shard);
+    let found = input::inputs(&ctx.config.inputs, ctx.config.shard, &ctx.own);
+    let held = AtomicUsize::new(0);
     let plans: Vec<StatePlan> = found
         .into_par_iter()
-        .map(|f| state_plan(ctx, state, f))
+        .map(|f| {
+            let sp = state_plan(ctx, state, f);
+            sp.plan.keep_handle(&held);
+            sp
+        })
         .collect();
     let mut open: Vec<usize> = (0..plans.len())
         .filter(|&i| plans[i].plan.done.is_none())
@@ -124,23 +131,15 @@ pub fn ingest(ctx: &Context, state: &State) -> Ingest {
 /// path, size and mtime; otherwise detected as usual, plus its raw first [`input::stream::WINDOW`]
 /// decompressed bytes.
 fn state_plan(ctx: &Context, state: &State, found: input::Found) -> StatePlan {
-    let meta = found
-        .as_ref()
-        .ok()
-        .and_then(|p| size_and_mtime(p))
-        .and_then(|(size, mtime)| Some((size, mtime?)));
-    if let (Ok(path), Some((size, mtime))) = (&found, meta) {
+    let meta = match &found {
+        input::Found::File(p) => size_and_mtime(p).and_then(|(size, mtime)| Some((size, mtime?))),
+        _ => None,
+    };
+    if let (input::Found::File(path), Some((size, mtime))) = (&found, meta) {
         match state.unchanged(path, size, mtime) {
             Ok(Some((row, stats))) => {
                 return StatePlan {
-                    plan: Plan {
-                        path: path.clone(),
-                        size,
-                        mtime: Some(mtime),
-                        format: None,
-                        gzip: stats.gzip,
-                        done: Some(stats),
-                    },
+                    plan: Plan::finished(path, size, Some(mtime), stats.gzip, stats),
                     mtime,
                     head: Vec::new(),
                     fate: Some(Fate::Unchanged),
@@ -149,19 +148,13 @@ fn state_plan(ctx: &Context, state: &State, found: input::Found) -> StatePlan {
             }
             Ok(None) => {}
             Err(e) => {
+                let stats = FileStats {
+                    path: path.clone(),
+                    error: Some(format!("reading the state: {e:#}")),
+                    ..FileStats::default()
+                };
                 return StatePlan {
-                    plan: Plan {
-                        path: path.clone(),
-                        size,
-                        mtime: Some(mtime),
-                        format: None,
-                        gzip: false,
-                        done: Some(FileStats {
-                            path: path.clone(),
-                            error: Some(format!("reading the state: {e:#}")),
-                            ..FileStats::default()
-                        }),
-                    },
+                    plan: Plan::finished(path, size, Some(mtime), false, stats),
                     mtime,
                     head: Vec::new(),
                     fate: Some(Fate::Failed),
@@ -170,27 +163,56 @@ fn state_plan(ctx: &Context, state: &State, found: input::Found) -> StatePlan {
             }
         }
     }
-    let mut plan = plan(ctx, found);
-    let mtime = meta.map_or(0, |m| m.1);
+    if let input::Found::Stream(path) = &found {
+        // The ledger knows a stream by reading it again from an earlier end; a pipe is read
+        // once. Refused, so that nothing is counted twice.
+        let stats = FileStats {
+            path: path.clone(),
+            error: Some(
+                "a stream (named pipe or device) cannot be read into --state, which resumes \
+                 files where they stopped; copy it to a file first"
+                    .into(),
+            ),
+            ..FileStats::default()
+        };
+        return StatePlan {
+            plan: Plan::finished(path, 0, None, false, stats),
+            mtime: 0,
+            head: Vec::new(),
+            fate: Some(Fate::Failed),
+            row: None,
+        };
+    }
+    let plan = plan(ctx, found);
+    // Size and mtime as the handle saw them, like everything read through it.
+    let mtime = plan.mtime.or(meta.map(|m| m.1)).unwrap_or(0);
     let mut head = Vec::new();
     if plan.done.is_none() {
-        match input::stream::first_window(&plan.path, ctx.config.min_expansion) {
-            Ok(h) => head = h,
+        match plan.handle() {
+            Ok(h) => head = input::stream::first_window(&h, ctx.config.min_expansion),
             Err(e) => {
-                plan.done = Some(FileStats {
+                let stats = FileStats {
                     path: plan.path.clone(),
                     gzip: plan.gzip,
                     error: Some(describe_io(&e, plan.gzip)),
                     ..FileStats::default()
-                });
+                };
+                return StatePlan {
+                    plan: Plan::finished(&plan.path, plan.size, plan.mtime, plan.gzip, stats),
+                    mtime,
+                    head,
+                    fate: Some(Fate::Failed),
+                    row: None,
+                };
             }
         }
+        plan.left.store(1, Ordering::Release);
     }
     let fate = plan.done.as_ref().map(|d| {
         if d.error.is_some() {
             Fate::Failed
         } else {
-            // Empty: nothing to read, nothing to record.
+            // Empty or skipped: nothing to read, nothing to record.
             Fate::Unchanged
         }
     });
@@ -208,67 +230,91 @@ struct Resume {
     /// The ledger row continued, and its `consumed`.
     known: Option<Known>,
     tail: Tail<Box<dyn Read + Send>>,
+    /// Bytes ignored after a gzip's last member, once read to the end.
+    trailing: Arc<OnceLock<String>>,
+}
+
+impl Plan {
+    /// A plan with nothing to read: its statistics are final.
+    fn finished(path: &Path, size: u64, mtime: Option<i64>, gzip: bool, stats: FileStats) -> Plan {
+        Plan {
+            path: path.to_path_buf(),
+            size,
+            mtime,
+            format: None,
+            gzip,
+            done: Some(stats),
+            source: Source::None,
+            left: AtomicUsize::new(0),
+        }
+    }
 }
 
 impl Worker<'_> {
-    /// Opens the decompressed stream of `plan` positioned at stream offset `from`, keeping
-    /// the bytes before `from` that the identity window needs.
-    fn open_at(&self, plan: &Plan, from: u64) -> io::Result<Option<Tail<Box<dyn Read + Send>>>> {
-        if plan.gzip {
-            let opened = input::open(&plan.path, 0, &self.ctx.bar, self.ctx.config.min_expansion)?;
+    /// Opens the decompressed stream of `plan` (through its handle `file`) positioned at
+    /// stream offset `from`, keeping the bytes before `from` that the identity window needs;
+    /// `None` when the stream is shorter.
+    fn open_at(&self, file: &Handle, plan: &Plan, from: u64) -> io::Result<Option<Resume>> {
+        let min_expansion = self.ctx.config.min_expansion;
+        let (tail, trailing) = if plan.gzip {
+            let opened = file.open_at(0, &self.ctx.bar, min_expansion)?;
             let mut tail = Tail::new(input::in_background(opened.reader), 0);
-            return Ok(tail.skip_to(from)?.then_some(tail));
-        }
-        if from > plan.size {
-            return Ok(None);
-        }
-        let opened = input::open(
-            &plan.path,
-            from,
-            &self.ctx.bar,
-            self.ctx.config.min_expansion,
-        )?;
-        Ok(Some(Tail::new(opened.reader, from)))
+            if !tail.skip_to(from)? {
+                return Ok(None);
+            }
+            (tail, opened.trailing)
+        } else {
+            if from > plan.size {
+                return Ok(None);
+            }
+            let opened = file.open_at(from, &self.ctx.bar, min_expansion)?;
+            (Tail::new(opened.reader, from), opened.trailing)
+        };
+        Ok(Some(Resume {
+            known: None,
+            tail,
+            trailing,
+        }))
     }
 
     /// Finds the ledger row this stream continues (head and tail window match), if any.
-    fn resume(&self, state: &State, sp: &StatePlan) -> Result<Resume, String> {
+    fn resume(&self, state: &State, sp: &StatePlan, file: &Handle) -> Result<Resume, String> {
         let known = state
             .candidates(&sp.head)
             .map_err(|e| format!("reading the state: {e:#}"))?;
         for k in known {
             let window_start = k.consumed.saturating_sub(input::stream::WINDOW as u64);
-            let Some(mut tail) = self
-                .open_at(&sp.plan, window_start)
+            let Some(mut r) = self
+                .open_at(file, &sp.plan, window_start)
                 .map_err(|e| describe_io(&e, sp.plan.gzip))?
             else {
                 continue;
             };
             // A stream shorter than what was consumed is a rewritten log: not this row.
-            if !tail
+            if !r
+                .tail
                 .skip_to(k.consumed)
                 .map_err(|e| describe_io(&e, sp.plan.gzip))?
             {
                 continue;
             }
-            if tail.window_hash(k.consumed).as_deref() == Some(k.tail_hash.as_str()) {
-                return Ok(Resume {
-                    known: Some(k),
-                    tail,
-                });
+            if r.tail.window_hash(k.consumed).as_deref() == Some(k.tail_hash.as_str()) {
+                r.known = Some(k);
+                return Ok(r);
             }
         }
-        match self
-            .open_at(&sp.plan, 0)
+        self.open_at(file, &sp.plan, 0)
             .map_err(|e| describe_io(&e, sp.plan.gzip))?
-        {
-            Some(tail) => Ok(Resume { known: None, tail }),
-            None => Err("file vanished while reading".to_string()),
-        }
+            .ok_or_else(|| "file vanished while reading".to_string())
     }
 
-    /// Reads what is new in one input and commits it with its ledger row.
+    /// Reads what is new in one input and commits it with its ledger row, then closes it.
     fn run_state(&mut self, state: &State, sp: &StatePlan, index: usize) {
+        self.ingest_one(state, sp, index);
+        sp.plan.task_done(|_| {});
+    }
+
+    fn ingest_one(&mut self, state: &State, sp: &StatePlan, index: usize) {
         let plan = &sp.plan;
         let Some(format) = plan.format else { return };
         self.agg = Agg::default();
@@ -279,7 +325,11 @@ impl Worker<'_> {
             gzip: plan.gzip,
             ..FileStats::default()
         };
-        let resume = match self.resume(state, sp) {
+        let resume = match plan
+            .handle()
+            .map_err(|e| describe_io(&e, plan.gzip))
+            .and_then(|file| Ok((self.resume(state, sp, &file)?, file)))
+        {
             Ok(r) => r,
             Err(msg) => {
                 stats.error = Some(msg);
@@ -287,6 +337,7 @@ impl Worker<'_> {
                 return;
             }
         };
+        let (resume, file) = resume;
         let start = resume.known.as_ref().map_or(0, |k| k.consumed);
         let mut lines = LineReader::new(resume.tail);
         if !plan.gzip {
@@ -302,10 +353,14 @@ impl Worker<'_> {
         } else {
             &[][..]
         };
-        if let Err(e) = self.lines(&mut lines, format, prelude, None, &mut stats, &mut physical) {
+        let read = self
+            .lines(&mut lines, format, prelude, None, &mut stats, &mut physical)
+            .and_then(|()| file.check());
+        match read {
+            Ok(()) => stats.warning = resume.trailing.get().cloned(),
             // What was read before the error still counts and is recorded with its offset,
             // so a gzip completed later resumes right there.
-            stats.error = Some(describe_io(&e, plan.gzip));
+            Err(e) => stats.error = Some(describe_io(&e, plan.gzip)),
         }
         let consumed = start + lines.offset();
         let grown = consumed > start;

@@ -11,19 +11,20 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use indicatif::ProgressBar;
 use publicsuffix::List;
 use rayon::prelude::*;
 
-use crate::aggregate::{Agg, FileStats};
+use crate::aggregate::{Agg, FileStats, StreamId};
 use crate::config::Config;
 use crate::discovery::{self, Reasons};
 use crate::error::ParseError;
 use crate::event::{Event, Parsed, SourceKind};
 use crate::formats::{self, LogFormat};
 use crate::identity::Identity;
-use crate::input::{self, stream::Tail};
+use crate::input::{self, FileId, Handle, stream::Tail};
 use crate::lines::{Line, LineReader};
 use crate::normalize;
 use crate::signatures::{Catalogue, ToolId};
@@ -49,6 +50,8 @@ pub struct Context<'a> {
     pub bar: ProgressBar,
     /// Lease history for IP-only events (`--identity`).
     pub identity: Option<&'a Identity>,
+    /// shadowai's own outputs, left out of the input folders.
+    pub own: input::Own,
 }
 
 /// The scan's result: aggregates and one entry per input, in walk order.
@@ -59,7 +62,7 @@ pub struct Scan {
     pub files: Vec<FileStats>,
 }
 
-/// A file ready to read, or already finished (error, empty).
+/// A file ready to read, or already finished (error, empty, skipped).
 struct Plan {
     path: PathBuf,
     size: u64,
@@ -69,6 +72,69 @@ struct Plan {
     gzip: bool,
     /// Set when the file needs no reading: its final statistics.
     done: Option<FileStats>,
+    /// What the file is read through.
+    source: Source,
+    /// Tasks of this file not finished yet; the last one closes its handle.
+    left: AtomicUsize,
+}
+
+/// What a planned input is read through.
+enum Source {
+    /// Nothing (the plan is done).
+    None,
+    /// A regular file, every task of it through one handle: the one opened at planning
+    /// while [`HELD_HANDLES`] lasts, else one opened by its first task and checked to be the
+    /// planned file (`id`). Emptied by the file's last task.
+    File {
+        id: FileId,
+        handle: Mutex<Option<Handle>>,
+    },
+    /// A stream (a named pipe, a device): read once, by one task, from its head (read at
+    /// planning, replayed) on.
+    Stream(Mutex<Option<StreamRest>>),
+}
+
+/// A stream after planning: its head, and the reader positioned after it.
+struct StreamRest {
+    head: Vec<u8>,
+    rest: Box<dyn Read + Send>,
+    trailing: Arc<OnceLock<String>>,
+}
+
+/// Files whose planning handle stays open until they are read. A scan of 20,000 files must not
+/// hold 20,000 descriptors (the usual limit is 1,024, on macOS 256): past this many, a file is
+/// opened again when its reading starts, and refused if the path no longer names the same file.
+const HELD_HANDLES: usize = 128;
+
+impl Plan {
+    /// The handle every task of this file reads through: kept from planning, or opened now
+    /// and shared with the file's other tasks.
+    fn handle(&self) -> io::Result<Handle> {
+        let Source::File { id, handle } = &self.source else {
+            return Err(io::Error::other("internal error: not a file"));
+        };
+        let mut slot = handle.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(h) = slot.as_ref() {
+            return Ok(h.clone());
+        }
+        let h = Handle::reopen(&self.path, *id, self.size)?;
+        *slot = Some(h.clone());
+        Ok(h)
+    }
+
+    /// Called by each task when done: the last one closes the file, after `last(handle)`
+    /// (when the file could be opened at all).
+    fn task_done(&self, last: impl FnOnce(&Handle)) {
+        if self.left.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        if let Source::File { handle, .. } = &self.source {
+            let held = handle.lock().unwrap_or_else(PoisonError::into_inner).take();
+            if let Some(h) = held {
+                last(&h);
+            }
+        }
+    }
 }
 
 struct Task {
@@ -84,8 +150,8 @@ struct Part {
     chunk: usize,
     stats: FileStats,
     physical: u64,
-    /// `--emit-partial`, gzip: decompressed bytes read and the hash of the window before.
-    tail: Option<(u64, String)>,
+    /// `--emit-partial`: the file's stream identity, from its last task.
+    stream: Option<StreamId>,
 }
 
 /// What became of one event.
@@ -106,8 +172,21 @@ enum HostClass {
 
 /// Runs the scan.
 pub fn scan(ctx: &Context) -> Scan {
-    let found = input::inputs(&ctx.config.inputs, ctx.config.shard);
-    let plans: Vec<Plan> = found.into_par_iter().map(|f| plan(ctx, f)).collect();
+    let found = input::inputs(&ctx.config.inputs, ctx.config.shard, &ctx.own);
+    let held = AtomicUsize::new(0);
+    let plans: Vec<Plan> = found
+        .into_par_iter()
+        .map(|f| {
+            let p = plan(ctx, f);
+            p.keep_handle(&held);
+            p
+        })
+        .collect();
+    read_plans(ctx, plans)
+}
+
+/// Reads the planned inputs: the second half of [`scan`].
+fn read_plans(ctx: &Context, plans: Vec<Plan>) -> Scan {
     ctx.bar.set_length(
         plans
             .iter()
@@ -141,38 +220,26 @@ pub fn scan(ctx: &Context) -> Scan {
     let sizes: Vec<(u64, Option<i64>)> = plans.iter().map(|p| (p.size, p.mtime)).collect();
     let mut files: Vec<Option<FileStats>> = plans.into_iter().map(|p| p.done).collect();
     let mut offset: HashMap<usize, u64> = HashMap::new();
-    let mut tails: Vec<Option<(u64, String)>> = vec![None; files.len()];
-    for mut part in parts {
-        tails[part.file] = part.tail.take();
+    for part in parts {
         let before = offset.entry(part.file).or_insert(0);
         match &mut files[part.file] {
             Some(stats) => stats.merge_chunk(&part.stats, *before),
             slot @ None => *slot = Some(part.stats),
         }
+        if let (Some(stats), Some(id)) = (&mut files[part.file], part.stream) {
+            stats.stream = Some(id);
+        }
         *before += part.physical;
     }
     ctx.bar.finish_and_clear();
     let mut files: Vec<FileStats> = files
-        .into_par_iter()
+        .into_iter()
         .zip(sizes)
-        .zip(tails)
-        .filter_map(|((f, (size, mtime)), tail)| {
-            let mut f = f?;
-            // A partial's inputs carry their stream identity (for `merge --state`).
-            if ctx.config.partial && f.format.is_some() {
-                let consumed = tail.as_ref().map_or(size, |t| t.0);
-                f.stream = input::stream::stream_id(
-                    &f.path,
-                    consumed,
-                    tail.map(|t| t.1),
-                    ctx.config.min_expansion,
-                )
-                .ok();
-            }
+        .filter_map(|(f, (size, mtime))| {
             Some(FileStats {
                 size: Some(size),
                 mtime,
-                ..f
+                ..f?
             })
         })
         .collect();
@@ -180,31 +247,50 @@ pub fn scan(ctx: &Context) -> Scan {
     Scan { agg, files }
 }
 
-/// A file's size and modification time (nanoseconds since the epoch).
+/// A file's size and modification time (nanoseconds since the epoch), by its path.
 fn size_and_mtime(path: &std::path::Path) -> Option<(u64, Option<i64>)> {
     let m = std::fs::metadata(path).ok()?;
-    let mtime = m
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-    Some((m.len(), mtime))
+    Some((m.len(), input::handle::mtime_of(&m)))
 }
 
-/// Opens a file, reads its head and picks its format.
+impl Plan {
+    /// Keeps the planning handle open while fewer than [`HELD_HANDLES`] are, else closes it
+    /// (the file's first task opens it again).
+    fn keep_handle(&self, held: &AtomicUsize) {
+        let Source::File { handle, .. } = &self.source else {
+            return;
+        };
+        let mut slot = handle.lock().unwrap_or_else(PoisonError::into_inner);
+        let keep = self.done.is_none()
+            && slot.is_some()
+            && held
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                    (n < HELD_HANDLES).then_some(n + 1)
+                })
+                .is_ok();
+        if !keep {
+            *slot = None;
+        }
+    }
+}
+
+/// Opens an input, reads its head and picks its format.
 fn plan(ctx: &Context, found: input::Found) -> Plan {
-    let (path, walk_error) = match found {
-        Ok(p) => (p, None),
-        Err((p, msg)) => (p, Some(msg)),
+    let (path, stream, note) = match found {
+        input::Found::File(p) => (p, false, None),
+        input::Found::Stream(p) => (p, true, None),
+        input::Found::Skipped(p, why) => (p, false, Some(Ok(why))),
+        input::Found::Error(p, why) => (p, false, Some(Err(why))),
     };
-    let (size, mtime) = size_and_mtime(&path).unwrap_or((0, None));
     let mut plan = Plan {
         path,
-        size,
-        mtime,
+        size: 0,
+        mtime: None,
         format: None,
         gzip: false,
         done: None,
+        source: Source::None,
+        left: AtomicUsize::new(0),
     };
     let fail = |plan: &mut Plan, msg: String| {
         plan.done = Some(FileStats {
@@ -215,46 +301,95 @@ fn plan(ctx: &Context, found: input::Found) -> Plan {
             ..FileStats::default()
         });
     };
-    if let Some(msg) = walk_error {
-        fail(&mut plan, msg);
+    if let Some(note) = note {
+        (plan.size, plan.mtime) = size_and_mtime(&plan.path).unwrap_or((0, None));
+        match note {
+            Ok(warning) => {
+                plan.done = Some(FileStats {
+                    path: plan.path.clone(),
+                    warning: Some(warning),
+                    ..FileStats::default()
+                });
+            }
+            Err(msg) => fail(&mut plan, msg),
+        }
         return plan;
     }
     let hidden = ProgressBar::hidden();
-    let head = input::open(&plan.path, 0, &hidden, ctx.config.min_expansion).and_then(|mut o| {
-        plan.gzip = o.gzip;
-        input::read_head(&mut o.reader)
-    });
-    let head = match head {
-        Ok(h) => h,
+    let opened = if stream {
+        plan.mtime = size_and_mtime(&plan.path).and_then(|m| m.1);
+        input::open_stream(&plan.path, &ctx.bar, ctx.config.min_expansion)
+    } else {
+        input::Handle::open(&plan.path).and_then(|h| {
+            (plan.size, plan.mtime) = (h.size(), h.mtime());
+            let opened = h.open_at(0, &hidden, ctx.config.min_expansion);
+            plan.source = Source::File {
+                id: h.id(),
+                handle: Mutex::new(Some(h)),
+            };
+            opened
+        })
+    };
+    let mut opened = match opened {
+        Ok(o) => o,
         Err(e) => {
-            let msg = describe_io(&e, plan.gzip);
-            fail(&mut plan, msg);
+            fail(&mut plan, describe_io(&e, false));
             return plan;
         }
     };
-    if head.is_empty() {
-        // An empty log (a quiet day, a fresh rotation) is read fully: nothing to count.
+    plan.gzip = opened.gzip;
+    let head = input::read_head(&mut opened.reader);
+    if head.lines().is_empty() {
+        // Nothing whole to detect: a read error is the file's error, else the log is empty
+        // (a quiet day, a fresh rotation) and read fully: nothing to count.
+        plan.source = Source::None;
         plan.done = Some(FileStats {
             path: plan.path.clone(),
             gzip: plan.gzip,
+            error: head.error.map(|e| describe_io(&e, plan.gzip)),
             ..FileStats::default()
         });
         return plan;
     }
-    match ctx.config.format.map_or_else(|| formats::detect(&head), Ok) {
+    match ctx
+        .config
+        .format
+        .map_or_else(|| formats::detect(head.lines()), Ok)
+    {
         Ok(f) => plan.format = Some(f),
-        Err(e) => fail(&mut plan, e.to_string()),
+        Err(e) => {
+            plan.source = Source::None;
+            fail(&mut plan, e.to_string());
+            return plan;
+        }
+    }
+    if stream {
+        // The stream cannot be read again: its task replays the head, then reads on (or meets
+        // the error the head ended with).
+        let rest: Box<dyn Read + Send> = match head.error {
+            Some(e) => Box::new(input::Failed(Some(e))),
+            None => opened.reader,
+        };
+        plan.source = Source::Stream(Mutex::new(Some(StreamRest {
+            head: head.bytes,
+            rest,
+            trailing: opened.trailing,
+        })));
     }
     plan
 }
 
+/// The tasks of the planned files: one per file, or per chunk of a large plain file whose
+/// format keeps no header state. Each plan learns how many tasks it has.
 fn tasks(plans: &[Plan], chunk_bytes: u64) -> Vec<Task> {
     let mut out = Vec::new();
     for (file, p) in plans.iter().enumerate() {
         let Some(format) = p.format.filter(|_| p.done.is_none()) else {
             continue;
         };
-        if p.gzip || format.stateful() || p.size <= chunk_bytes {
+        let whole = matches!(p.source, Source::Stream(_));
+        if whole || p.gzip || format.stateful() || p.size <= chunk_bytes {
+            p.left.store(1, Ordering::Release);
             out.push(Task {
                 file,
                 chunk: 0,
@@ -264,6 +399,8 @@ fn tasks(plans: &[Plan], chunk_bytes: u64) -> Vec<Task> {
             continue;
         }
         let n = p.size.div_ceil(chunk_bytes);
+        p.left
+            .store(usize::try_from(n).unwrap_or(usize::MAX), Ordering::Release);
         for chunk in 0..n {
             let start = chunk * chunk_bytes;
             let end = (chunk + 1 < n).then(|| start + chunk_bytes);
@@ -357,16 +494,26 @@ impl<'c> Worker<'c> {
             ..FileStats::default()
         };
         let mut physical = 0;
-        let mut tail = None;
-        if let Err(e) = self.read(plan, format, task, &mut stats, &mut physical, &mut tail) {
+        let mut stream = None;
+        if let Err(e) = self.read(plan, format, task, &mut stats, &mut physical, &mut stream) {
             stats.error = Some(describe_io(&e, plan.gzip));
         }
+        // A partial's inputs carry their stream identity (for `merge --state`), read through
+        // the file's handle by its last task (a gzip's and a stream's were taken in reading).
+        let partial = self.ctx.config.partial && !plan.gzip;
+        plan.task_done(|h| {
+            if partial {
+                stream =
+                    input::stream::stream_id(h, plan.size, None, self.ctx.config.min_expansion)
+                        .ok();
+            }
+        });
         self.parts.push(Part {
             file: task.file,
             chunk: task.chunk,
             stats,
             physical,
-            tail,
+            stream,
         });
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         self.ctx
@@ -374,6 +521,7 @@ impl<'c> Worker<'c> {
             .set_message(format!("{done}/{} files", self.total));
     }
 
+    /// Reads one task: a chunk of a file, a whole file or a stream.
     fn read(
         &mut self,
         plan: &Plan,
@@ -381,37 +529,80 @@ impl<'c> Worker<'c> {
         task: &Task,
         stats: &mut FileStats,
         physical: &mut u64,
-        tail: &mut Option<(u64, String)>,
+        stream: &mut Option<StreamId>,
     ) -> io::Result<()> {
+        if let Source::Stream(slot) = &plan.source {
+            let taken = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+            let Some(s) = taken else {
+                return Err(io::Error::other("internal error: a stream read twice"));
+            };
+            let first = s.head[..s.head.len().min(input::stream::WINDOW)].to_vec();
+            let reader = io::Cursor::new(s.head).chain(s.rest);
+            let (read, tail) = self.read_whole(
+                input::in_background(Box::new(reader)),
+                &s.trailing,
+                format,
+                stats,
+                physical,
+            );
+            *stream = tail.map(|(consumed, hash)| input::stream::identity(&first, consumed, hash));
+            return read;
+        }
+        let file = plan.handle()?;
+        let min_expansion = self.ctx.config.min_expansion;
+        if plan.gzip {
+            let opened = file.open_at(0, &self.ctx.bar, min_expansion)?;
+            let reader = input::in_background(opened.reader);
+            let (read, tail) = self.read_whole(reader, &opened.trailing, format, stats, physical);
+            *stream = tail.map(|(consumed, hash)| {
+                let first = input::stream::first_window(&file, min_expansion);
+                input::stream::identity(&first, consumed, hash)
+            });
+            read?;
+            return file.check();
+        }
         // A chunk starts one byte early and drops the partial line up to the first newline:
         // that line belongs to the previous chunk (if the byte is `\n`, it drops nothing).
         let begin = task.start.saturating_sub(1);
-        let opened = input::open(
-            &plan.path,
-            begin,
-            &self.ctx.bar,
-            self.ctx.config.min_expansion,
-        )?;
-        if opened.gzip && self.ctx.config.partial {
-            // A partial records the stream's identity for `merge --state`; the window before
-            // its end is kept while reading, so the gzip is inflated once (never chunked).
-            let mut lines = LineReader::new(Tail::new(input::in_background(opened.reader), 0));
-            let read = self.lines(&mut lines, format, b"", None, stats, physical);
-            let consumed = lines.offset();
-            *tail = lines.get_ref().window_hash(consumed).map(|h| (consumed, h));
-            return read;
-        }
-        let reader = if opened.gzip {
-            input::in_background(opened.reader)
-        } else {
-            opened.reader
-        };
-        let mut lines = LineReader::new(reader);
+        let opened = file.open_at(begin, &self.ctx.bar, min_expansion)?;
+        let mut lines = LineReader::new(opened.reader);
         if task.start > 0 {
             lines.next_line()?;
         }
         let end = task.end.map(|end| end.saturating_sub(begin));
-        self.lines(&mut lines, format, b"", end, stats, physical)
+        self.lines(&mut lines, format, b"", end, stats, physical)?;
+        file.check()
+    }
+
+    /// Reads a decompressed stream to its end (never chunked), noting bytes ignored after a
+    /// gzip's last member (`trailing`) as the file's warning. With `--emit-partial`, the
+    /// window before the end is kept while reading, so the stream is read once: then also
+    /// returns the bytes consumed and that window's hash.
+    fn read_whole(
+        &mut self,
+        reader: Box<dyn Read + Send>,
+        trailing: &OnceLock<String>,
+        format: &'static dyn LogFormat,
+        stats: &mut FileStats,
+        physical: &mut u64,
+    ) -> (io::Result<()>, Option<(u64, String)>) {
+        let (read, tail) = if self.ctx.config.partial {
+            let mut lines = LineReader::new(Tail::new(reader, 0));
+            let read = self.lines(&mut lines, format, b"", None, stats, physical);
+            let consumed = lines.offset();
+            let tail = lines.get_ref().window_hash(consumed).map(|h| (consumed, h));
+            (read, tail)
+        } else {
+            let mut lines = LineReader::new(reader);
+            (
+                self.lines(&mut lines, format, b"", None, stats, physical),
+                None,
+            )
+        };
+        if read.is_ok() {
+            stats.warning = trailing.get().cloned();
+        }
+        (read, tail)
     }
 
     /// Parses and counts lines until the input ends or the next line begins at or past
@@ -656,5 +847,105 @@ impl<'c> Worker<'c> {
         };
         self.cache.insert(host.into(), class);
         class
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `lines` Squid lines, each a different user on chatgpt.com.
+    fn squid(lines: usize, user: &str) -> Vec<u8> {
+        (0..lines)
+            .map(|i| {
+                format!(
+                    "{}.000 5 10.0.0.1 TCP_MISS/200 100 GET https://chatgpt.com/c/{i:08} {user}{} HIER_DIRECT/1.2.3.4 -\n",
+                    1_794_182_400 + i,
+                    i % 7
+                )
+            })
+            .collect::<String>()
+            .into_bytes()
+    }
+
+    /// Plans `path` (holding the planning handle or not), lets `meanwhile` change the file,
+    /// then reads it in 16 KiB chunks.
+    fn plan_then_read(path: &std::path::Path, hold: bool, meanwhile: impl FnOnce()) -> Scan {
+        let psl = crate::discovery::load_psl(None).unwrap();
+        let catalogue = Catalogue::embedded(&psl).unwrap();
+        let mut config = Config::render(PathBuf::new(), None, None, false, String::new());
+        config.chunk_bytes = 16 << 10;
+        let ctx = Context {
+            config: &config,
+            catalogue: &catalogue,
+            psl: &psl,
+            bar: ProgressBar::hidden(),
+            identity: None,
+            own: input::Own::default(),
+        };
+        let p = plan(&ctx, input::Found::File(path.to_path_buf()));
+        let budget = AtomicUsize::new(if hold { 0 } else { HELD_HANDLES });
+        p.keep_handle(&budget);
+        meanwhile();
+        read_plans(&ctx, vec![p])
+    }
+
+    #[test]
+    fn a_log_renamed_over_mid_scan_is_read_as_planned_never_mixed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access.log");
+        let old = squid(2_000, "alice");
+        std::fs::write(&path, &old).unwrap();
+        let rotate = || {
+            let new = dir.path().join("access.log.new");
+            std::fs::write(&new, squid(3_000, "bob")).unwrap();
+            std::fs::rename(&new, &path).unwrap();
+        };
+        // Held from planning: every chunk reads the planned log, whatever the path names now.
+        let held = plan_then_read(&path, true, rotate);
+        let f = &held.files[0];
+        assert!(old.len() > 8 * (16 << 10), "read in many chunks");
+        assert_eq!(
+            (f.lines, f.events, f.error.as_deref()),
+            (2_000, 2_000, None)
+        );
+        assert!(held.agg.usage.keys().all(|u| u.starts_with(b"alice")));
+        // Opened again by the first chunk: the path names another file, which is refused.
+        std::fs::write(&path, &old).unwrap();
+        let reopened = plan_then_read(&path, false, rotate);
+        let f = &reopened.files[0];
+        assert_eq!(f.events, 0);
+        let error = f.error.as_deref().unwrap_or_default();
+        assert!(error.starts_with("changed while being read"), "{error}");
+    }
+
+    #[test]
+    fn a_log_truncated_mid_scan_is_an_error_naming_the_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access.log");
+        let old = squid(2_000, "alice");
+        std::fs::write(&path, &old).unwrap();
+        let truncate = || {
+            let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            f.set_len(old.len() as u64 / 2).unwrap();
+        };
+        let scan = plan_then_read(&path, true, truncate);
+        let f = &scan.files[0];
+        let error = f.error.as_deref().unwrap_or_default();
+        assert!(error.starts_with("changed while being read"), "{error}");
+        assert!(f.events < 2_000);
+        // Grown instead: read up to the planned size, no error; the rest is the next run's.
+        std::fs::write(&path, &old).unwrap();
+        let grow = || {
+            use std::io::Write as _;
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            f.write_all(&squid(10, "carol")).unwrap();
+        };
+        let scan = plan_then_read(&path, true, grow);
+        let f = &scan.files[0];
+        assert_eq!((f.events, f.error.as_deref()), (2_000, None));
     }
 }

@@ -47,6 +47,8 @@ struct FileEntry {
     out_of_window: u64,
     skipped_examples: Vec<Example>,
     error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -143,6 +145,7 @@ impl Exporter for Summary {
                         })
                         .collect(),
                     error: f.error.clone(),
+                    warning: f.warning.clone(),
                 }
             })
             .collect();
