@@ -72,6 +72,7 @@ fuzz_target!(|data: &[u8]| {
         psl: &f.psl,
         bar: indicatif::ProgressBar::hidden(),
         identity: None,
+        own: Default::default(),
     };
     let result = scan(&ctx);
     for file in &result.files {
