@@ -76,6 +76,8 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
     }
     partial.resolve(identity.as_ref().map(|id| (id, identity_files.as_slice())));
     let scan = partial.into_scan(&setup.catalogue)?;
+    // As a scan of the same inputs ends: Exit::Fatal when every input of the partials had
+    // failed before its first line.
     let exit = files_outcome(&scan.files);
     let render = setup.render(&args.report);
     let command_line = settings_command(
@@ -108,6 +110,14 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
         };
         let files = state.all_files()?;
         render.write_window(&state, &view, files, config, out)?;
+        return Ok(exit);
+    }
+    if exit == Exit::Fatal {
+        out.discard();
+        eprintln!(
+            "shadowai: no input of these partials could be read; no report written ({} is as it was)",
+            config.out.display()
+        );
         return Ok(exit);
     }
     render.write(&scan, &config, !identity_files.is_empty(), out)?;
