@@ -66,20 +66,17 @@ mod tests {
 
     #[test]
     fn exit_1_only_when_every_input_failed_before_its_first_line() {
-        let missing = file(0, Some("No such file or directory"));
-        let truncated = file(4_557, Some("gzip stream truncated"));
-        let good = file(10, None);
-        let empty = file(0, None);
+        let missing = || file(0, Some("No such file or directory"));
+        let truncated = || file(4_557, Some("gzip stream truncated"));
+        let good = || file(10, None);
+        let empty = || file(0, None);
         assert_eq!(files_outcome(&[]), Exit::Ok);
-        assert_eq!(files_outcome(&[good.clone(), empty.clone()]), Exit::Ok);
-        assert_eq!(files_outcome(&[missing.clone()]), Exit::Fatal);
-        assert_eq!(
-            files_outcome(&[missing.clone(), missing.clone()]),
-            Exit::Fatal
-        );
-        assert_eq!(files_outcome(&[truncated.clone()]), Exit::Partial);
-        assert_eq!(files_outcome(&[missing.clone(), truncated]), Exit::Partial);
-        assert_eq!(files_outcome(&[missing.clone(), good]), Exit::Partial);
-        assert_eq!(files_outcome(&[missing, empty]), Exit::Partial);
+        assert_eq!(files_outcome(&[good(), empty()]), Exit::Ok);
+        assert_eq!(files_outcome(&[missing()]), Exit::Fatal);
+        assert_eq!(files_outcome(&[missing(), missing()]), Exit::Fatal);
+        assert_eq!(files_outcome(&[truncated()]), Exit::Partial);
+        assert_eq!(files_outcome(&[missing(), truncated()]), Exit::Partial);
+        assert_eq!(files_outcome(&[missing(), good()]), Exit::Partial);
+        assert_eq!(files_outcome(&[missing(), empty()]), Exit::Partial);
     }
 }

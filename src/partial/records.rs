@@ -711,7 +711,8 @@ impl Partial {
     }
 
     /// Reads every record of `r` (named `name` in errors) into this partial. Every record is
-    /// checked ([`check`]) before it is combined, and the partial must end with a whole line: a
+    /// checked (counts that add up, times on their day, known names: see docs/scaling-out.md
+    /// "Validation") before it is combined, and the partial must end with a whole line: a
     /// malformed record, a last line without its line end (a cut copy) or a corrupt gzip is
     /// refused as a [`UsageError`] `NAME:LINE: what`, so that `merge` reports nothing a scan
     /// could not have produced.
