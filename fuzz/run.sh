@@ -47,7 +47,8 @@ printf 'Tool ID,Tool,Tier,Assessment Date,Domains\nchatgpt,ChatGPT,Tier 1,2026-0
 
 mkdir -p corpus/partial
 (cd .. && cargo run --quiet --release -- scan sample-logs --quiet --emit-partial fuzz/corpus/partial/sample.tsv) || true
-head -c 4096 corpus/partial/sample.tsv > corpus/partial/seed.tsv && rm -f corpus/partial/sample.tsv
+# Whole lines only: a partial whose last record has no line end is refused as cut short.
+head -c 4096 corpus/partial/sample.tsv | sed '$d' > corpus/partial/seed.tsv && rm -f corpus/partial/sample.tsv
 
 for dir in seeds/*/; do
     target=$(basename "$dir")

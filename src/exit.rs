@@ -7,11 +7,15 @@ use std::process::ExitCode;
 pub enum Exit {
     /// Every input was read fully and the outputs were written.
     Ok = 0,
-    /// Nothing useful could be done (no report written).
+    /// Nothing useful could be done: not one input yielded a line (every input failed before
+    /// its first one), or the outputs cannot be written. No report is written, so last run's
+    /// reports stay as they were (with `--state` they are rendered from the state all the
+    /// same: its window stands without this run's inputs).
     Fatal = 1,
     /// Usage or configuration error: bad flag, bad signature file or register.
     Usage = 2,
-    /// Outputs were written, but some input was unreadable or only partly read.
+    /// Outputs were written, but some input was unreadable or only partly read: the reports
+    /// hold what was read and name what failed.
     Partial = 3,
 }
 

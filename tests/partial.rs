@@ -1,6 +1,7 @@
 //! Partial aggregates and `merge` (issue 10): for random splits of the inputs into shards and
 //! random merge orders and groupings, the merged outputs equal one scan over everything, byte
-//! for byte, for every output file.
+//! for byte, for every output file. A malformed partial is refused naming file and line
+//! (issue 23, case 9).
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -248,6 +249,100 @@ fn merge_refuses_future_versions_double_inputs_and_other_catalogues() {
             std::fs::read_dir(&out).unwrap().count(),
             0,
             "nothing rendered, no temporary files left"
+        );
+    }
+}
+
+/// `text` with the first line that starts with `prefix` changed by `edit`, and that line's
+/// number.
+fn edit_first(text: &str, prefix: &str, edit: impl Fn(&mut Vec<String>)) -> (String, usize) {
+    let mut at = 0;
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if at == 0 && l.starts_with(prefix) {
+                at = i + 1;
+                let mut fields: Vec<String> = l.split('\t').map(str::to_string).collect();
+                edit(&mut fields);
+                fields.join("\t")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    assert!(at > 0, "no {prefix:?} record");
+    (lines.join("\n") + "\n", at)
+}
+
+#[test]
+fn merge_refuses_malformed_partials_naming_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let part = tmp.path().join("p.tsv");
+    emit(&[&repo("sample-logs/squid")], &part);
+    let text = std::fs::read_to_string(&part).unwrap();
+    // A `file` record whose lines are not events + ignored + skipped.
+    let (counts, counts_at) = edit_first(&text, "1\tfile\t", |f| {
+        let lines: u64 = f[5].parse().unwrap();
+        f[5] = (lines + 1).to_string();
+    });
+    // A tool this catalogue lacks.
+    let (tool, tool_at) = edit_first(&text, "1\tusage\t", |f| f[4] = "x".into());
+    let gz = gzip(text.as_bytes());
+    let cases: [(&str, Vec<u8>, String); 4] = [
+        (
+            "counts.tsv",
+            counts.into_bytes(),
+            format!("counts.tsv:{counts_at}: a `file` record's counts disagree"),
+        ),
+        (
+            "tool.tsv",
+            tool.into_bytes(),
+            format!("tool.tsv:{tool_at}: tool `x` is not in this catalogue"),
+        ),
+        (
+            "cut.tsv.gz",
+            gz[..gz.len() / 2].to_vec(),
+            "corrupt or truncated gzip".into(),
+        ),
+        (
+            "cut.tsv",
+            text.as_bytes()[..text.len() / 2].to_vec(),
+            "the last record has no line end".into(),
+        ),
+    ];
+    for (name, bytes, says) in cases {
+        let bad = tmp.path().join(name);
+        std::fs::write(&bad, bytes).unwrap();
+        let out = tmp.path().join(format!("out-{name}"));
+        let merged = tmp.path().join(format!("merged-{name}"));
+        let bad = bad.to_str().unwrap();
+        for sink in [
+            ["--out", out.to_str().unwrap()],
+            ["--emit-partial", merged.to_str().unwrap()],
+        ] {
+            let run = shadowai(&["merge", bad, sink[0], sink[1]]);
+            let err = String::from_utf8_lossy(&run.stderr);
+            if sink[0] == "--emit-partial" && name == "tool.tsv" {
+                // A reduce step needs no catalogue: the final merge names the tool.
+                assert_eq!(run.status.code(), Some(0), "{name}: {err}");
+                std::fs::remove_file(&merged).unwrap();
+                continue;
+            }
+            assert_eq!(run.status.code(), Some(2), "{name} {}: {err}", sink[0]);
+            assert!(err.contains(&says), "{name}: {err}");
+            // FILE:LINE: what, the line a number.
+            let line = err
+                .split_once(&format!("{name}:"))
+                .and_then(|(_, r)| r.split(':').next())
+                .and_then(|n| n.parse::<u64>().ok());
+            assert!(line.is_some_and(|n| n > 0), "{name}: no FILE:LINE in {err}");
+            assert!(!merged.exists(), "{name}: no partial written");
+        }
+        assert_eq!(
+            std::fs::read_dir(&out).unwrap().count(),
+            0,
+            "{name}: nothing rendered"
         );
     }
 }

@@ -1,6 +1,7 @@
 //! `shadowai scan` end to end: exact per-user counts on the sample logs and on generated logs
 //! (plain, gzip, chunked), identical outputs at any thread count, forced and unknown formats,
-//! syslog-wrapped lines, the `--since`/`--until` window, and exit 1 when nothing is readable.
+//! syslog-wrapped lines, the `--since`/`--until` window, and the exit code when inputs fail: 1 and
+//! no report when nothing is readable, 3 and reports when something was (issue 23, case 5).
 
 use std::path::PathBuf;
 
@@ -133,16 +134,125 @@ fn forced_format_and_unknown_format_name() {
     assert_eq!(s["files"][0]["skipped"], s["files"][0]["lines"]);
 }
 
+/// The names and bytes of the files in `dir`.
+fn contents(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
 #[test]
-fn nothing_readable_is_exit_1() {
+fn nothing_readable_is_exit_1_and_writes_no_report() {
     let tmp = tempfile::tempdir().unwrap();
-    let run = scan(
-        &[&tmp.path().join("no-such-dir")],
-        &tmp.path().join("out"),
-        &[],
-    );
+    let missing = tmp.path().join("no-such-dir");
+    // A new folder: not created (nor left behind).
+    let fresh = tmp.path().join("out");
+    let run = scan(&[&missing], &fresh, &[]);
     assert_eq!(run.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("no-such-dir"));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("no-such-dir") && err.contains("no report written"),
+        "{err}"
+    );
+    assert!(!fresh.exists(), "no output folder created");
+    // Last night's reports: every file stays as it was, and no temporary file is left.
+    let old = tmp.path().join("old");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::write(old.join("per-user.csv"), "last night\n").unwrap();
+    std::fs::write(old.join("notes.txt"), "mine\n").unwrap();
+    let before = contents(&old);
+    let run = scan(&[&missing], &old, &["--jsonl"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(contents(&old), before, "the output folder is untouched");
+    // With --state the window is rendered from the state all the same.
+    let state = tmp.path().join("state.db");
+    let run = scan(&[&missing], &fresh, &["--state", state.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        fresh.join("summary.json").exists(),
+        "--state renders its window"
+    );
+}
+
+#[test]
+fn an_only_input_read_partly_is_exit_3_with_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut rng = generate::Rng::new(23);
+    let text = generate::squid(&mut rng, 5_000, &mut Truth::new());
+    let gz = crate::util::gzip(text.as_bytes());
+    std::fs::write(logs.join("cut.log.gz"), &gz[..gz.len() * 2 / 3]).unwrap();
+    let out = tmp.path().join("out");
+    let run = scan(&[&logs], &out, &[]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(3), "{err}");
+    assert!(err.contains("cut.log.gz"), "{err}");
+    let file = &summary(&out)["files"][0];
+    assert!(file["error"].is_string(), "{file}");
+    assert!(file["lines"].as_u64().unwrap() > 1_000, "{file}");
+    assert!(!read_csv(&out.join("per-user.csv")).is_empty());
+    // The partial of that scan, merged, ends the same way.
+    let part = tmp.path().join("p.tsv");
+    let run = shadowai(&[
+        "scan",
+        "--quiet",
+        logs.to_str().unwrap(),
+        "--emit-partial",
+        part.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(3));
+    let merged = tmp.path().join("merged");
+    let run = shadowai(&[
+        "merge",
+        part.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(3));
+    assert_eq!(
+        contents(&merged),
+        contents(&out),
+        "merge writes what scan wrote"
+    );
+}
+
+#[test]
+fn a_merge_of_partials_whose_inputs_all_failed_is_exit_1_with_no_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let part = tmp.path().join("p.tsv");
+    let missing = tmp.path().join("no-such.log");
+    let run = shadowai(&[
+        "scan",
+        "--quiet",
+        missing.to_str().unwrap(),
+        "--emit-partial",
+        part.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(3), "the partial carries the error");
+    let out = tmp.path().join("out");
+    let run = shadowai(&[
+        "merge",
+        part.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("no-such.log") && err.contains("no report written"),
+        "{err}"
+    );
+    assert!(!out.exists());
 }
 
 #[test]

@@ -7,6 +7,7 @@
 
 mod blocklist;
 mod cli_docs;
+mod csv_cells;
 mod generate;
 mod hostile;
 mod identity;

@@ -62,15 +62,15 @@ const EXIT_CODES: [(Exit, &str); 4] = [
     (Exit::Ok, "every input was read fully; reports written"),
     (
         Exit::Fatal,
-        "nothing could be done: no input could be read at all (a mistyped path), or the output folder cannot be created",
+        "nothing was read: every input failed before its first line (a mistyped path), or the output folder cannot be created; no report is written and the files in `--out` stay as they were",
     ),
     (
         Exit::Usage,
-        "usage or configuration error: bad flag, bad signature file, bad register or identity file (the message names file and line)",
+        "usage or configuration error: bad flag, bad signature file, bad register, identity file or partial (the message names file and line)",
     ),
     (
         Exit::Partial,
-        "reports written, but some input was unreadable, unrecognized or only partly read; each is named on stderr and in `summary.json`",
+        "reports written, but some input was unreadable, unrecognized or only partly read (a truncated gzip, a decompression bomb stopped at its limit); each is named on stderr and in `summary.json`",
     ),
 ];
 
@@ -83,7 +83,7 @@ const EXIT_NOTES: [(&[&str], &str); 4] = [
     ),
     (
         &["merge"],
-        "`merge` exits as `scan` would have on all the inputs (0, 3, or 1 when every input had failed); `merge --emit-partial` exits 0. A partial of another format version, two partials containing the same input, partials scanned with different settings or matched with another catalogue are usage errors (exit 2), named with file and line.",
+        "`merge` exits as `scan` would have on all the inputs (0, 3, or 1 and no report when every input had failed before its first line); `merge --emit-partial` exits 0. A malformed partial (a record of another format version, with wrong fields or broken counts, a tool the catalogue lacks, a corrupt or truncated gzip), two partials containing the same input, partials scanned with different settings or matched with another catalogue are usage errors (exit 2), named as FILE:LINE.",
     ),
     (
         &[],
@@ -91,7 +91,7 @@ const EXIT_NOTES: [(&[&str], &str); 4] = [
     ),
     (
         &["scan", "merge", "report"],
-        "With `--state`, a state locked by another run is exit 1 and a state of another schema version exit 2 (see docs/nightly.md).",
+        "With `--state`, a state locked by another run is exit 1 and a state of another schema version exit 2, and when nothing was read the reports are rendered from the state all the same (exit 1; see docs/nightly.md).",
     ),
 ];
 

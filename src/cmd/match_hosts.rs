@@ -6,14 +6,14 @@ use super::setup::load_catalogue;
 use crate::cli::MatchArgs;
 use crate::exit::Exit;
 use crate::normalize;
-use crate::report::csv::neutralize;
+use crate::report::csv_out::CsvWriter;
 
 /// `shadowai match`.
 pub fn run(args: MatchArgs) -> anyhow::Result<Exit> {
     let (catalogue, _) = load_catalogue(&args.catalogue)?;
     let stdout = io::stdout();
-    let mut out = csv::Writer::from_writer(stdout.lock());
-    out.write_record(["host", "tool_id", "tool", "vendor", "category", "pattern"])?;
+    let mut out = CsvWriter::new(stdout.lock());
+    out.text_row(["host", "tool_id", "tool", "vendor", "category", "pattern"])?;
     let mut host = Vec::new();
     let mut write = |raw: &str| -> anyhow::Result<()> {
         normalize::lowercase_into(&mut host, normalize::host_part(raw.as_bytes()));
@@ -21,16 +21,9 @@ pub fn run(args: MatchArgs) -> anyhow::Result<Exit> {
         match catalogue.find_host(&host) {
             Some(p) => {
                 let t = &catalogue.tools[p.tool as usize];
-                out.write_record([
-                    &*neutralize(&shown),
-                    &t.id,
-                    &t.name,
-                    &t.vendor,
-                    &t.category,
-                    &p.text,
-                ])?;
+                out.text_row([&shown, &t.id, &t.name, &t.vendor, &t.category, &p.text])?;
             }
-            None => out.write_record([&*neutralize(&shown), "", "", "", "", ""])?,
+            None => out.text_row([shown.as_str(), "", "", "", "", ""])?,
         }
         Ok(())
     };

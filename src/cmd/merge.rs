@@ -36,14 +36,22 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
         };
         partial.read(&name, partial::open(p)?)?;
     }
-    let meta = partial.meta()?;
+    let meta = partial.meta();
+    // `FILE:LINE: ` of the record a setting came from, for the messages that refuse it.
+    let at = |name: &str| {
+        partial
+            .meta_origin(name)
+            .map(|at| format!("{at}: "))
+            .unwrap_or_default()
+    };
     let identity = if args.identity.is_empty() {
         None
     } else {
         if meta.identity.is_some() {
-            return Err(UsageError(
-                "these partials were scanned with --identity already; merge cannot name their users again (give --identity to the scans or to merge, not both)".into(),
-            )
+            return Err(UsageError(format!(
+                "{}these partials were scanned with --identity already; merge cannot name their users again (give --identity to the scans or to merge, not both)",
+                at("identity")
+            ))
             .into());
         }
         Some(Identity::read(&args.identity)?)
@@ -70,12 +78,15 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
     let ours = setup.catalogue.matching_digest();
     if let Some(digest) = meta.catalogue.as_ref().filter(|d| **d != ours) {
         return Err(UsageError(format!(
-            "the partials were matched with catalogue {digest}, this merge has {ours}: give merge the same --signatures and --register (its domains) as the scans"
+            "{}the partials were matched with catalogue {digest}, this merge has {ours}: give merge the same --signatures and --register (its domains) as the scans",
+            at("catalogue")
         ))
         .into());
     }
     partial.resolve(identity.as_ref().map(|id| (id, identity_files.as_slice())));
     let scan = partial.into_scan(&setup.catalogue)?;
+    // As a scan of the same inputs ends: Exit::Fatal when every input of the partials had
+    // failed before its first line.
     let exit = files_outcome(&scan.files);
     let render = setup.render(&args.report);
     let command_line = settings_command(
@@ -108,6 +119,14 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
         };
         let files = state.all_files()?;
         render.write_window(&state, &view, files, config, out)?;
+        return Ok(exit);
+    }
+    if exit == Exit::Fatal {
+        out.discard();
+        eprintln!(
+            "shadowai: no input of these partials could be read; no report written ({} is as it was)",
+            config.out.display()
+        );
         return Ok(exit);
     }
     render.write(&scan, &config, !identity_files.is_empty(), out)?;

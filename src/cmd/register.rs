@@ -4,7 +4,7 @@ use std::io;
 
 use crate::cli::RegisterCommand;
 use crate::exit::Exit;
-use crate::report::csv::neutralize;
+use crate::report::csv_out::CsvWriter;
 
 /// `shadowai register update`.
 pub fn run(cmd: RegisterCommand) -> anyhow::Result<Exit> {
@@ -15,9 +15,9 @@ pub fn run(cmd: RegisterCommand) -> anyhow::Result<Exit> {
     } = cmd;
     let rows = crate::register::update(&register, &from, dry_run)?;
     if dry_run {
-        let mut out = csv::Writer::from_writer(io::stdout().lock());
+        let mut out = CsvWriter::new(io::stdout().lock());
         for r in &rows {
-            out.write_record(r.iter().map(|c| neutralize(c).into_owned()))?;
+            out.text_row(r)?;
         }
         out.flush()?;
         eprintln!(

@@ -1,7 +1,7 @@
 //! Writing the reports, whatever they are built from (a scan, merged partials, a `--state`
 //! window): every way goes through the same [`Report::build`], so the outputs agree.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::aggregate::{self, Agg, FileStats};
 use crate::config::Config;
@@ -20,13 +20,36 @@ use crate::time::{day_of, fmt_day};
 pub(super) struct ReportOut {
     outputs: Outputs,
     jsonl: Option<Pending>,
+    /// The output folder when this run created it.
+    created: Option<PathBuf>,
 }
 
 impl ReportOut {
     pub fn create(dir: &Path, jsonl: bool) -> anyhow::Result<ReportOut> {
+        let created = (!dir.is_dir()).then(|| dir.to_path_buf());
         let outputs = Outputs::create(dir)?;
         let jsonl = jsonl.then(|| Pending::create(dir)).transpose()?;
-        Ok(ReportOut { outputs, jsonl })
+        Ok(ReportOut {
+            outputs,
+            jsonl,
+            created,
+        })
+    }
+
+    /// Writes no report: the temporary files are removed unwritten, so the files already in
+    /// the folder stay as they were, and a folder this run created is removed again (only
+    /// when still empty: nothing of anyone else's is removed).
+    pub fn discard(self) {
+        let ReportOut {
+            outputs,
+            jsonl,
+            created,
+        } = self;
+        drop((outputs, jsonl));
+        if let Some(dir) = created {
+            // Not empty (another run wrote into it meanwhile): then it stays, which is fine.
+            let _ = std::fs::remove_dir(dir);
+        }
     }
 
     fn write(self, report: &Report) -> anyhow::Result<()> {

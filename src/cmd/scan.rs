@@ -117,6 +117,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
                 state.retain(latest.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1))?;
             }
             warn_inputs(&ingest.files);
+            // Exit::Fatal when nothing was read; the reports are rendered from the state all the
+            // same, since its window stands without tonight's data.
             let exit = files_outcome(&ingest.files);
             let tally = |fate: Fate| ingest.fates.iter().filter(|f| **f == fate).count();
             let line = format!(
@@ -141,14 +143,23 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         }
         Sink::Reports { out, state: None } => {
             let result = pipeline::scan(&ctx);
-            render.write(&result, &config, identity.is_some(), out)?;
             warn_inputs(&result.files);
             let exit = files_outcome(&result.files);
+            if exit == Exit::Fatal {
+                // Not one input could be read (a mistyped path, a wrong --format): an empty
+                // report would only replace the last good one.
+                out.discard();
+                eprintln!(
+                    "shadowai: no input could be read; no report written ({} is as it was)",
+                    config.out.display()
+                );
+                return Ok(exit);
+            }
+            render.write(&result, &config, identity.is_some(), out)?;
             let skipped: u64 = result.files.iter().map(|f| f.skipped).sum();
             if skipped > 0 {
                 eprintln!("shadowai: {skipped} malformed line(s) skipped; see summary.json");
             }
-            // Exit::Fatal when not one input could be read (a mistyped path, a wrong --format).
             Ok(exit)
         }
         Sink::Partial(out) => {

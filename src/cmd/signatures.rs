@@ -9,6 +9,7 @@ use super::setup::{load_catalogue, usage};
 use crate::cli::SignaturesCommand;
 use crate::discovery::load_psl;
 use crate::exit::{Exit, UsageError};
+use crate::report::csv_out::CsvWriter;
 use crate::signatures::{Catalogue, Offering, SignatureError, ToolId};
 
 /// `shadowai signatures …`.
@@ -16,15 +17,15 @@ pub fn run(cmd: SignaturesCommand) -> anyhow::Result<Exit> {
     match cmd {
         SignaturesCommand::List(args) => {
             let (catalogue, _) = load_catalogue(&args)?;
-            let mut out = csv::Writer::from_writer(io::stdout().lock());
-            out.write_record([
+            let mut out = CsvWriter::new(io::stdout().lock());
+            out.text_row([
                 "tool_id", "tool", "vendor", "category", "patterns", "offering", "exe",
             ])?;
             let mut tools: Vec<_> = catalogue.tools.iter().enumerate().collect();
             tools.sort_by(|a, b| a.1.id.cmp(&b.1.id));
             for (i, t) in tools {
                 let patterns: Vec<&str> = catalogue.patterns_of(i as ToolId).collect();
-                out.write_record([
+                out.text_row([
                     &t.id,
                     &t.name,
                     &t.vendor,

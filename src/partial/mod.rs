@@ -8,7 +8,9 @@
 //! line stands alone, so an engine may shuffle, split and regroup records freely: any multiset
 //! of records is a valid partial, and merging combines records of equal kind and key with the
 //! rules below, which are associative and commutative. A reader refuses a line of another
-//! version (naming file and line) instead of guessing.
+//! version (naming file and line) instead of guessing, and checks every record before it
+//! combines it (`records::check`: counts that add up, times on their day, known names; see
+//! docs/scaling-out.md "Validation"), so a damaged partial never reaches a report.
 //!
 //! Text fields are bytes from the logs: `%`, control bytes (TAB, LF, CR…), DEL and bytes that
 //! are not UTF-8 are written `%XX` (upper-case hex); everything else as is. Numbers are
@@ -45,9 +47,9 @@ use std::path::PathBuf;
 
 pub use records::open;
 use records::{
-    CAND, COVER, DAY, FILE, IPCAND, IPSEEN, IPUSAGE, Key, META, RecordLine, SEEN, Sorted, USAGE,
-    Val, bytes, day_key, escape, fields, i, int_field, join, key_day, key_int, parse_int, t, text,
-    u,
+    CAND, COVER, DAY, FILE, IPCAND, IPSEEN, IPUSAGE, Key, META, Origins, RecordLine, SEEN, Sorted,
+    USAGE, Val, bytes, day_key, escape, fields, i, int_field, join, key_day, key_int, parse_int, t,
+    text, u,
 };
 
 use crate::aggregate::{Agg, Cell, FileStats};
@@ -62,6 +64,8 @@ use crate::time::day_of;
 #[derive(Debug, Default)]
 pub struct Partial {
     records: BTreeMap<Key, Vec<Val>>,
+    /// Where the records naming tools and settings were read, for errors found later.
+    origins: Origins,
 }
 
 /// The settings a partial was scanned with, which every partial merged must share.
@@ -276,8 +280,9 @@ fn file_line(line: &mut RecordLine, f: &FileStats) {
 
 impl Partial {
     /// The settings recorded in the partial; `None` for a setting no record names (a
-    /// subset of records split off by an engine).
-    pub fn meta(&self) -> anyhow::Result<Meta> {
+    /// subset of records split off by an engine). Every `meta` record was checked when read,
+    /// so each value has its setting's form.
+    pub fn meta(&self) -> Meta {
         let get = |name: &str| {
             self.records
                 .get(&(META, escape(name.as_bytes())))
@@ -285,26 +290,25 @@ impl Partial {
                 .map(t)
         };
         let text_of = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
-        let int_of = |name: &str| -> anyhow::Result<Option<i64>> {
-            match get(name) {
-                None => Ok(None),
-                Some(v) => {
-                    parse_int(&v).map_err(|()| anyhow::anyhow!("meta `{name}` is not a number"))
-                }
-            }
-        };
+        let int_of = |name: &str| get(name).and_then(|v| parse_int(&v).ok().flatten());
         let identity = get("identity").map(text_of);
         let identity = match identity.as_deref() {
             None | Some("deferred") => None,
             Some(v) => Some(v.split('\n').skip(1).map(str::to_string).collect()),
         };
-        Ok(Meta {
+        Meta {
             catalogue: get("catalogue").map(text_of).filter(|s| !s.is_empty()),
-            since: int_of("since")?,
-            until: int_of("until")?,
+            since: int_of("since"),
+            until: int_of("until"),
             keep_user_domain: get("keep-user-domain").is_some_and(|v| v == b"1"),
             identity,
-        })
+        }
+    }
+
+    /// `FILE:LINE` of the first `meta` record of setting `name` read, to name the partial a
+    /// setting came from.
+    pub fn meta_origin(&self, name: &str) -> Option<String> {
+        self.origins.meta(name)
     }
 
     /// Names the users of deferred client-address records: through `identity` at the event
@@ -391,11 +395,13 @@ impl Partial {
             .enumerate()
             .filter_map(|(i, t)| Some((t.id.as_bytes(), ToolId::try_from(i).ok()?)))
             .collect();
+        let origins = &self.origins;
         let tool = |k: &[u8]| -> anyhow::Result<ToolId> {
             let id = bytes(k);
             ids.get(id.as_slice()).copied().ok_or_else(|| {
+                let at = origins.tool(k).map(|at| format!("{at}: ")).unwrap_or_default();
                 UsageError(format!(
-                    "the partials name tool `{}`, which this catalogue lacks: give merge the same --signatures and --register as the scans",
+                    "{at}tool `{}` is not in this catalogue: give merge the same --signatures and --register as the scans",
                     String::from_utf8_lossy(&id)
                 ))
                 .into()
@@ -553,6 +559,8 @@ mod tests {
             agg,
             files: vec![FileStats {
                 path: PathBuf::from("logs/a b.log"),
+                lines: 1,
+                skipped: 1,
                 examples: vec![(3, "bad timestamp".into())],
                 ..FileStats::default()
             }],
@@ -635,13 +643,10 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("1\tday\t0\t0\t\t\t3\t4\n"), "{out}");
-        assert_eq!(
-            p.meta().unwrap().identity,
-            Some(vec!["leases.csv".to_string()])
-        );
+        assert_eq!(p.meta().identity, Some(vec!["leases.csv".to_string()]));
         let mut plain = read(text).unwrap();
         plain.resolve(None);
         assert!(written(&plain).contains("1\tusage\t0\t10.0.0.5\tchatgpt\t3\t9\t1500\t2500\n"));
-        assert_eq!(plain.meta().unwrap().identity, None);
+        assert_eq!(plain.meta().identity, None);
     }
 }

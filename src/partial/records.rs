@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use flate2::bufread::MultiGzDecoder;
+use rustc_hash::FxHashMap;
 
 use super::Partial;
 use crate::exit::UsageError;
@@ -331,10 +332,348 @@ pub fn open(name: &Path) -> anyhow::Result<Box<dyn BufRead>> {
         .with_context(|| format!("reading {}", name.display()))?
         .starts_with(&[0x1f, 0x8b]);
     Ok(if gzip {
-        Box::new(BufReader::new(MultiGzDecoder::new(buffered)))
+        Box::new(BufReader::new(Gzip(MultiGzDecoder::new(buffered))))
     } else {
         Box::new(buffered)
     })
+}
+
+/// A gzip decoder whose complaints about the data (a truncated member, a CRC or length
+/// mismatch, garbage where the next member's header should be) are [`io::ErrorKind::InvalidData`]
+/// errors saying so, which [`Partial::read`] refuses as a malformed partial; an error of the
+/// file underneath stays an I/O error.
+struct Gzip<R>(R);
+
+impl<R: Read> Read for Gzip<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| match e.kind() {
+            io::ErrorKind::InvalidInput
+            | io::ErrorKind::InvalidData
+            | io::ErrorKind::UnexpectedEof => io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("corrupt or truncated gzip ({e})"),
+            ),
+            _ => e,
+        })
+    }
+}
+
+/// Counts the bytes read through it, so the reader can tell a last line without its line end.
+struct Counted<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Where a record was read: the partial (an index into [`Origins::files`]) and its line.
+type Origin = (usize, u64);
+
+/// Where the records that name a tool or a setting came from, so that what can only be
+/// checked after reading (a tool the catalogue lacks, a partial matched with another
+/// catalogue) is still named as `FILE:LINE`. One entry per distinct tool id and meta name: the
+/// first record that named it.
+#[derive(Debug, Default)]
+pub(super) struct Origins {
+    /// The partials read, in order.
+    files: Vec<String>,
+    tools: FxHashMap<Box<[u8]>, Origin>,
+    meta: FxHashMap<Box<[u8]>, Origin>,
+}
+
+impl Origins {
+    /// # Performance
+    /// Runs for every record naming a tool: a lookup, and an allocation only for a tool not
+    /// seen before.
+    fn note(map: &mut FxHashMap<Box<[u8]>, Origin>, key: &[u8], at: Origin) {
+        if !map.contains_key(key) {
+            map.insert(key.into(), at);
+        }
+    }
+
+    fn show(&self, at: Option<&Origin>) -> Option<String> {
+        at.map(|&(file, line)| format!("{}:{line}", self.files[file]))
+    }
+
+    /// `FILE:LINE` of the first record naming tool `id` (escaped).
+    pub(super) fn tool(&self, id: &[u8]) -> Option<String> {
+        self.show(self.tools.get(id))
+    }
+
+    /// `FILE:LINE` of the first `meta` record of `name`.
+    pub(super) fn meta(&self, name: &str) -> Option<String> {
+        self.show(self.meta.get(name.as_bytes()))
+    }
+}
+
+/// The `meta` names a partial may hold.
+const META_NAMES: [&str; 5] = [
+    "catalogue",
+    "since",
+    "until",
+    "keep-user-domain",
+    "identity",
+];
+
+/// Checks what a record's field types cannot say: the counts of a `file` record add up, a
+/// count is never negative, a first time is not after the last, times lie on their record's
+/// day, days fit the report's day numbers, names are among the known ones. `f` are the key
+/// fields then the values, typed by [`KINDS`]. A partial is written by shadowai, so a record
+/// that breaks one of these was damaged or forged on its way; merging it would put numbers in
+/// the report that no scan could have produced.
+fn check(kind: u8, f: &[Val]) -> Result<(), String> {
+    let name = KINDS[usize::from(kind)].name;
+    let num = |i: usize| match &f[i] {
+        Val::N(n) => *n,
+        Val::T(_) => None,
+    };
+    let txt = |i: usize| match &f[i] {
+        Val::T(b) => &b[..],
+        Val::N(_) => &[][..],
+    };
+    let count = |i: usize, what: &str| -> Result<i64, String> {
+        match num(i) {
+            Some(n) if n >= 0 => Ok(n),
+            Some(n) => Err(format!("a `{name}` record's {what} is negative ({n})")),
+            None => Err(format!("a `{name}` record has no {what}")),
+        }
+    };
+    let day = |i: usize| -> Result<Option<i64>, String> {
+        match num(i) {
+            Some(d) if i32::try_from(d).is_err() => {
+                Err(format!("a `{name}` record's day {d} is out of range"))
+            }
+            d => Ok(d),
+        }
+    };
+    let time = |i: usize| -> Result<Option<i64>, String> {
+        match num(i) {
+            Some(t) if i32::try_from(t.div_euclid(86_400)).is_err() => {
+                Err(format!("a `{name}` record's time {t} is out of range"))
+            }
+            t => Ok(t),
+        }
+    };
+    // A day's first and last times: both or neither, in order, on that day (none without one).
+    let span = |d: usize, first: usize, last: usize| -> Result<(), String> {
+        let (d, first, last) = (day(d)?, time(first)?, time(last)?);
+        match (first, last) {
+            (None, None) => Ok(()),
+            (Some(a), Some(b)) if a > b => Err(format!(
+                "a `{name}` record's first time {a} is after its last {b}"
+            )),
+            (Some(a), Some(b)) => match d {
+                None => Err(format!("a `{name}` record without a day has times")),
+                Some(d) if a.div_euclid(86_400) != d || b.div_euclid(86_400) != d => Err(format!(
+                    "a `{name}` record of day {d} has times {a} to {b} of another day"
+                )),
+                Some(_) => Ok(()),
+            },
+            _ => Err(format!(
+                "a `{name}` record has a first time or a last time, not both"
+            )),
+        }
+    };
+    let tool = |i: usize| {
+        if txt(i).is_empty() {
+            Err(format!("a `{name}` record names no tool"))
+        } else {
+            Ok(())
+        }
+    };
+    let seen_kind = |i: usize| match txt(i) {
+        b"device" | b"process" => Ok(()),
+        other => Err(format!(
+            "a `{name}` record's kind `{}` is neither `device` nor `process`",
+            String::from_utf8_lossy(other)
+        )),
+    };
+    let reasons = |i: usize| {
+        let r = count(i, "reasons")?;
+        u32::try_from(r)
+            .map(drop)
+            .map_err(|_| format!("a `{name}` record's reasons {r} are out of range"))
+    };
+    match kind {
+        META => check_meta(txt(0), txt(1)),
+        FILE => check_file(f),
+        USAGE => {
+            tool(2)?;
+            count(3, "events")?;
+            count(4, "bytes_out")?;
+            span(0, 5, 6)
+        }
+        SEEN => {
+            tool(1)?;
+            seen_kind(2)
+        }
+        COVER => {
+            if !matches!(txt(0), b"dns" | b"proxy" | b"endpoint") {
+                return Err(format!(
+                    "a `cover` record's source `{}` is not dns, proxy or endpoint",
+                    String::from_utf8_lossy(txt(0))
+                ));
+            }
+            day(1)?
+                .map(drop)
+                .ok_or_else(|| "a `cover` record has no day".to_string())
+        }
+        CAND => {
+            count(4, "events")?;
+            reasons(7)?;
+            span(0, 5, 6)
+        }
+        DAY => {
+            count(1, "events")?;
+            count(4, "attributed")?;
+            count(5, "unattributed")?;
+            span(0, 2, 3)
+        }
+        IPUSAGE => {
+            time(1)?;
+            tool(2)?;
+            count(3, "events")?;
+            count(4, "bytes_out").map(drop)
+        }
+        IPCAND => {
+            time(1)?;
+            count(4, "events")?;
+            reasons(5)
+        }
+        _ => {
+            time(1)?;
+            tool(2)?;
+            seen_kind(3)
+        }
+    }
+}
+
+/// A `meta` record: a known name with a value of its kind.
+fn check_meta(name: &[u8], value: &[u8]) -> Result<(), String> {
+    let value = unescape(value).unwrap_or_default();
+    let ok = match name {
+        b"catalogue" => true,
+        b"since" | b"until" => parse_int(&value).is_ok(),
+        b"keep-user-domain" => matches!(&value[..], b"0" | b"1"),
+        b"identity" => {
+            value == b"deferred" || value.split(|&b| b == b'\n').next() == Some(b"applied")
+        }
+        _ => {
+            return Err(format!(
+                "unknown `meta` record `{}` (known: {})",
+                String::from_utf8_lossy(name),
+                META_NAMES.join(", ")
+            ));
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`meta` record `{}` has the malformed value `{}`",
+            String::from_utf8_lossy(name),
+            String::from_utf8_lossy(&value).escape_debug()
+        ))
+    }
+}
+
+/// A `file` record (fields as in the format table): a path, a known format, counts that add
+/// up (`lines = events + ignored + skipped`, matched and out-of-window events among the
+/// events, at most [`crate::aggregate::MAX_EXAMPLES`] examples, of skipped lines), and a
+/// stream identity that is whole or absent.
+fn check_file(f: &[Val]) -> Result<(), String> {
+    let num = |i: usize| match &f[i] {
+        Val::N(n) => *n,
+        Val::T(_) => None,
+    };
+    let txt = |i: usize| match &f[i] {
+        Val::T(b) => unescape(b).unwrap_or_default(),
+        Val::N(_) => Vec::new(),
+    };
+    if txt(0).is_empty() {
+        return Err("a `file` record names no input".into());
+    }
+    let format = txt(1);
+    if !format.is_empty()
+        && std::str::from_utf8(&format)
+            .ok()
+            .and_then(crate::formats::by_name)
+            .is_none()
+    {
+        return Err(format!(
+            "a `file` record names the unknown format `{}`",
+            String::from_utf8_lossy(&format)
+        ));
+    }
+    if !matches!(num(2), Some(0 | 1)) {
+        return Err("a `file` record's gzip is neither 0 nor 1".into());
+    }
+    let mut counts = [0i64; 6];
+    for (i, (c, what)) in counts
+        .iter_mut()
+        .zip([
+            "lines",
+            "events",
+            "matched",
+            "ignored",
+            "skipped",
+            "out_of_window",
+        ])
+        .enumerate()
+    {
+        *c = match num(3 + i) {
+            Some(n) if n >= 0 => n,
+            _ => return Err(format!("a `file` record's {what} is not a count")),
+        };
+    }
+    let [lines, events, matched, ignored, skipped, out_of_window] = counts.map(i128::from);
+    if lines != events + ignored + skipped {
+        return Err(format!(
+            "a `file` record's counts disagree: lines {lines} is not events {events} + ignored {ignored} + skipped {skipped}"
+        ));
+    }
+    if matched + out_of_window > events {
+        return Err(format!(
+            "a `file` record counts {matched} matched and {out_of_window} out-of-window of only {events} events"
+        ));
+    }
+    let examples = txt(9);
+    let mut listed = 0i128;
+    for e in examples.split(|&b| b == b'\n').filter(|e| !e.is_empty()) {
+        listed += 1;
+        let line = e.split(|&b| b == b':').next().unwrap_or_default();
+        if !matches!(parse_int(line), Ok(Some(n)) if n > 0) || !e.contains(&b':') {
+            return Err(format!(
+                "a `file` record's example `{}` is not LINE:REASON",
+                String::from_utf8_lossy(e).escape_debug()
+            ));
+        }
+    }
+    if listed > skipped || listed > crate::aggregate::MAX_EXAMPLES as i128 {
+        return Err(format!(
+            "a `file` record lists {listed} examples of {skipped} skipped lines"
+        ));
+    }
+    if num(11).is_some_and(|size| size < 0) {
+        return Err("a `file` record's size is negative".into());
+    }
+    let hash = |i: usize| {
+        let h = txt(i);
+        h.len() == 64 && h.iter().all(u8::is_ascii_hexdigit)
+    };
+    match (num(13), num(15)) {
+        (None, None) if txt(14).is_empty() && txt(16).is_empty() => Ok(()),
+        (Some(head), Some(consumed)) if 0 <= head && head <= consumed && hash(14) && hash(16) => {
+            Ok(())
+        }
+        _ => Err("a `file` record's stream identity (head_len, head_hash, consumed, tail_hash) is malformed".into()),
+    }
 }
 
 impl Partial {
@@ -371,17 +710,31 @@ impl Partial {
         }
     }
 
-    /// Reads every record of `r` (named `name` in errors) into this partial.
+    /// Reads every record of `r` (named `name` in errors) into this partial. Every record is
+    /// checked (counts that add up, times on their day, known names: see docs/scaling-out.md
+    /// "Validation") before it is combined, and the partial must end with a whole line: a
+    /// malformed record, a last line without its line end (a cut copy) or a corrupt gzip is
+    /// refused as a [`UsageError`] `NAME:LINE: what`, so that `merge` reports nothing a scan
+    /// could not have produced.
     pub fn read(&mut self, name: &str, r: impl Read) -> anyhow::Result<()> {
-        let mut lines = LineReader::new(r);
+        let file = self.origins.files.len();
+        self.origins.files.push(name.to_string());
+        let mut lines = LineReader::new(Counted { inner: r, bytes: 0 }).complete_lines_only();
         let mut n = 0u64;
         let fail = |n: u64, msg: String| -> anyhow::Error {
             UsageError(format!("{name}:{n}: {msg}")).into()
         };
-        while let Some(line) = lines
-            .next_line()
-            .with_context(|| format!("reading {name}"))?
-        {
+        // The fields of one record, reused: keys, then values.
+        let mut vals: Vec<Val> = Vec::new();
+        loop {
+            let line = match lines.next_line() {
+                Ok(Some(line)) => line,
+                Ok(None) => break,
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                    return Err(fail(n + 1, format!("{e}; the partial is refused")));
+                }
+                Err(e) => return Err(anyhow::Error::new(e).context(format!("{name}:{}", n + 1))),
+            };
             n += 1;
             let text = match line {
                 Line::Text(t) => t,
@@ -436,10 +789,9 @@ impl Partial {
                     ),
                 ));
             }
-            let mut key = Vec::with_capacity(text.len());
-            let mut values = Vec::with_capacity(spec.values.len());
+            vals.clear();
             for (idx, (col, f)) in spec.keys.iter().chain(spec.values).zip(&fields).enumerate() {
-                let v = match col {
+                vals.push(match col {
                     Text => Val::T(
                         canonical(f)
                             .ok_or_else(|| fail(n, format!("bad %-escape in field {}", idx + 3)))?,
@@ -448,21 +800,41 @@ impl Partial {
                         parse_int(f)
                             .map_err(|()| fail(n, format!("field {} is not a number", idx + 3)))?,
                     ),
-                };
-                if idx < spec.keys.len() {
-                    if idx > 0 {
-                        key.push(b'\t');
-                    }
-                    match v {
-                        Val::T(b) => key.extend_from_slice(&b),
-                        Val::N(x) => push_int(&mut key, x),
-                    }
-                } else {
-                    values.push(v);
+                });
+            }
+            // `kind` indexes KINDS, which has ten entries.
+            let kind = kind as u8;
+            check(kind, &vals).map_err(|m| fail(n, m))?;
+            let tool = match kind {
+                USAGE | IPUSAGE | IPSEEN => Some(2),
+                SEEN => Some(1),
+                _ => None,
+            };
+            if let Some(Val::T(id)) = tool.map(|i| &vals[i]) {
+                Origins::note(&mut self.origins.tools, id, (file, n));
+            }
+            if let (META, Val::T(meta)) = (kind, &vals[0]) {
+                Origins::note(&mut self.origins.meta, meta, (file, n));
+            }
+            let mut key = Vec::with_capacity(text.len());
+            for (idx, v) in vals[..spec.keys.len()].iter().enumerate() {
+                if idx > 0 {
+                    key.push(b'\t');
+                }
+                match v {
+                    Val::T(b) => key.extend_from_slice(b),
+                    Val::N(x) => push_int(&mut key, *x),
                 }
             }
-            self.add(kind as u8, key.into_boxed_slice(), values)
+            let values: Vec<Val> = vals.drain(spec.keys.len()..).collect();
+            self.add(kind, key.into_boxed_slice(), values)
                 .map_err(|m| fail(n, m))?;
+        }
+        if lines.get_ref().bytes > lines.offset() {
+            return Err(fail(
+                n + 1,
+                "the last record has no line end: the partial was cut short".into(),
+            ));
         }
         Ok(())
     }
@@ -597,14 +969,16 @@ pub(super) mod tests {
 
     #[test]
     fn records_combine_by_rule_in_any_order() {
-        let a = "1\tusage\t20400\talice\tchatgpt\t2\t10\t100\t200\n1\tcand\t\tx.ai\tx.ai\tbob\t1\t\t\t4\n";
-        let b = "1\tusage\t20400\talice\tchatgpt\t3\t5\t50\t150\n1\tcand\t\tx.ai\tx.ai\tbob\t2\t7\t7\t1\n";
+        let a =
+            "1\tusage\t0\talice\tchatgpt\t2\t10\t100\t200\n1\tcand\t0\tx.ai\tx.ai\tbob\t1\t\t\t4\n";
+        let b =
+            "1\tusage\t0\talice\tchatgpt\t3\t5\t50\t150\n1\tcand\t0\tx.ai\tx.ai\tbob\t2\t7\t7\t1\n";
         let ab = read(&format!("{a}{b}")).unwrap();
         let ba = read(&format!("{b}{a}")).unwrap();
         assert_eq!(written(&ab), written(&ba));
         assert_eq!(
             written(&ab),
-            "1\tusage\t20400\talice\tchatgpt\t5\t15\t50\t200\n1\tcand\t\tx.ai\tx.ai\tbob\t3\t7\t7\t5\n"
+            "1\tusage\t0\talice\tchatgpt\t5\t15\t50\t200\n1\tcand\t0\tx.ai\tx.ai\tbob\t3\t7\t7\t5\n"
         );
     }
 
@@ -624,6 +998,153 @@ pub(super) mod tests {
         assert!(err.contains("has 1 fields after its kind, not 7"), "{err}");
         let err = read("1\tbogus\n").unwrap_err().to_string();
         assert!(err.contains("unknown record kind `bogus`"), "{err}");
+    }
+
+    #[test]
+    fn records_that_break_an_invariant_are_refused_with_file_and_line() {
+        // A `file` record with its 16 values after the path; `counts` = lines … out_of_window.
+        let file = |counts: &str, examples: &str, stream: &str| {
+            format!("1\tfile\ta.log\tsquid\t0\t{counts}\t{examples}\t\t10\t5\t{stream}\n")
+        };
+        let hash = "0".repeat(64);
+        let good_stream = format!("4\t{hash}\t9\t{hash}");
+        assert!(read(&file("3\t2\t1\t0\t1\t0", "2:bad timestamp", "\t\t\t")).is_ok());
+        assert!(read(&file("3\t2\t1\t0\t1\t0", "", &good_stream)).is_ok());
+        let cases: Vec<(String, &str)> = vec![
+            (
+                file("3\t1\t0\t0\t1\t0", "", "\t\t\t"),
+                "lines 3 is not events 1 + ignored 0 + skipped 1",
+            ),
+            (
+                file("2\t2\t2\t0\t0\t1", "", "\t\t\t"),
+                "2 matched and 1 out-of-window of only 2 events",
+            ),
+            (
+                file("1\t-1\t0\t2\t0\t0", "", "\t\t\t"),
+                "events is not a count",
+            ),
+            (
+                file("1\t0\t0\t0\t1\t0", "1:a%0A2:b", "\t\t\t"),
+                "lists 2 examples of 1 skipped lines",
+            ),
+            (
+                file("1\t0\t0\t0\t1\t0", "x", "\t\t\t"),
+                "is not LINE:REASON",
+            ),
+            (
+                file("0\t0\t0\t0\t0\t0", "", &format!("9\t{hash}\t4\t{hash}")),
+                "stream identity",
+            ),
+            (
+                "1\tfile\ta.log\tnot-a-format\t0\t0\t0\t0\t0\t0\t0\t\t\t\t\t\t\t\t\n".into(),
+                "unknown format `not-a-format`",
+            ),
+            (
+                "1\tusage\t0\talice\tchatgpt\t1\t0\t200\t100\n".into(),
+                "first time 200 is after its last 100",
+            ),
+            (
+                "1\tusage\t1\talice\tchatgpt\t1\t0\t100\t100\n".into(),
+                "of day 1 has times 100 to 100 of another day",
+            ),
+            (
+                "1\tusage\t\talice\tchatgpt\t1\t0\t100\t100\n".into(),
+                "without a day has times",
+            ),
+            (
+                "1\tusage\t0\talice\tchatgpt\t-4\t0\t\t\n".into(),
+                "events is negative (-4)",
+            ),
+            ("1\tusage\t0\talice\t\t1\t0\t\t\n".into(), "names no tool"),
+            (
+                "1\tday\t9999999999\t1\t\t\t0\t0\n".into(),
+                "day 9999999999 is out of range",
+            ),
+            (
+                "1\tipusage\t10.0.0.1\t999999999999999999\tchatgpt\t1\t0\n".into(),
+                "time 999999999999999999 is out of range",
+            ),
+            ("1\tcover\tsmtp\t3\n".into(), "source `smtp`"),
+            ("1\tcover\tdns\t\n".into(), "has no day"),
+            (
+                "1\tseen\ta\tchatgpt\tprinter\tx\n".into(),
+                "`printer` is neither",
+            ),
+            (
+                "1\tcand\t0\tx.ai\tx.ai\tbob\t1\t\t\t4294967296\n".into(),
+                "reasons 4294967296 are out of range",
+            ),
+            (
+                "1\tmeta\tcolour\tblue\n".into(),
+                "unknown `meta` record `colour`",
+            ),
+            (
+                "1\tmeta\tsince\tyesterday\n".into(),
+                "`since` has the malformed value",
+            ),
+            (
+                "1\tmeta\tkeep-user-domain\t2\n".into(),
+                "malformed value `2`",
+            ),
+            ("1\tmeta\tidentity\tsometimes\n".into(), "malformed value"),
+        ];
+        for (record, says) in cases {
+            let text = format!("1\tcover\tdns\t0\n{record}");
+            let err = read(&text).unwrap_err();
+            assert!(err.downcast_ref::<UsageError>().is_some(), "{err}");
+            let err = err.to_string();
+            assert!(
+                err.starts_with("p:2: ") && err.contains(says),
+                "{record:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_last_record_without_its_line_end_is_a_cut_partial() {
+        let err = read("1\tcover\tdns\t0\n1\tcover\tdns\t1").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("p:2: the last record has no line end"),
+            "{err}"
+        );
+        assert!(read("1\tcover\tdns\t0\r\n\n").is_ok());
+    }
+
+    #[test]
+    fn a_corrupt_or_cut_gzip_partial_is_refused_naming_the_line_reached() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let text: String = (0..20_000)
+            .map(|d| format!("1\tcover\tdns\t{d}\n"))
+            .collect();
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(text.as_bytes()).unwrap();
+        let gz = enc.finish().unwrap();
+        let read_gz = |bytes: &[u8]| -> anyhow::Result<()> {
+            let path = dir.path().join("p.tsv.gz");
+            std::fs::write(&path, bytes).unwrap();
+            Partial::default().read("p.tsv.gz", open(&path)?)
+        };
+        read_gz(&gz).unwrap();
+        let mut bad_crc = gz.clone();
+        let at = bad_crc.len() - 8;
+        bad_crc[at] ^= 0xff;
+        for (bytes, what) in [
+            (&gz[..gz.len() / 2], "truncated"),
+            (&bad_crc[..], "bad CRC"),
+        ] {
+            let err = read_gz(bytes).unwrap_err();
+            assert!(err.downcast_ref::<UsageError>().is_some(), "{what}: {err}");
+            let err = err.to_string();
+            let line: u64 = err
+                .strip_prefix("p.tsv.gz:")
+                .and_then(|r| r.split(':').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{what}: no FILE:LINE in {err}"));
+            assert!(line > 1, "{what}: the line reached: {err}");
+            assert!(err.contains("corrupt or truncated gzip"), "{what}: {err}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::workbook::is_workbook;
 use super::{Register, error};
 use crate::atomic::AtomicFile;
 use crate::policy::Tier;
+use crate::report::csv_out::CsvWriter;
 
 /// What `shadowai register update` appends for each newly found tool. Tier 4 with status
 /// `discovered`: in use, never reviewed — the rollout fast-tracks them into a real tier.
@@ -91,22 +92,24 @@ pub fn encode_rows(
             // The first line ending decides.
             memchr::memchr(b'\n', original) == Some(i + 1)
         });
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(register.delimiter)
-        .terminator(if crlf {
-            csv::Terminator::CRLF
-        } else {
-            csv::Terminator::Any(b'\n')
-        })
-        .from_writer(Vec::new());
+    let mut builder = csv::WriterBuilder::new();
+    builder.delimiter(register.delimiter).terminator(if crlf {
+        csv::Terminator::CRLF
+    } else {
+        csv::Terminator::Any(b'\n')
+    });
+    // The register is opened in a spreadsheet too: the appended cells are neutralized like
+    // every CSV output (cells from `register-candidates.csv` already are; neutralizing is
+    // idempotent).
+    let mut w = CsvWriter::from_builder(&builder, Vec::new());
     for r in rows {
-        w.write_record(r)?;
+        w.text_row(r)?;
     }
     let mut out = Vec::new();
     if !original.is_empty() && !original.ends_with(b"\n") {
         out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
     }
-    out.extend(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
+    out.extend(w.into_inner()?);
     Ok(out)
 }
 

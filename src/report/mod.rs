@@ -6,6 +6,7 @@
 //! renamed into place only when complete.
 
 pub mod csv;
+pub mod csv_out;
 pub mod html;
 pub mod json;
 pub mod jsonl;

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::cli::ExportFormat;
-use crate::report::csv::neutralize;
+use crate::report::csv_out::CsvWriter;
 use crate::signatures::{Catalogue, Offering, Pattern, Shape, Tool};
 
 /// One export row: a pattern and its tool.
@@ -47,13 +47,13 @@ pub fn write(
             }
         }
         ExportFormat::Csv | ExportFormat::SentinelWatchlist => {
-            let mut w = csv::Writer::from_writer(out);
+            let mut w = CsvWriter::new(out);
             if format == ExportFormat::Csv {
-                w.write_record([
+                w.text_row([
                     "pattern", "match", "tool_id", "tool", "vendor", "category", "role", "offering",
                 ])?;
             } else {
-                w.write_record([
+                w.text_row([
                     "Host",
                     "MatchType",
                     "ToolId",
@@ -77,15 +77,15 @@ pub fn write(
                     &r.pattern.text
                 };
                 let second = r.pattern.shape.match_kind();
-                w.write_record([
-                    &*neutralize(first),
+                w.text_row([
+                    first,
                     second,
-                    &neutralize(&r.tool.id),
-                    &neutralize(&r.tool.name),
-                    &neutralize(&r.tool.vendor),
-                    &neutralize(&r.tool.category),
+                    &r.tool.id,
+                    &r.tool.name,
+                    &r.tool.vendor,
+                    &r.tool.category,
                     r.pattern.role.as_str(),
-                    &neutralize(last),
+                    last,
                 ])?;
             }
             w.flush()?;
@@ -99,8 +99,8 @@ pub fn write(
                     .cmp(&a.specificity())
                     .then_with(|| a.host().cmp(b.host()))
             });
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record([
+            let mut w = CsvWriter::new(out);
+            w.text_row([
                 "host", "tool_id", "tool", "vendor", "category", "role", "pattern",
             ])?;
             for r in &rows {
@@ -109,12 +109,12 @@ pub fn write(
                     hosts.push(format!("*.{}", r.pattern.host()));
                 }
                 for h in hosts {
-                    w.write_record([
+                    w.text_row([
                         h.as_str(),
-                        &neutralize(&r.tool.id),
-                        &neutralize(&r.tool.name),
-                        &neutralize(&r.tool.vendor),
-                        &neutralize(&r.tool.category),
+                        &r.tool.id,
+                        &r.tool.name,
+                        &r.tool.vendor,
+                        &r.tool.category,
                         r.pattern.role.as_str(),
                         &r.pattern.text,
                     ])?;
