@@ -16,7 +16,7 @@ use shadowai::formats;
 use shadowai::normalize;
 use shadowai::partial::{Meta, Partial, write_scan};
 use shadowai::pipeline::{Context, scan};
-use shadowai::signatures::Catalogue;
+use shadowai::signatures::{Catalogue, ToolId};
 
 fn parsers(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
@@ -56,7 +56,7 @@ fn aggregation(c: &mut Criterion) {
             for _ in 0..EVENTS {
                 let user = &users[rng.below(users.len())];
                 let ts = 1_794_182_400 + (rng.next() % (14 * 86_400)) as i64;
-                agg.add_usage(user, rng.below(40) as u16, Some(ts), Some(100));
+                agg.add_usage(user, rng.below(40) as ToolId, Some(ts), Some(100));
             }
             agg.usage.len()
         })
@@ -70,7 +70,7 @@ fn aggregation(c: &mut Criterion) {
                 let user = &users[rng.below(users.len())];
                 agg.add_usage(
                     user,
-                    rng.below(40) as u16,
+                    rng.below(40) as ToolId,
                     Some(1_794_182_400 + (rng.next() % 1_209_600) as i64),
                     None,
                 );

@@ -470,3 +470,63 @@ fn merge_into_state_counts_each_input_once() {
     says(&out, 0, "0 new event(s)");
     assert!(before == std::fs::read(rescan.join("per-user.csv")).unwrap());
 }
+
+/// Issue 23, case 10: a scan of thousands of small files (one per host and hour, as some
+/// collectors write them) emits one `file` record per input, and its merge equals the scan.
+#[test]
+fn thousands_of_one_line_files_emit_a_partial_that_merges_to_the_scan() {
+    const FILES: usize = 2_000;
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let line = |time: &str, i: usize| {
+        format!(
+            "{time}  12938 10.1.{}.{} TCP_TUNNEL/200 20072 CONNECT chatgpt.com:443 user{i} HIER_DIRECT/104.18.32.47 -\n",
+            i / 250,
+            i % 250
+        )
+    };
+    for i in 0..FILES {
+        let mut text = line("1794211531.666", i);
+        // Every 10th file has three more lines, the last without a timestamp: skipped, with
+        // an example (enough good lines that the format is still recognized).
+        if i % 10 == 0 {
+            text = format!("{text}{text}{text}{}", line("soon", i));
+        }
+        std::fs::write(logs.join(format!("access-{i:04}.log")), text).unwrap();
+    }
+    let logs = logs.to_str().unwrap();
+    let (scanned, merged) = (tmp.path().join("scanned"), tmp.path().join("merged"));
+    let part = tmp.path().join("part.tsv");
+    ok(
+        &run(&strings(&[
+            "scan",
+            "--quiet",
+            logs,
+            "--out",
+            scanned.to_str().unwrap(),
+        ])),
+        &[0],
+        "scan",
+    );
+    emit(&[Path::new(logs)], &part);
+    let text = std::fs::read_to_string(&part).unwrap();
+    let files = text.lines().filter(|l| l.starts_with("1\tfile\t")).count();
+    assert_eq!(files, FILES, "one file record per input");
+    ok(
+        &run(&strings(&[
+            "merge",
+            part.to_str().unwrap(),
+            "--out",
+            merged.to_str().unwrap(),
+        ])),
+        &[0],
+        "merge",
+    );
+    assert_same_outputs(&scanned, &merged, "2,000 files");
+    let s = crate::util::summary(&merged);
+    let listed = s["files"].as_array().unwrap();
+    assert_eq!(listed.len(), FILES);
+    let skipped: u64 = listed.iter().map(|f| f["skipped"].as_u64().unwrap()).sum();
+    assert_eq!(skipped, (FILES / 10) as u64);
+}

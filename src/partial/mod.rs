@@ -42,8 +42,8 @@
 
 mod records;
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 
 pub use records::open;
 use records::{
@@ -115,7 +115,7 @@ pub fn write_scan(
 ) -> std::io::Result<()> {
     let mut out = Sorted::default();
     let mut line = RecordLine::default();
-    let tool = |t: ToolId| catalogue.tools[usize::from(t)].id.as_bytes();
+    let tool = |t: ToolId| catalogue.tools[t as usize].id.as_bytes();
     let identity = identity_value(meta.identity.as_deref());
     let keep = if meta.keep_user_domain { "1" } else { "0" };
     let (since, until) = (int_field(meta.since), int_field(meta.until));
@@ -134,17 +134,8 @@ pub fn write_scan(
         line.text(value);
         out.push(META, &mut line);
     }
-    // The walk yields each file once, but two walk errors may name one path: one record
-    // with both counts, never two records of one input.
-    let mut files: Vec<FileStats> = Vec::with_capacity(scan.files.len());
-    for f in &scan.files {
-        match files.iter_mut().find(|g| g.path == f.path) {
-            Some(g) => g.merge_chunk(f, 0),
-            None => files.push(f.clone()),
-        }
-    }
-    for f in &files {
-        file_line(&mut line, f);
+    for f in one_per_path(&scan.files) {
+        file_line(&mut line, &f);
         out.push(FILE, &mut line);
     }
     let agg = &scan.agg;
@@ -242,6 +233,24 @@ pub fn write_scan(
         out.push(IPCAND, &mut line);
     }
     out.write(w)
+}
+
+/// The scan's files with one entry per path, in first-seen order. The walk yields each file
+/// once, but two walk errors may name one path: one record with both counts, never two records
+/// of one input. Found by hash, not by searching the list, since a scan may read 100,000 files.
+fn one_per_path(files: &[FileStats]) -> Vec<FileStats> {
+    let mut index: HashMap<&Path, usize> = HashMap::with_capacity(files.len());
+    let mut out: Vec<FileStats> = Vec::with_capacity(files.len());
+    for f in files {
+        match index.get(f.path.as_path()) {
+            Some(&i) => out[i].merge_chunk(f, 0),
+            None => {
+                index.insert(&f.path, out.len());
+                out.push(f.clone());
+            }
+        }
+    }
+    out
 }
 
 /// A file's `file` record.
@@ -590,6 +599,34 @@ mod tests {
         assert_eq!(round.agg.usage[&b"al\tice"[..]][&(0, Some(0))].bytes_out, 5);
         assert_eq!(round.agg.usage[&b"10.0.0.1"[..]][&(0, Some(0))].events, 2);
         assert_eq!(round.agg.candidates[&b"x.ai"[..]].reasons.0, 3);
+    }
+
+    #[test]
+    fn each_path_gives_one_file_record_with_the_counts_of_all_its_entries() {
+        let stats = |path: &str, lines: u64, error: Option<&str>| FileStats {
+            path: PathBuf::from(path),
+            lines,
+            skipped: lines,
+            error: error.map(str::to_string),
+            ..FileStats::default()
+        };
+        let files: Vec<FileStats> = (0..3_000)
+            .map(|i| stats(&format!("logs/{i}.log"), 1, None))
+            .chain([
+                stats("logs/7.log", 2, Some("read error")),
+                stats("logs//7.log", 4, None),
+            ])
+            .collect();
+        let one = one_per_path(&files);
+        assert_eq!(one.len(), 3_000);
+        assert!(
+            one.iter()
+                .enumerate()
+                .all(|(i, f)| f.path == Path::new(&format!("logs/{i}.log")))
+        );
+        let seven = &one[7];
+        assert_eq!((seven.lines, seven.skipped), (7, 7));
+        assert_eq!(seven.error.as_deref(), Some("read error"));
     }
 
     #[test]

@@ -87,7 +87,7 @@ const SHARED_DOMAINS: &[&str] = &[
 ];
 
 /// Index of a tool in [`Catalogue::tools`].
-pub type ToolId = u16;
+pub type ToolId = u32;
 
 /// One AI service.
 #[derive(Clone, Debug)]
@@ -148,6 +148,14 @@ pub struct SignatureError {
     pub msg: String,
 }
 
+/// Where a tool id was defined, for the "already defined" message.
+#[derive(Clone, Debug)]
+struct Defined {
+    tool: ToolId,
+    file: String,
+    line: usize,
+}
+
 /// The compiled catalogue.
 pub struct Catalogue {
     /// Every tool, in load order.
@@ -156,7 +164,9 @@ pub struct Catalogue {
     pub patterns: Vec<Pattern>,
     matcher: Matcher,
     exe: HashMap<Box<[u8]>, ToolId>,
-    ids: HashMap<String, (String, usize)>,
+    /// Every tool by id, with where it was defined: [`Catalogue::tool_by_id`] is a hash probe,
+    /// because the register looks up one id per row and may add tens of thousands of tools.
+    ids: HashMap<String, Defined>,
     /// Files loaded, in order.
     pub files: Vec<String>,
     /// A short fingerprint of the catalogue contents, for reports.
@@ -303,8 +313,11 @@ impl Catalogue {
                 format!("tool id `{id}` must be lowercase letters, digits and `-`"),
             );
         }
-        if let Some((f, l)) = self.ids.get(&id) {
-            err(line, format!("tool id `{id}` already defined at {f}:{l}"));
+        if let Some(d) = self.ids.get(&id) {
+            err(
+                line,
+                format!("tool id `{id}` already defined at {}:{}", d.file, d.line),
+            );
             return;
         }
         if t.name.trim().is_empty() || t.vendor.trim().is_empty() {
@@ -381,7 +394,14 @@ impl Catalogue {
         if count == 0 && exe.is_empty() {
             err(line, format!("tool `{id}` has no host pattern and no exe"));
         }
-        self.ids.insert(id.clone(), (file.to_string(), line));
+        self.ids.insert(
+            id.clone(),
+            Defined {
+                tool,
+                file: file.to_string(),
+                line,
+            },
+        );
         self.tools.push(Tool {
             id,
             name: t.name,
@@ -427,11 +447,21 @@ impl Catalogue {
         vendor: &str,
         file: &str,
     ) -> Result<ToolId, String> {
-        if let Some((f, l)) = self.ids.get(id) {
-            return Err(format!("tool id `{id}` already defined at {f}:{l}"));
+        if let Some(d) = self.ids.get(id) {
+            return Err(format!(
+                "tool id `{id}` already defined at {}:{}",
+                d.file, d.line
+            ));
         }
         let tool = ToolId::try_from(self.tools.len()).map_err(|_| "too many tools".to_string())?;
-        self.ids.insert(id.to_string(), (file.to_string(), 0));
+        self.ids.insert(
+            id.to_string(),
+            Defined {
+                tool,
+                file: file.to_string(),
+                line: 0,
+            },
+        );
         self.tools.push(Tool {
             id: id.to_string(),
             name: name.to_string(),
@@ -449,7 +479,7 @@ impl Catalogue {
     /// be the ones a single scan gives.
     pub fn matching_digest(&self) -> String {
         use sha2::{Digest, Sha256};
-        let id = |t: ToolId| self.tools[usize::from(t)].id.as_str();
+        let id = |t: ToolId| self.tools[t as usize].id.as_str();
         let mut lines: Vec<String> = self
             .patterns
             .iter()
@@ -499,10 +529,7 @@ impl Catalogue {
 
     /// A tool by id.
     pub fn tool_by_id(&self, id: &str) -> Option<ToolId> {
-        self.tools
-            .iter()
-            .position(|t| t.id == id)
-            .map(|i| i as ToolId)
+        self.ids.get(id).map(|d| d.tool)
     }
 }
 
@@ -676,6 +703,23 @@ mod tests {
         assert!(check_pattern("*.hf.space", &l).is_ok());
         assert!(check_pattern("bedrock-runtime.*.amazonaws.com", &l).is_ok());
         assert!(check_pattern("example.*", &l).is_err());
+    }
+
+    /// A register may add tens of thousands of in-house tools, more than 16 bits count; each
+    /// is found by its id and a repeated id is refused naming where it was defined.
+    #[test]
+    fn local_tools_beyond_65535_are_added_and_found_by_id() {
+        let mut c = Catalogue::empty();
+        for i in 0..70_000 {
+            let id = format!("t{i}");
+            assert_eq!(c.add_local_tool(&id, "T", "in-house", "r.csv"), Ok(i));
+        }
+        assert_eq!(c.tool_by_id("t69999"), Some(69_999));
+        assert_eq!(c.tool_by_id("t70000"), None);
+        assert_eq!(
+            c.add_local_tool("t65536", "T", "in-house", "r2.csv"),
+            Err("tool id `t65536` already defined at r.csv:0".to_string())
+        );
     }
 
     #[test]

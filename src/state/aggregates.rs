@@ -189,7 +189,7 @@ pub(super) fn write_aggregates(
     agg: &Agg,
     catalogue: &Catalogue,
 ) -> anyhow::Result<()> {
-    let tool_id = |t: ToolId| catalogue.tools.get(usize::from(t)).map(|t| t.id.as_str());
+    let tool_id = |t: ToolId| catalogue.tools.get(t as usize).map(|t| t.id.as_str());
     let mut st = tx.prepare_cached(&format!(
         "INSERT INTO usage (day, user, tool_id, events, bytes_out, first, last)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
