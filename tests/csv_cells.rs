@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::util::{read_csv, scan, shadowai};
+use crate::util::{hostile_chatgpt_line, read_csv, scan, shadowai};
 
 /// Users a Squid line can carry (its fields split on spaces): each would be a formula or a
 /// number in a spreadsheet. Squid lowercases nothing; the scan normalizes users to lowercase.
@@ -18,9 +18,7 @@ fn hostile_logs(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     let mut squid = String::new();
     for (i, user) in SQUID_USERS.iter().enumerate() {
-        squid.push_str(&format!(
-            "1794211531.{i:03}  120 10.9.0.{i} TCP_TUNNEL/200 2000 CONNECT chatgpt.com:443 {user} HIER_DIRECT/104.18.32.47 -\n"
-        ));
+        squid.push_str(&hostile_chatgpt_line(i, user));
     }
     std::fs::write(dir.join("access.log"), squid).unwrap();
     let mut nss = String::new();

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{read_csv, repo, scan, summary};
+use crate::util::{hostile_chatgpt_line, read_csv, repo, scan, summary};
 
 /// A browser that has not finished by then is killed, so a hung Chromium cannot hang CI.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
@@ -46,9 +46,7 @@ fn hostile_logs(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     let mut squid = String::new();
     for (i, user) in SQUID_USERS.iter().enumerate() {
-        squid.push_str(&format!(
-            "1794211531.{i:03}  120 10.9.0.{i} TCP_TUNNEL/200 2000 CONNECT chatgpt.com:443 {user} HIER_DIRECT/104.18.32.47 -\n"
-        ));
+        squid.push_str(&hostile_chatgpt_line(i, user));
         squid.push_str(&format!(
             "1794297931.{i:03}  120 10.9.0.{i} TCP_TUNNEL/200 2000 CONNECT claude.ai:443 {user} HIER_DIRECT/160.79.104.10 -\n"
         ));

@@ -116,3 +116,11 @@ pub fn assert_same_outputs(want: &Path, got: &Path, what: &str) {
         }
     }
 }
+
+/// A Squid CONNECT to chatgpt.com by `user` from 10.9.0.`i`: how the hostile-input tests carry
+/// a user name (any text without spaces) into every report.
+pub fn hostile_chatgpt_line(i: usize, user: &str) -> String {
+    format!(
+        "1794211531.{i:03}  120 10.9.0.{i} TCP_TUNNEL/200 2000 CONNECT chatgpt.com:443 {user} HIER_DIRECT/104.18.32.47 -\n"
+    )
+}
