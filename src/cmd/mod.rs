@@ -22,12 +22,16 @@ pub mod signatures;
 use crate::aggregate::FileStats;
 use crate::exit::Exit;
 
-/// Names every failed input on stderr and says how the run ended: [`Exit::Ok`] when none
-/// failed, [`Exit::Fatal`] when [`nothing_read`], else [`Exit::Partial`] (reports are worth
-/// writing: they hold what was read, and the failures are named in them).
+/// Names every input with a warning (a special file skipped, gzip padding ignored) or an error
+/// on stderr and says how the run ended: [`Exit::Ok`] when none failed, [`Exit::Fatal`] when
+/// [`nothing_read`], else [`Exit::Partial`] (reports are worth writing: they hold what was
+/// read, and the failures are named in them).
 fn files_outcome(files: &[FileStats]) -> Exit {
     let mut failed = false;
     for f in files {
+        if let Some(warning) = &f.warning {
+            eprintln!("shadowai: {}: {warning}", f.path.display());
+        }
         if let Some(error) = &f.error {
             failed = true;
             eprintln!("shadowai: {}: {error}", f.path.display());

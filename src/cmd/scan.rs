@@ -11,7 +11,6 @@ use super::files_outcome;
 use super::partial_out::PartialOut;
 use super::render::{ReportOut, View};
 use super::setup::{Setup, settings_command};
-use crate::aggregate::FileStats;
 use crate::cli::ScanArgs;
 use crate::config::Config;
 use crate::exit::{Exit, UsageError};
@@ -116,7 +115,6 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
             {
                 state.retain(latest.saturating_sub(i32::try_from(days).unwrap_or(i32::MAX) - 1))?;
             }
-            warn_inputs(&ingest.files);
             // Exit::Fatal when nothing was read; the reports are rendered from the state all the
             // same, since its window stands without tonight's data.
             let exit = files_outcome(&ingest.files);
@@ -143,7 +141,6 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         }
         Sink::Reports { out, state: None } => {
             let result = pipeline::scan(&ctx);
-            warn_inputs(&result.files);
             let exit = files_outcome(&result.files);
             if exit == Exit::Fatal {
                 // Not one input could be read (a mistyped path, a wrong --format): an empty
@@ -172,7 +169,6 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
                 identity: identity.is_some().then_some(identity_files),
             };
             out.write(|w| partial::write_scan(&result, &setup.catalogue, &meta, w))?;
-            warn_inputs(&result.files);
             // A partial carries its failed inputs to the report; it is complete all the same.
             Ok(match files_outcome(&result.files) {
                 Exit::Ok => Exit::Ok,
@@ -222,16 +218,6 @@ fn own_outputs(config: &Config, partial: Option<&Path>, state: Option<&Path>) ->
         }
     }
     Own { dir, files }
-}
-
-/// Names every input that carries a warning on stderr (a special file skipped, bytes ignored
-/// after a gzip); they are in `summary.json` too.
-fn warn_inputs(files: &[FileStats]) {
-    for f in files {
-        if let Some(w) = &f.warning {
-            eprintln!("shadowai: {}: {w}", f.path.display());
-        }
-    }
 }
 
 /// The paths given plus those listed in `--files-from` (one per line; `-` = standard input).
