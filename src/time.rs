@@ -22,6 +22,13 @@ pub const FUTURE_SLACK: i64 = 86_400;
 /// and [`unix_seconds`] rejects it, so no day or second count can overflow an `i64`.
 const MAX_YEAR: i64 = 1_000_000;
 
+/// The system clock in Unix seconds; a clock before 1970 reads as 1970.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// The event times a run counts: from [`EARLIEST_PLAUSIBLE`] to one day past the run's clock.
 ///
 /// Why: one hostile or corrupt time (year 5,000,000, or 1970 from a zeroed clock) would
@@ -45,12 +52,9 @@ impl Plausible {
         }
     }
 
-    /// The bounds for a run starting now (the system clock; a clock before 1970 reads as 1970).
+    /// The bounds for a run starting now.
     pub fn from_clock() -> Self {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        Plausible::at(now)
+        Plausible::at(now())
     }
 
     /// Whether an event at `ts` is counted.

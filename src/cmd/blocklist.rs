@@ -23,10 +23,10 @@ pub fn run(args: BlocklistArgs) -> anyhow::Result<Exit> {
     // The value parser only admits registered names.
     let syntax = blocklist::by_name(&args.format)
         .ok_or_else(|| UsageError(format!("unknown blocklist format `{}`", args.format)))?;
-    let serial = args.serial.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_secs() as u32)
+    // The current Unix time, as BIND serials usually are (1 on a clock before 1970).
+    let serial = args.serial.unwrap_or_else(|| match crate::time::now() {
+        0 => 1,
+        secs => secs as u32,
     });
     let opts = blocklist::Options {
         tiers: args.tiers.0.clone(),

@@ -64,10 +64,7 @@ pub struct Record<'a> {
 }
 
 fn now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    crate::time::fmt_rfc3339(secs)
+    crate::time::fmt_rfc3339(crate::time::now())
 }
 
 impl State {
