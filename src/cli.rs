@@ -54,9 +54,10 @@ pub enum Command {
     /// firewall.
     #[command(after_help = BLOCKLIST_HELP)]
     Blocklist(BlocklistArgs),
-    /// Map pseudonymized user tokens back to names (needs the key and candidate names).
+    /// Map pseudonymized user and device tokens back to names (needs the key and candidate
+    /// names).
     #[command(
-        after_help = "Example:\n  shadowai reveal --pseudonymize-key audit.key --users ad-users.txt u-3f9c2a7d51e08b64"
+        after_help = "Example:\n  shadowai reveal --pseudonymize-key audit.key --users ad-users.txt u-3f9c2a7d51e08b64\n  shadowai reveal --pseudonymize-key audit.key --users ad-users.txt --devices cmdb-hosts.txt"
     )]
     Reveal(RevealArgs),
     /// List the supported log formats.
@@ -177,7 +178,8 @@ pub struct ReportOptions {
     /// Uploads per user, tool and day above this are findings: bytes, or with KiB/MiB/GiB.
     #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_size, help_heading = POLICY)]
     pub upload_threshold: u64,
-    /// Replace every user in every output by a keyed HMAC-SHA256 token (key: this file's bytes).
+    /// Replace every user and device in every output by a keyed HMAC-SHA256 token (key: this
+    /// file's bytes).
     #[arg(long, value_name = "FILE", help_heading = POLICY)]
     pub pseudonymize_key: Option<PathBuf>,
     /// Also write findings.jsonl and per-user.jsonl: one JSON object per line, ECS field names,
@@ -248,8 +250,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "K/N", value_parser = parse_shard, help_heading = SCALE_OUT)]
     pub shard: Option<Shard>,
     /// Write the partial aggregate of the inputs to FILE (`-` = standard output) instead of
-    /// reports, for `shadowai merge` (see docs/scaling-out.md). Users stay as logged in a
-    /// partial: pseudonymize (and export JSONL) at `merge`.
+    /// reports, for `shadowai merge` (see docs/scaling-out.md). Users and devices stay as
+    /// logged in a partial: pseudonymize (and export JSONL) at `merge`.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["state", "out", "list_inputs", "jsonl", "pseudonymize_key"], help_heading = SCALE_OUT)]
     pub emit_partial: Option<PathBuf>,
     /// Print the input files the scan would read, one per line, and stop.
@@ -291,8 +293,9 @@ pub struct MergeArgs {
     /// Report window with --state: this many days ending at the latest day with data.
     #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = parse_days, requires = "state", help_heading = NIGHTLY)]
     pub window: u32,
-    /// Write the merged partial to FILE (`-` = standard output) instead of reports.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["out", "state"], help_heading = SCALE_OUT)]
+    /// Write the merged partial to FILE (`-` = standard output) instead of reports. Users and
+    /// devices stay as logged in a partial: pseudonymize at the merge that writes reports.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["out", "state", "pseudonymize_key"], help_heading = SCALE_OUT)]
     pub emit_partial: Option<PathBuf>,
 }
 
@@ -483,9 +486,13 @@ pub struct RevealArgs {
     #[arg(long, value_name = "FILE")]
     pub pseudonymize_key: PathBuf,
     /// Candidate user names, one per line (a directory export, a list of log users).
+    #[arg(long, value_name = "FILE", required_unless_present = "devices")]
+    pub users: Option<PathBuf>,
+    /// Candidate device names, one per line (an asset inventory, a list of host names).
     #[arg(long, value_name = "FILE")]
-    pub users: PathBuf,
-    /// Tokens to reveal (`u-…`); all tokens of the users file when none are given.
+    pub devices: Option<PathBuf>,
+    /// Tokens to reveal (`u-…` users, `d-…` devices); every token of the candidates when none
+    /// are given.
     pub tokens: Vec<String>,
 }
 

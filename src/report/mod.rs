@@ -43,7 +43,7 @@ pub struct UserRow {
     /// Counts.
     #[serde(flatten)]
     pub stats: Stats,
-    /// Endpoint devices behind the usage, `;`-separated (at most 8).
+    /// Endpoint devices behind the usage (or their tokens), `;`-separated (at most 8).
     pub devices: String,
     /// Endpoint process file names behind the usage, `;`-separated (at most 8).
     pub processes: String,
@@ -245,12 +245,18 @@ impl<'a> Report<'a> {
         }
         let join =
             |set: &BTreeSet<Box<[u8]>>| set.iter().map(|v| lossy(v)).collect::<Vec<_>>().join(";");
+        // Device names can name their owner: shown as `users` shows them, sorted as shown (in
+        // the names' order, tokens would hint at the names).
+        let devices = |set: &BTreeSet<Box<[u8]>>| {
+            let shown: BTreeSet<String> = set.iter().map(|d| users.show_device(d)).collect();
+            shown.into_iter().collect::<Vec<_>>().join(";")
+        };
         let mut per_user: Vec<UserRow> = per_user_cells
             .into_iter()
             .map(|((user, tool), cell)| {
                 let seen = seen_on.get(&(user.clone(), tool));
                 UserRow {
-                    devices: seen.map(|s| join(&s.devices)).unwrap_or_default(),
+                    devices: seen.map(|s| devices(&s.devices)).unwrap_or_default(),
                     processes: seen.map(|s| join(&s.processes)).unwrap_or_default(),
                     registered: policy.registered(tool),
                     user,

@@ -46,7 +46,7 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
         .num(AUDIT_DAYS as u64)
         .raw(" consecutive days per source</dd><dt>Users</dt><dd>")
         .raw(if r.users.pseudonymized() {
-            "pseudonymized (keyed HMAC tokens)"
+            "pseudonymized (keyed HMAC tokens, devices too)"
         } else {
             "as logged (lowercased; domain parts removed unless --keep-user-domain)"
         })

@@ -7,7 +7,7 @@ use crate::report::overview::Overview;
 pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
     p.raw("<p>One row per user and tool. A user is the proxy's authenticated name where the log has one, else the client address");
     if r.users.pseudonymized() {
-        p.raw("; names are pseudonymized tokens (<code>shadowai reveal</code> maps them back for whoever holds the key)");
+        p.raw("; users (<code>u-…</code>) and devices (<code>d-…</code>) are pseudonymized tokens (<code>shadowai reveal</code> maps them back for whoever holds the key)");
     }
     p.raw(". Click a column heading to sort.</p>");
     if r.per_user.is_empty() {
