@@ -16,6 +16,7 @@
 #   files-N/         N one-line Squid files (5,000, 10,000, 20,000);
 # and prints the wall and CPU time of
 #   shadowai scan ONE-LOG --out DIR --register register-N.csv    (register load and join)
+#   shadowai blocklist --register register-N.csv --format F      (overlap checks per rule)
 #   shadowai scan files-N --out DIR  /  --emit-partial FILE       (the many-files paths)
 # A run that fails prints its exit code and the last line of its error output instead of a time.
 set -euo pipefail
@@ -92,6 +93,11 @@ time_it() {
 echo "machine: $(nproc) cores; binary: $bin"
 for n in 10000 20000 100000; do
     time_it "scan --register register-$n.csv" "$bin" scan -q "$log" --out "$work/out" --register "$work/register-$n.csv"
+done
+for n in 10000 20000 100000; do
+    for f in unbound squid-acl; do
+        time_it "blocklist register-$n.csv --format $f" "$bin" blocklist --register "$work/register-$n.csv" --format "$f" --serial 1 --out "$work/blocklist.txt"
+    done
 done
 time_it "scan --register register-cell.csv (10 MB)" "$bin" scan -q "$log" --out "$work/out" --register "$work/register-cell.csv"
 for n in 5000 10000 20000; do

@@ -3,6 +3,8 @@
 //! (two globs in one label may meet; "within" is false when unsure), so an allowed tool is
 //! never blocked by a wrong guess.
 
+use std::collections::HashMap;
+
 use crate::signatures::{Pattern, Shape};
 
 /// A set of hosts: labels (right to left compared) with optional `*` globs, plus subdomains.
@@ -59,6 +61,71 @@ impl Cover {
     }
 }
 
+/// Covers looked up by their fixed suffix (the labels right of the rightmost glob), so that
+/// finding the covers that meet one, or contain it, takes a few hash lookups instead of a pass
+/// over all of them (quadratic for registers of thousands of in-house tools).
+///
+/// Why the lookup loses none: where two covers meet, or one lies within the other, every label
+/// position both fix holds the same label in both; so of the two fixed suffixes, one ends the
+/// other. The candidates are a superset; the caller applies the exact test.
+pub(super) struct Index {
+    /// Covers whose fixed suffix is the key (labels right to left, `.`-joined).
+    at: HashMap<String, Vec<usize>>,
+    /// Covers whose fixed suffix extends the key to the left.
+    under: HashMap<String, Vec<usize>>,
+}
+
+impl Index {
+    /// Indexes the covers present, by position.
+    pub(super) fn new<'c>(covers: impl IntoIterator<Item = Option<&'c Cover>>) -> Index {
+        let mut index = Index {
+            at: HashMap::new(),
+            under: HashMap::new(),
+        };
+        for (i, c) in covers.into_iter().enumerate() {
+            let Some(c) = c else { continue };
+            let keys = c.suffix_keys();
+            if let Some((fixed, shorter)) = keys.split_last() {
+                index.at.entry(fixed.clone()).or_default().push(i);
+                for k in shorter {
+                    index.under.entry(k.clone()).or_default().push(i);
+                }
+            }
+        }
+        index
+    }
+
+    /// Positions, ascending, of the covers that may meet `c` or hold it: every one that does.
+    pub(super) fn candidates(&self, c: &Cover) -> Vec<usize> {
+        let keys = c.suffix_keys();
+        let mut found: Vec<usize> = keys
+            .iter()
+            .filter_map(|k| self.at.get(k))
+            .chain(keys.last().and_then(|k| self.under.get(k)))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found
+    }
+}
+
+impl Cover {
+    /// The keys of the fixed suffix and of each shorter suffix: `""`, `com`, `com.openai`, … .
+    fn suffix_keys(&self) -> Vec<String> {
+        let mut keys = vec![String::new()];
+        let mut key = String::new();
+        for label in self.labels.iter().rev().take_while(|l| !l.contains('*')) {
+            if !key.is_empty() {
+                key.push('.');
+            }
+            key.push_str(label);
+            keys.push(key.clone());
+        }
+        keys
+    }
+}
+
 fn glob_matches(glob: &str, label: &str) -> bool {
     match glob.split_once('*') {
         None => glob == label,
@@ -100,5 +167,43 @@ mod tests {
         let vertex = cover("*-aiplatform.googleapis.com");
         assert!(vertex.meets(&Cover::new("us-central1-aiplatform.googleapis.com", false)));
         assert!(!vertex.meets(&Cover::new("aiplatform.googleapis.com", true)));
+    }
+
+    #[test]
+    fn the_index_finds_every_cover_that_meets_or_holds() {
+        let texts = [
+            "openai.com",
+            "api.openai.com",
+            "=openai.com",
+            "*.openai.azure.com",
+            "corp.openai.azure.com",
+            "*-aiplatform.googleapis.com",
+            "bedrock-runtime.*.amazonaws.com",
+            "x.example",
+            "azure.com",
+        ];
+        let covers: Vec<Cover> = texts.iter().map(|t| cover(t)).collect();
+        let index = Index::new(covers.iter().map(Some));
+        let probes = covers.iter().cloned().chain([
+            Cover::new("com", true),
+            Cover::new("*.azure.com", true),
+            Cover::new("us-east-1-aiplatform.googleapis.com", false),
+            Cover::new("bedrock-runtime.us-east-1.amazonaws.com", false),
+            Cover::new("nothing.test", true),
+        ]);
+        for probe in probes {
+            let got = index.candidates(&probe);
+            let want: Vec<usize> = (0..covers.len())
+                .filter(|&i| {
+                    probe.meets(&covers[i]) || probe.within(&covers[i]) || covers[i].within(&probe)
+                })
+                .collect();
+            assert!(
+                want.iter().all(|i| got.contains(i)),
+                "{probe:?}: {want:?} not all in {got:?}"
+            );
+        }
+        // Selective: a host under one domain is not compared with the others.
+        assert_eq!(index.candidates(&Cover::new("x.example", false)), vec![7]);
     }
 }

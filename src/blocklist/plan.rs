@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use super::Options;
-use super::cover::Cover;
+use super::cover::{Cover, Index};
 use super::syntax::{Syntax, Written};
 use crate::policy::Policy;
 use crate::signatures::{Catalogue, Pattern, Shape, ToolId};
@@ -35,10 +35,12 @@ pub(super) fn plan<'a>(
     opts: &Options,
 ) -> Plan<'a> {
     let (blocked, allowed) = partition(catalogue, policy, opts);
+    let covers: Vec<(&Pattern, Cover)> = allowed.iter().map(|&a| (a, Cover::of(a))).collect();
     let planner = Planner {
         syntax,
         catalogue,
-        allowed: allowed.iter().map(|&a| (a, Cover::of(a))).collect(),
+        index: Index::new(covers.iter().map(|(_, c)| Some(c))),
+        allowed: covers,
     };
     let mut exceptions: BTreeSet<usize> = BTreeSet::new();
     let mut rules: Vec<Result<Written, String>> = blocked
@@ -89,6 +91,8 @@ struct Planner<'s, 'a> {
     catalogue: &'a Catalogue,
     /// Allowed patterns, by tool id and text, with the hosts each matches.
     allowed: Vec<(&'a Pattern, Cover)>,
+    /// The allowed patterns' covers, for the ones a rule reaches.
+    index: Index,
 }
 
 impl Planner<'_, '_> {
@@ -99,14 +103,12 @@ impl Planner<'_, '_> {
     /// Allowed patterns (indexes) a written block would reach and that win the match.
     fn conflicts(&self, w: &Written, b: &Pattern) -> Vec<usize> {
         let widened = !w.cover.within(&Cover::of(b));
-        self.allowed
-            .iter()
-            .enumerate()
-            .filter(|(_, (a, cover))| {
-                w.cover.meets(cover) && (widened || a.specificity() >= b.specificity())
-            })
-            .map(|(i, _)| i)
-            .collect()
+        let mut hits = self.index.candidates(&w.cover);
+        hits.retain(|&i| {
+            let (a, cover) = &self.allowed[i];
+            w.cover.meets(cover) && (widened || a.specificity() >= b.specificity())
+        });
+        hits
     }
 
     /// The rule for blocked pattern `b`, adding to `exceptions` the allowed patterns it needs
@@ -191,14 +193,16 @@ impl Planner<'_, '_> {
             .iter()
             .map(|p| p.as_ref().ok().map(|w| w.cover.clone()))
             .collect();
+        let index = Index::new(covers.iter().map(Option::as_ref));
         for (i, p) in rules.iter_mut().enumerate() {
             let Ok(w) = p else { continue };
-            let outer = covers.iter().enumerate().find(|(j, c)| {
-                *j != i
-                    && c.as_ref()
-                        .is_some_and(|c| w.cover.within(c) && (!c.within(&w.cover) || *j < i))
+            let outer = index.candidates(&w.cover).into_iter().find(|&j| {
+                j != i
+                    && covers[j]
+                        .as_ref()
+                        .is_some_and(|c| w.cover.within(c) && (!c.within(&w.cover) || j < i))
             });
-            if let Some((j, _)) = outer {
+            if let Some(j) = outer {
                 *p = Err(format!(
                     "`{}` ({}): already covered by `{}`",
                     blocked[i].text,
