@@ -105,7 +105,8 @@ const BLOCKLIST_HELP: &str = "Formats:
 Examples:
   shadowai blocklist --register register.csv --format unbound --out /etc/unbound/shadowai.conf
   shadowai blocklist --register register.csv --format bind-rpz --tiers 3,4 --out db.rpz.shadowai
-  shadowai blocklist --register register.csv --format squid-acl --out /etc/squid/conf.d/shadowai.conf";
+  shadowai blocklist --register register.csv --format squid-acl --out /etc/squid/conf.d/shadowai.conf
+  shadowai blocklist --register register.csv --format unbound --seen-in audit-2026-11 --only-refused";
 
 /// `shadowai blocklist`.
 #[derive(Args, Debug)]
@@ -119,6 +120,14 @@ pub struct BlocklistArgs {
     /// Tiers to block: `4`, or a list such as `3,4`.
     #[arg(long, value_name = "TIERS", default_value = "4", value_parser = parse_tiers)]
     pub tiers: Tiers,
+    /// Only tools seen in an earlier audit: those of its per-tool.csv (OUT: the scan's --out
+    /// folder, or that file).
+    #[arg(long, value_name = "OUT")]
+    pub seen_in: Option<PathBuf>,
+    /// Only tools the register lists at tier 4, not the tools it does not list (tier 4 by
+    /// default, and blocked without this).
+    #[arg(long, conflicts_with = "tiers")]
+    pub only_refused: bool,
     /// Where to write (`-` = stdout); a file is replaced atomically.
     #[arg(long, value_name = "FILE", default_value = "-")]
     pub out: PathBuf,

@@ -1,9 +1,10 @@
 //! `shadowai blocklist` (issue 11): goldens of every format from a small catalogue and
 //! register, the rule that an allowed tool is never blocked, and the real checkers
 //! (`unbound-checkconf`, `named-checkzone`, `dnsmasq --test`, `squid -k parse`) on the goldens
-//! and on the full built-in catalogue. A checker that is not installed prints a notice and the
+//! and on the full built-in catalogue; `--seen-in` and `--only-refused` (issue 17). A checker that is not installed prints a notice and the
 //! test returns (CI installs them, see .ci/run). Refresh goldens: `UPDATE_EXPECT=1 cargo test`.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -11,6 +12,8 @@ use shadowai::blocklist::{self, Options, SYNTAXES};
 use shadowai::policy::{Policy, Tier};
 use shadowai::register::Register;
 use shadowai::signatures::Catalogue;
+
+use crate::util::{repo, scan, shadowai};
 
 /// Tools at every tier, an allowed tool inside a blocked one's domain, an exact pattern,
 /// every wildcard kind, and a blocked exact host nested in its own tool's suffix.
@@ -95,6 +98,7 @@ fn build(format: &str, tiers: &[Tier]) -> blocklist::Output {
     };
     let opts = Options {
         tiers: tiers.to_vec(),
+        only: Default::default(),
         serial: 2026112401,
         register: "register.csv".into(),
         catalogue: "test".into(),
@@ -324,4 +328,135 @@ fn blocklist_cli_keeps_the_approved_api_out_of_the_real_catalogue() {
     // Tier 2 and 3 tools are not blocked with the default --tiers 4.
     assert!(!text.contains("\"claude.ai.\""));
     assert!(!text.contains("\"perplexity.ai.\""));
+}
+
+/// `shadowai blocklist --register examples/register.csv --format plain ARGS`: the rules
+/// written (no comments), stderr and the exit code.
+fn plain_rules(args: &[&str]) -> (BTreeSet<String>, String, Option<i32>) {
+    let register = repo("examples/register.csv");
+    let mut all = vec!["blocklist", "--register", register.to_str().unwrap()];
+    all.extend(["--format", "plain", "--serial", "1"]);
+    all.extend(args);
+    let run = shadowai(&all);
+    let rules = String::from_utf8(run.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    (
+        rules,
+        String::from_utf8(run.stderr).unwrap(),
+        run.status.code(),
+    )
+}
+
+fn set(hosts: &[&str]) -> BTreeSet<String> {
+    hosts.iter().map(|h| h.to_string()).collect()
+}
+
+/// An audit with the example register of a log where alice used ChatGPT (tier 1), bob
+/// DeepSeek (refused: tier 4 in the register), carol Perplexity (tier 3) and dave Le Chat
+/// (unlisted: tier 4 by default).
+fn audit(dir: &Path) -> PathBuf {
+    let log = dir.join("access.log");
+    let lines: String = [
+        ("chatgpt.com", "alice"),
+        ("deepseek.com", "bob"),
+        ("www.perplexity.ai", "carol"),
+        ("chat.mistral.ai", "dave"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (host, user))| {
+        format!(
+            "1794211531.{i:03}  120 10.9.0.{i} TCP_TUNNEL/200 2000 CONNECT {host}:443 {user} HIER_DIRECT/104.18.32.47 -\n"
+        )
+    })
+    .collect();
+    std::fs::write(&log, lines).unwrap();
+    let out = dir.join("audit");
+    let register = repo("examples/register.csv");
+    let run = scan(&[&log], &out, &["--register", register.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(0));
+    out
+}
+
+#[test]
+fn issue17_blocklist_seen_in_and_only_refused_choose_exactly_their_tools() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = audit(tmp.path());
+    let out = out.to_str().unwrap();
+    let deepseek = ["api.deepseek.com", "deepseek.com"];
+    let le_chat = ["chat.mistral.ai", "mistral.ai"];
+    // Seen and at tier 4: DeepSeek and Le Chat; ChatGPT and Perplexity are allowed.
+    let (rules, err, code) = plain_rules(&["--seen-in", out]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(rules, set(&[&deepseek[..], &le_chat[..]].concat()));
+    assert!(
+        err.contains("4 tool(s) seen, 2 of them at a blocked tier"),
+        "{err}"
+    );
+    // The per-tool.csv itself is accepted too.
+    let file = format!("{out}/per-tool.csv");
+    assert_eq!(plain_rules(&["--seen-in", &file]).0, rules);
+    // Listed at tier 4 by the register: DeepSeek only, seen or not.
+    let (refused, _, code) = plain_rules(&["--only-refused"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(refused, set(&deepseek));
+    let (both, _, _) = plain_rules(&["--seen-in", out, "--only-refused"]);
+    assert_eq!(both, set(&deepseek));
+    // Without either, every unlisted tool is blocked too: many more rules.
+    let (all, _, _) = plain_rules(&[]);
+    assert!(all.len() > 100 && rules.is_subset(&all), "{}", all.len());
+    // The file says what it was chosen by.
+    let register = repo("examples/register.csv");
+    let run = shadowai(&[
+        "blocklist",
+        "--register",
+        register.to_str().unwrap(),
+        "--format",
+        "unbound",
+        "--seen-in",
+        out,
+        "--only-refused",
+    ]);
+    let text = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        text.contains("tools the register lists at tier 4 (--only-refused"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("only tools seen in the audit: {out}/per-tool.csv")));
+}
+
+#[test]
+fn issue17_blocklist_seen_in_refuses_what_is_not_an_audit_and_names_unknown_tools() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nothing-here");
+    let (_, err, code) = plain_rules(&["--seen-in", missing.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains(&format!("{}/per-tool.csv", missing.display())),
+        "{err}"
+    );
+    let summary = tmp.path().join("summary.json");
+    std::fs::write(&summary, "{\"schema\": 1}\n").unwrap();
+    let (_, err, code) = plain_rules(&["--seen-in", summary.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("summary.json:1: no `tool_id` column"), "{err}");
+    // A tool the audit saw that this catalogue does not know is named, with its line.
+    let dir = tmp.path().join("audit");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("per-tool.csv"),
+        "tool_id,tool\nin-house-bot,Bot\ndeepseek,DeepSeek\n",
+    )
+    .unwrap();
+    let (rules, err, code) = plain_rules(&["--seen-in", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(0));
+    assert_eq!(rules, set(&["api.deepseek.com", "deepseek.com"]));
+    assert!(
+        err.contains("per-tool.csv:2: tool `in-house-bot` is not in this catalogue"),
+        "{err}"
+    );
 }

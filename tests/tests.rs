@@ -6,6 +6,7 @@
 //! share and `generate` the log generator (also used by `examples/generate.rs`).
 
 mod blocklist;
+mod blocklist_readback;
 mod cli_docs;
 mod csv_cells;
 mod generate;

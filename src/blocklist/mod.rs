@@ -27,20 +27,44 @@ mod syntax;
 
 pub use syntax::{SYNTAXES, Syntax, by_name};
 
+use std::collections::HashSet;
+
 use crate::policy::{Policy, Tier};
-use crate::signatures::Catalogue;
+use crate::signatures::{Catalogue, ToolId};
 
 /// Settings of one blocklist run.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// Tiers to block (4 by default).
     pub tiers: Vec<Tier>,
+    /// Which tools at those tiers are blocked.
+    pub only: Only,
     /// RPZ SOA serial.
     pub serial: u32,
     /// Where the register came from, for the header.
     pub register: String,
     /// Catalogue version, for the header.
     pub catalogue: String,
+}
+
+/// Which tools at the blocked tiers are blocked: all of them by default. A tool left out is
+/// neither blocked nor allowed: a rule written for another tool may still reach it.
+#[derive(Clone, Debug, Default)]
+pub struct Only {
+    /// Only tools an audit saw (`--seen-in`), with the file that lists them.
+    pub seen: Option<(String, HashSet<ToolId>)>,
+    /// Only tools the register lists (`--only-refused`), not those it leaves unlisted.
+    pub registered: bool,
+}
+
+impl Only {
+    /// Whether a tool at a blocked tier is blocked.
+    fn admits(&self, tool: ToolId, policy: &Policy) -> bool {
+        self.seen
+            .as_ref()
+            .is_none_or(|(_, seen)| seen.contains(&tool))
+            && (!self.registered || policy.registered(tool))
+    }
 }
 
 /// What a run wrote and what it could not.

@@ -1,6 +1,7 @@
 //! What to write for each blocked pattern, in named steps:
 //!
-//! 1. `partition`: the catalogue's patterns into blocked and allowed, by tier;
+//! 1. `partition`: the catalogue's patterns into blocked (at the blocked tiers, and chosen by
+//!    [`Only`](super::Only)) and allowed (the other tiers), by tier;
 //! 2. `Planner::rule`: per blocked pattern, its block rule as the syntax writes it, plus
 //!    allow-rules for the allowed patterns that rule would reach and that win the match; or,
 //!    without allow-rules, the rule narrowed to the exact host when that is safe; or nothing,
@@ -65,17 +66,21 @@ pub(super) fn plan<'a>(
     }
 }
 
-/// The catalogue's patterns of blocked tools and of allowed ones, each by tool id and text.
+/// The catalogue's patterns of blocked tools and of allowed ones, each by tool id and text. A
+/// tool at a blocked tier that `opts.only` leaves out is in neither.
 fn partition<'a>(
     catalogue: &'a Catalogue,
     policy: &Policy,
     opts: &Options,
 ) -> (Vec<&'a Pattern>, Vec<&'a Pattern>) {
-    let blocked_tool = |t: ToolId| opts.tiers.contains(&policy.tier(t));
-    let (mut blocked, mut allowed): (Vec<&Pattern>, Vec<&Pattern>) = catalogue
-        .patterns
-        .iter()
-        .partition(|p| blocked_tool(p.tool));
+    let (mut blocked, mut allowed): (Vec<&Pattern>, Vec<&Pattern>) = (Vec::new(), Vec::new());
+    for p in &catalogue.patterns {
+        if !opts.tiers.contains(&policy.tier(p.tool)) {
+            allowed.push(p);
+        } else if opts.only.admits(p.tool, policy) {
+            blocked.push(p);
+        }
+    }
     let tool_id = |t: ToolId| catalogue.tools[t as usize].id.as_str();
     let order = |a: &&Pattern, b: &&Pattern| {
         (tool_id(a.tool), a.text.as_str()).cmp(&(tool_id(b.tool), b.text.as_str()))

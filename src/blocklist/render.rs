@@ -89,10 +89,26 @@ fn header(syntax: &dyn Syntax, opts: &Options) -> String {
         let tiers: Vec<String> = opts.tiers.iter().map(Tier::to_string).collect();
         let _ = writeln!(
             text,
-            "{c} shadowai blocklist, format {}: tools at tier {} (unregistered tools are tier 4)",
+            "{c} shadowai blocklist, format {}: tools {}at tier {} ({})",
             syntax.name(),
-            tiers.join(",")
+            if opts.only.registered {
+                "the register lists "
+            } else {
+                ""
+            },
+            tiers.join(","),
+            if opts.only.registered {
+                "--only-refused: tools it does not list are not blocked"
+            } else {
+                "unregistered tools are tier 4"
+            }
         );
+        if let Some((source, _)) = &opts.only.seen {
+            let _ = writeln!(
+                text,
+                "{c} only tools seen in the audit: {source} (--seen-in)"
+            );
+        }
         let _ = writeln!(
             text,
             "{c} register: {}; catalogue {}",

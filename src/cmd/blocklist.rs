@@ -1,14 +1,16 @@
 //! `shadowai blocklist`: the refused tools as a blocklist for a resolver, proxy or firewall.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::setup::load_catalogue;
-use crate::blocklist;
+use crate::blocklist::{self, Only};
 use crate::cli::BlocklistArgs;
 use crate::exit::{Exit, UsageError};
-use crate::policy::{DEFAULT_UPLOAD_THRESHOLD, Policy};
+use crate::policy::{DEFAULT_UPLOAD_THRESHOLD, Policy, Tier};
 use crate::register::Register;
+use crate::signatures::{Catalogue, ToolId};
 
 /// `shadowai blocklist`.
 pub fn run(args: BlocklistArgs) -> anyhow::Result<Exit> {
@@ -28,8 +30,32 @@ pub fn run(args: BlocklistArgs) -> anyhow::Result<Exit> {
         0 => 1,
         secs => secs as u32,
     });
+    let seen = args
+        .seen_in
+        .as_deref()
+        .map(|out| seen_in(out, &catalogue))
+        .transpose()?;
+    if let Some((source, tools)) = &seen {
+        let blocked = tools
+            .iter()
+            .filter(|&&t| args.tiers.0.contains(&policy.tier(t)))
+            .count();
+        eprintln!(
+            "shadowai: {source}: {} tool(s) seen, {blocked} of them at a blocked tier",
+            tools.len()
+        );
+    }
     let opts = blocklist::Options {
-        tiers: args.tiers.0.clone(),
+        // `--only-refused` conflicts with `--tiers`: refused is tier 4.
+        tiers: if args.only_refused {
+            vec![Tier::Unapproved]
+        } else {
+            args.tiers.0.clone()
+        },
+        only: Only {
+            seen,
+            registered: args.only_refused,
+        },
         serial,
         register: args
             .register
@@ -71,4 +97,45 @@ fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         return Ok(());
     }
     crate::atomic::write(path, bytes)
+}
+
+/// The tools of an earlier audit's `per-tool.csv` (`out` is the scan's `--out` folder or that
+/// file), with the file's path. A tool this catalogue and register do not know (the scan had
+/// other `--signatures`) cannot be blocked: said on stderr, not dropped silently.
+fn seen_in(out: &Path, catalogue: &Catalogue) -> anyhow::Result<(String, HashSet<ToolId>)> {
+    let path: PathBuf = if out.is_file() {
+        out.to_path_buf()
+    } else {
+        out.join("per-tool.csv")
+    };
+    let name = path.display().to_string();
+    // `FILE:LINE: why`, or `FILE: why` before any line was read.
+    let bad = |line: Option<u64>, why: &dyn std::fmt::Display| {
+        let at = line.map_or_else(String::new, |l| format!(":{l}"));
+        UsageError(format!(
+            "{name}{at}: {why} (--seen-in takes a scan's --out folder)"
+        ))
+    };
+    let mut rdr = csv::Reader::from_path(&path).map_err(|e| bad(None, &e))?;
+    let column = rdr
+        .headers()
+        .map_err(|e| bad(Some(1), &e))?
+        .iter()
+        .position(|h| h == "tool_id")
+        .ok_or_else(|| bad(Some(1), &"no `tool_id` column: not a per-tool.csv"))?;
+    let mut tools = HashSet::new();
+    for record in rdr.records() {
+        let record = record.map_err(|e| bad(e.position().map(csv::Position::line), &e))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let id = record.get(column).unwrap_or_default();
+        match catalogue.tool_by_id(id) {
+            Some(t) => {
+                tools.insert(t);
+            }
+            None => eprintln!(
+                "shadowai: {name}:{line}: tool `{id}` is not in this catalogue or register (give blocklist the scan's --signatures and --register): not blocked"
+            ),
+        }
+    }
+    Ok((name, tools))
 }
