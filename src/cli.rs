@@ -354,7 +354,7 @@ pub struct MatchArgs {
 /// `shadowai signatures …`.
 #[derive(Subcommand, Debug)]
 pub enum SignaturesCommand {
-    /// Print the catalogue as CSV: tool_id,tool,vendor,category,patterns.
+    /// Print the catalogue as CSV: tool_id,tool,vendor,category,patterns,offering,exe,aliases.
     #[command(
         after_help = "Example:\n  shadowai signatures list --signatures corp-signatures.toml > catalogue.csv"
     )]

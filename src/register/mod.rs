@@ -9,11 +9,13 @@
 //!
 //! One submodule per job: `columns` recognizes header cells, `read` turns CSV rows into
 //! entries (tiers, dates, domains), `workbook` exports a spreadsheet's first sheet as CSV
-//! for that reader, `join` ties entries to catalogue tools, and `update` appends newly
-//! discovered tools to a CSV register without touching its existing bytes.
+//! for that reader, `names` compares tool names as registers write them, `join` ties entries
+//! to catalogue tools, and `update` appends newly discovered tools to a CSV register without
+//! touching its existing bytes.
 
 mod columns;
 mod join;
+mod names;
 mod read;
 mod update;
 mod workbook;
@@ -25,6 +27,7 @@ use crate::policy::Tier;
 use crate::signatures::ToolId;
 
 pub use columns::Columns;
+pub use names::key;
 pub use read::parse_date;
 pub use update::{DISCOVERED_STATUS, encode_rows, update};
 
