@@ -39,9 +39,10 @@ pub enum Command {
         after_help = "Examples:\n  for k in 0 1 2 3; do\n      shadowai scan /logs --shard $k/4 --register register.csv --emit-partial part-$k.tsv\n  done\n  shadowai merge part-*.tsv --out audit-2026-11 --register register.csv --identity leases.csv\n  cat part-*.tsv | shadowai merge - --emit-partial reduced.tsv"
     )]
     Merge(MergeArgs),
-    /// Show which tool and pattern a host matches (hosts from arguments, else stdin).
+    /// Show which tool and pattern a host matches (hosts from arguments, else stdin), and with
+    /// --register its tier and register row.
     #[command(
-        after_help = "Example:\n  shadowai match chat.openai.com https://claude.ai/new api.anthropic.com:443"
+        after_help = "Examples:\n  shadowai match chat.openai.com https://claude.ai/new api.anthropic.com:443\n  shadowai match --register register.csv chatgpt.com llm.corp.example"
     )]
     Match(MatchArgs),
     /// List, check or export signature catalogues.
@@ -358,6 +359,9 @@ pub struct ReportArgs {
 pub struct MatchArgs {
     /// Hosts, URLs or `host:port`; read from stdin, one per line, when none are given.
     pub hosts: Vec<String>,
+    /// Also show each host's policy tier and the register row (FILE:LINE) that gives it.
+    #[arg(long, value_name = "FILE")]
+    pub register: Option<PathBuf>,
     /// Signature catalogue options.
     #[command(flatten)]
     pub catalogue: CatalogueArgs,
@@ -366,7 +370,7 @@ pub struct MatchArgs {
 /// `shadowai signatures …`.
 #[derive(Subcommand, Debug)]
 pub enum SignaturesCommand {
-    /// Print the catalogue as CSV: tool_id,tool,vendor,category,patterns.
+    /// Print the catalogue as CSV: tool_id,tool,vendor,category,patterns,offering,exe,aliases.
     #[command(
         after_help = "Example:\n  shadowai signatures list --signatures corp-signatures.toml > catalogue.csv"
     )]
@@ -470,6 +474,19 @@ fn parse_days(s: &str) -> Result<u32, String> {
 /// `shadowai register …`.
 #[derive(Subcommand, Debug)]
 pub enum RegisterCommand {
+    /// Show how each register row joins the catalogue (by id, name, alias or domain, as an
+    /// in-house tool, or not at all); exit 1 when a row matches no tool.
+    #[command(
+        after_help = "Output (CSV): line,name,joined,tool_id,tool,tier,suggestion\n  joined: id | name | alias | domain | in-house | UNMATCHED | AMBIGUOUS\n\nExit status: 0 every row joined, 1 some row matches no tool, 2 the register cannot be read.\n\nExample:\n  shadowai register check --register register.csv"
+    )]
+    Check {
+        /// The register (CSV export, or .xlsx/.ods).
+        #[arg(long, value_name = "FILE")]
+        register: PathBuf,
+        /// Signature catalogue options.
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+    },
     /// Append the tools a scan found but the register lacks (tier 4, status `discovered`);
     /// existing rows stay byte for byte, the old file is kept as FILE.bak.
     #[command(

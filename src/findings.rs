@@ -205,7 +205,9 @@ pub fn evaluate(
                     detail,
                 ));
             }
-            if e.tier.is_approved() && used.events == 0 {
+            // An unmatched row registers no tool, so nothing can have used it: it is listed as
+            // unmatched (summary.json, the report's banner), never as approved but unused.
+            if e.tier.is_approved() && e.tool.is_some() && used.events == 0 {
                 let detail = format!(
                     "register line {}: approved at tier {} but not used in the audit window",
                     e.line, e.tier
@@ -261,7 +263,8 @@ mod tests {
 
     #[test]
     fn every_rule_fires_where_it_should() {
-        let reg = "Tool,Tier,Assessment Date\nChatGPT,3,2026-06-01\nClaude,2,2024-01-01\nPerplexity,1,\nGemini,4,2026-10-01\n";
+        // The last row joins no tool (issue 17): never `register-unused`.
+        let reg = "Tool,Tier,Assessment Date\nChatGPT,3,2026-06-01\nClaude,2,2024-01-01\nPerplexity,1,\nGemini,4,2026-10-01\nChatGTP,1,2026-10-01\n";
         let (c, r, rows) = setup(reg);
         let policy = Policy {
             register: Some(&r),

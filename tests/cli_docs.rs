@@ -32,6 +32,7 @@ fn shell_integration_completions_man_and_help_examples() {
         &["signatures", "export"],
         &["signatures", "lint"],
         &["register", "update"],
+        &["register", "check"],
     ] {
         let mut args = cmd.to_vec();
         args.push("--help");

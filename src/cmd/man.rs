@@ -70,13 +70,13 @@ const EXIT_CODES: [(Exit, &str); 4] = [
     ),
     (
         Exit::Partial,
-        "reports written, but some input was unreadable, unrecognized or only partly read (a truncated gzip, a decompression bomb stopped at its limit); each is named on stderr and in `summary.json`",
+        "reports written, but some input was unreadable, unrecognized or only partly read (a truncated gzip, a decompression bomb stopped at its limit), or a register row matches no catalogue tool; each is named on stderr and in `summary.json`",
     ),
 ];
 
 /// README "Exit codes" on particular commands: the commands a note concerns (none: every
 /// command), and the note.
-const EXIT_NOTES: [(&[&str], &str); 4] = [
+const EXIT_NOTES: [(&[&str], &str); 5] = [
     (
         &["scan"],
         "`scan --emit-partial` exits 0, or 3 when some input failed (the partial is complete all the same: it carries those inputs' errors to the report, so a map task should treat 3 as success).",
@@ -84,6 +84,10 @@ const EXIT_NOTES: [(&[&str], &str); 4] = [
     (
         &["merge"],
         "`merge` exits as `scan` would have on all the inputs (0, 3, or 1 and no report when every input had failed before its first line); `merge --emit-partial` exits 0. A malformed partial (a record of another format version, with wrong fields or broken counts, a tool the catalogue lacks, a corrupt or truncated gzip), two partials containing the same input, partials scanned with different settings or matched with another catalogue are usage errors (exit 2), named as FILE:LINE.",
+    ),
+    (
+        &["register", "check"],
+        "`register check` exits 1 when a register row matches no catalogue tool (0 when every row joined, 2 when the register cannot be read).",
     ),
     (
         &[],

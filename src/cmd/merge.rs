@@ -119,7 +119,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
         };
         let files = state.all_files()?;
         render.write_window(&state, &view, files, config, out)?;
-        return Ok(exit);
+        return Ok(setup.exit(exit));
     }
     if exit == Exit::Fatal {
         out.discard();
@@ -130,7 +130,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
         return Ok(exit);
     }
     render.write(&scan, &config, !identity_files.is_empty(), out)?;
-    Ok(exit)
+    Ok(setup.exit(exit))
 }
 
 /// What a merge makes of its partials, chosen and created before any is read.

@@ -30,5 +30,5 @@ pub fn run(args: ReportArgs) -> anyhow::Result<Exit> {
     };
     let files = state.all_files()?;
     render.write_window(&state, &view, files, config, out)?;
-    Ok(Exit::Ok)
+    Ok(setup.exit(Exit::Ok))
 }

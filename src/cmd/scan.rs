@@ -137,7 +137,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
             };
             render.write_window(&state, &view, ingest.files, config, out)?;
             eprintln!("{line}");
-            Ok(exit)
+            Ok(setup.exit(exit))
         }
         Sink::Reports { out, state: None } => {
             let result = pipeline::scan(&ctx);
@@ -157,7 +157,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
             if skipped > 0 {
                 eprintln!("shadowai: {skipped} malformed line(s) skipped; see summary.json");
             }
-            Ok(exit)
+            Ok(setup.exit(exit))
         }
         Sink::Partial(out) => {
             let result = pipeline::scan(&ctx);

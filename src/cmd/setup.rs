@@ -6,7 +6,7 @@ use publicsuffix::List;
 use super::render::Render;
 use crate::cli::{CatalogueArgs, ReportOptions};
 use crate::discovery::load_psl;
-use crate::exit::UsageError;
+use crate::exit::{Exit, UsageError};
 use crate::policy::Policy;
 use crate::pseudonym::Users;
 use crate::register::Register;
@@ -48,7 +48,11 @@ impl Setup {
         let (mut catalogue, psl) = load_catalogue(&opts.catalogue)?;
         let mut register = opts.register.as_deref().map(Register::read).transpose()?;
         let rows = match &mut register {
-            Some(r) => r.join(&mut catalogue, &psl)?,
+            Some(r) => {
+                let rows = r.join(&mut catalogue, &psl)?;
+                r.warn_unmatched();
+                rows
+            }
             None => vec![None; catalogue.tools.len()],
         };
         let users = match &opts.pseudonymize_key {
@@ -62,6 +66,22 @@ impl Setup {
             rows,
             users,
         })
+    }
+
+    /// How a run that wrote reports ended, given how its inputs did: [`Exit::Partial`] when
+    /// every input was read but a register row joined no tool. The reports are written, but
+    /// the policy view is incomplete: the tool the row meant is reported as not registered
+    /// (tier 4), which no scheduler should take for a clean run.
+    pub fn exit(&self, inputs: Exit) -> Exit {
+        let unmatched = self
+            .register
+            .as_ref()
+            .is_some_and(|r| !r.unmatched.is_empty());
+        if inputs == Exit::Ok && unmatched {
+            Exit::Partial
+        } else {
+            inputs
+        }
     }
 
     /// How this setup builds reports, with the rule settings of `opts`.

@@ -19,7 +19,7 @@ pub fn run(cmd: SignaturesCommand) -> anyhow::Result<Exit> {
             let (catalogue, _) = load_catalogue(&args)?;
             let mut out = CsvWriter::new(io::stdout().lock());
             out.text_row([
-                "tool_id", "tool", "vendor", "category", "patterns", "offering", "exe",
+                "tool_id", "tool", "vendor", "category", "patterns", "offering", "exe", "aliases",
             ])?;
             let mut tools: Vec<_> = catalogue.tools.iter().enumerate().collect();
             tools.sort_by(|a, b| a.1.id.cmp(&b.1.id));
@@ -33,6 +33,7 @@ pub fn run(cmd: SignaturesCommand) -> anyhow::Result<Exit> {
                     &patterns.join(" "),
                     t.offering.map(Offering::as_str).unwrap_or_default(),
                     &t.exe.join(" "),
+                    &t.aliases.join("; "),
                 ])?;
             }
             out.flush()?;

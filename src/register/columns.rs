@@ -8,11 +8,11 @@ use std::collections::HashMap;
 pub enum Column {
     /// `Tool ID`, `tool_id`, `id`.
     Id,
-    /// `Tool`, `Name`, `Tool name`, `Product`.
+    /// `Tool`, `Name`, `Tool name`, `Application Name`, `App`, `Product`.
     Name,
     /// `Vendor`, `Provider`.
     Vendor,
-    /// `Tier`.
+    /// `Tier`, `Approval Status`, `Decision`; `Status` when no other column holds the tier.
     Tier,
     /// `Assessment Date`, `Assessed`, `Last review`.
     Assessed,
@@ -24,7 +24,7 @@ pub enum Column {
     Domains,
     /// `Notes`, `Comments`.
     Notes,
-    /// `Status`.
+    /// `Status`, unless it holds the tier.
     Status,
     /// `Category`.
     Category,
@@ -43,15 +43,17 @@ const SYNONYMS: &[(&str, Column)] = &[
     ("name", Column::Name),
     ("toolname", Column::Name),
     ("product", Column::Name),
+    ("productname", Column::Name),
     ("service", Column::Name),
+    ("servicename", Column::Name),
     ("application", Column::Name),
+    ("applicationname", Column::Name),
+    ("app", Column::Name),
+    ("appname", Column::Name),
     ("vendor", Column::Vendor),
     ("provider", Column::Vendor),
     ("supplier", Column::Vendor),
     ("company", Column::Vendor),
-    ("tier", Column::Tier),
-    ("approvaltier", Column::Tier),
-    ("risktier", Column::Tier),
     ("assessmentdate", Column::Assessed),
     ("assessed", Column::Assessed),
     ("assessedon", Column::Assessed),
@@ -82,12 +84,20 @@ const SYNONYMS: &[(&str, Column)] = &[
     ("usercount", Column::Users),
 ];
 
-fn header_key(h: &str) -> String {
-    h.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
+/// The headers that may hold the tier, most specific first: a register with both a `Tier`
+/// and an `Approval Status` column keeps its tier in `Tier`. `Status` comes last and holds
+/// the tier only when no other column does; otherwise it is the row's status (as
+/// `register update` writes `discovered` into it).
+const TIER_HEADERS: &[&str] = &[
+    "tier",
+    "approvaltier",
+    "risktier",
+    "policytier",
+    "approvalstatus",
+    "decision",
+    "approvaldecision",
+    "status",
+];
 
 /// Which column each field is in.
 #[derive(Clone, Debug, Default)]
@@ -100,10 +110,19 @@ pub struct Columns {
 impl Columns {
     pub(super) fn from_headers(headers: &[String]) -> Columns {
         let mut found = HashMap::new();
-        for (i, h) in headers.iter().enumerate() {
-            let key = header_key(h);
-            if let Some((_, col)) = SYNONYMS.iter().find(|(k, _)| *k == key) {
+        let keys: Vec<String> = headers.iter().map(|h| super::key(h)).collect();
+        for (i, key) in keys.iter().enumerate() {
+            if let Some((_, col)) = SYNONYMS.iter().find(|(k, _)| k == key) {
                 found.entry(col_name(*col)).or_insert(i);
+            }
+        }
+        if let Some(i) = TIER_HEADERS
+            .iter()
+            .find_map(|t| keys.iter().position(|k| k == t))
+        {
+            found.insert(col_name(Column::Tier), i);
+            if found.get(col_name(Column::Status)) == Some(&i) {
+                found.remove(col_name(Column::Status));
             }
         }
         Columns {

@@ -9,11 +9,13 @@
 //!
 //! One submodule per job: `columns` recognizes header cells, `read` turns CSV rows into
 //! entries (tiers, dates, domains), `workbook` exports a spreadsheet's first sheet as CSV
-//! for that reader, `join` ties entries to catalogue tools, and `update` appends newly
+//! for that reader, `names` compares tool names as registers write them, `join` ties entries
+//! to catalogue tools (and explains the rows it cannot tie), and `update` appends newly
 //! discovered tools to a CSV register without touching its existing bytes.
 
 mod columns;
 mod join;
+mod names;
 mod read;
 mod update;
 mod workbook;
@@ -25,7 +27,9 @@ use crate::policy::Tier;
 use crate::signatures::ToolId;
 
 pub use columns::Columns;
-pub use read::parse_date;
+pub use join::{Joined, Suggestion, Unmatched};
+pub use names::key;
+pub use read::{STATUSES, parse_date};
 pub use update::{DISCOVERED_STATUS, encode_rows, update};
 
 /// One register row.
@@ -51,6 +55,8 @@ pub struct Entry {
     pub status: Option<String>,
     /// The catalogue tool it joined, after [`Register::join`].
     pub tool: Option<ToolId>,
+    /// How it joined, after [`Register::join`] (`None`: unmatched, see [`Register::unmatched`]).
+    pub joined: Option<Joined>,
 }
 
 /// The register as read.
@@ -64,6 +70,8 @@ pub struct Register {
     pub entries: Vec<Entry>,
     /// The field delimiter (`,`, or `;` as spreadsheets write in many locales).
     pub delimiter: u8,
+    /// The rows [`Register::join`] could not tie to a tool, in file order.
+    pub unmatched: Vec<Unmatched>,
 }
 
 /// A usage error naming `path:line` (line 0: the file as a whole), the form of every register

@@ -9,8 +9,54 @@ use super::{Entry, Register, error};
 use crate::policy::Tier;
 use crate::time::days_from_civil;
 
-/// Parses a tier cell: `1`..`4`, `Tier 2`, `T2`, `Tier 2 — Approved General`,
-/// `Approved Enterprise`, `Under evaluation`, `Unapproved`, `Shadow AI`. A number and a name
+/// The approval statuses a register may write instead of a tier number, with the tier each
+/// means; the one table `parse_tier`, its error message and docs/register.md use.
+///
+/// A plain "Approved" (or "Allowed") is tier 2, not 1: an unqualified approval says the tool
+/// may be used, not that it may hold confidential data, which only tier 1 (an enterprise
+/// contract and a DPA) allows — reading it as tier 1 would hide uploads the policy forbids.
+/// "Pending", "Pilot" and the like are tier 3: in use under review, with public data only.
+pub const STATUSES: &[(&str, Tier)] = &[
+    ("Approved Enterprise", Tier::ApprovedEnterprise),
+    ("Enterprise", Tier::ApprovedEnterprise),
+    ("Enterprise Approved", Tier::ApprovedEnterprise),
+    ("Approved General", Tier::ApprovedGeneral),
+    ("General", Tier::ApprovedGeneral),
+    ("General Approved", Tier::ApprovedGeneral),
+    ("Approved", Tier::ApprovedGeneral),
+    ("Allowed", Tier::ApprovedGeneral),
+    ("Under Evaluation", Tier::UnderEvaluation),
+    ("In Evaluation", Tier::UnderEvaluation),
+    ("Evaluation", Tier::UnderEvaluation),
+    ("Evaluating", Tier::UnderEvaluation),
+    ("Pending review", Tier::UnderEvaluation),
+    ("Pending", Tier::UnderEvaluation),
+    ("In review", Tier::UnderEvaluation),
+    ("Under review", Tier::UnderEvaluation),
+    ("Pilot", Tier::UnderEvaluation),
+    ("Trial", Tier::UnderEvaluation),
+    ("Unapproved", Tier::Unapproved),
+    ("Unapproved / Shadow AI", Tier::Unapproved),
+    ("Shadow AI", Tier::Unapproved),
+    ("Not approved", Tier::Unapproved),
+    ("Banned", Tier::Unapproved),
+    ("Blocked", Tier::Unapproved),
+    ("Rejected", Tier::Unapproved),
+    ("Prohibited", Tier::Unapproved),
+    ("Denied", Tier::Unapproved),
+];
+
+/// The letters of a status, lowercase: how statuses are compared, so case, spacing and
+/// punctuation ("Pending-Review", "not approved!") do not matter.
+fn status_key(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Parses a tier cell: `1`..`4`, `Tier 2`, `T2`, `Tier 2 — Approved General`, or a status of
+/// [`STATUSES`] (`Approved Enterprise`, `Pending review`, `Banned`, …). A number and a status
 /// that disagree are an error.
 pub fn parse_tier(cell: &str) -> Option<Tier> {
     let lower = cell.trim().to_ascii_lowercase();
@@ -28,23 +74,16 @@ pub fn parse_tier(cell: &str) -> Option<Tier> {
     if after_digit.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
-    let words: String = after_digit
-        .chars()
-        .filter(|c| c.is_ascii_alphabetic())
-        .collect();
-    let named = match words.as_str() {
-        "" => None,
-        "approvedenterprise" | "enterprise" | "enterpriseapproved" => {
-            Some(Tier::ApprovedEnterprise)
-        }
-        "approvedgeneral" | "general" | "approved" | "generalapproved" => {
-            Some(Tier::ApprovedGeneral)
-        }
-        "underevaluation" | "evaluation" | "inevaluation" | "underreview" | "inreview"
-        | "pending" => Some(Tier::UnderEvaluation),
-        "unapproved" | "unapprovedshadowai" | "shadowai" | "notapproved" | "prohibited"
-        | "denied" | "rejected" | "banned" | "blocked" => Some(Tier::Unapproved),
-        _ => return None,
+    let words = status_key(after_digit);
+    let named = if words.is_empty() {
+        None
+    } else {
+        Some(
+            STATUSES
+                .iter()
+                .find(|(s, _)| status_key(s) == words)
+                .map(|(_, t)| *t)?,
+        )
     };
     // A digit outside 1-4 is no tier, whatever words follow it.
     let numbered = match digit {
@@ -56,6 +95,22 @@ pub fn parse_tier(cell: &str) -> Option<Tier> {
         (Some(t), Some(n)) if t == n => Some(t),
         _ => None,
     }
+}
+
+/// What a tier cell may hold, for the error message: the numbers and every status by tier.
+fn accepted_tiers() -> String {
+    let by_tier: Vec<String> = Tier::ALL
+        .iter()
+        .map(|tier| {
+            let names: Vec<&str> = STATUSES
+                .iter()
+                .filter(|(_, t)| t == tier)
+                .map(|(s, _)| *s)
+                .collect();
+            format!("{} ({})", tier.number(), names.join(", "))
+        })
+        .collect();
+    format!("1-4, `Tier N` or a status: {}", by_tier.join("; "))
 }
 
 /// Parses an assessment date: `2026-03-01` (also with a time after it), `2026/03/01`,
@@ -166,7 +221,11 @@ impl Register {
             }
             let tier_cell = cell(Column::Tier).unwrap_or_default();
             let tier = parse_tier(&tier_cell).ok_or_else(|| {
-                error(path, line, format!("tier `{tier_cell}` is not 1-4, `Tier N` or a tier name (Approved Enterprise, Approved General, Under Evaluation, Unapproved)"))
+                error(
+                    path,
+                    line,
+                    format!("tier `{tier_cell}` is not {}", accepted_tiers()),
+                )
             })?;
             let assessed = match cell(Column::Assessed) {
                 None => None,
@@ -187,6 +246,7 @@ impl Register {
                     .unwrap_or_default(),
                 status: cell(Column::Status),
                 tool: None,
+                joined: None,
             });
         }
         Ok(Register {
@@ -194,6 +254,7 @@ impl Register {
             columns,
             entries,
             delimiter,
+            unmatched: Vec::new(),
         })
     }
 }
@@ -215,6 +276,26 @@ mod tests {
             ("under evaluation", Some(3)),
             ("Unapproved / Shadow AI", Some(4)),
             ("Tier 4: Unapproved", Some(4)),
+            ("Approved", Some(2)),
+            ("approved general", Some(2)),
+            ("Allowed", Some(2)),
+            ("Pending review", Some(3)),
+            ("Pending-Review", Some(3)),
+            ("Pilot", Some(3)),
+            ("Evaluating", Some(3)),
+            ("In review", Some(3)),
+            ("Under Review", Some(3)),
+            ("Trial", Some(3)),
+            ("BANNED", Some(4)),
+            ("Blocked", Some(4)),
+            ("Rejected", Some(4)),
+            ("Not approved", Some(4)),
+            ("not-approved!", Some(4)),
+            ("Prohibited", Some(4)),
+            ("Denied", Some(4)),
+            ("Tier 3 - Pilot", Some(3)),
+            ("Tier 2 - Pilot", None),
+            ("Approved?? maybe", None),
             ("Tier 1 — Under Evaluation", None),
             ("0", None),
             ("Tier 0 — Approved Enterprise", None),
@@ -224,6 +305,36 @@ mod tests {
             ("", None),
         ] {
             assert_eq!(parse_tier(cell).map(Tier::number), want, "{cell:?}");
+        }
+    }
+
+    /// Issue 17: the register's docs and the README's register step list every status a tier
+    /// cell accepts, each beside its tier.
+    #[test]
+    fn every_status_is_documented_with_its_tier() {
+        let docs = include_str!("../../docs/register.md");
+        let readme = include_str!("../../README.md");
+        for (status, tier) in STATUSES {
+            let row = docs
+                .lines()
+                .find(|l| l.starts_with(&format!("| {} — ", tier.number())))
+                .unwrap_or_default();
+            assert!(
+                row.contains(&format!("`{status}`")),
+                "docs/register.md: {status}"
+            );
+            let step = readme
+                .lines()
+                .find(|l| l.starts_with("| tier | `Tier`"))
+                .unwrap_or_default();
+            let from = step.find(&format!("**{}**", tier.number())).unwrap();
+            let to = step[from + 5..]
+                .find("**")
+                .map_or(step.len(), |i| from + 5 + i);
+            assert!(
+                step[from..to].contains(&format!("`{status}`")),
+                "README: {status}"
+            );
         }
     }
 
@@ -255,6 +366,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("reg.csv:2: tier `Tier 7`"), "{err}");
+        assert!(
+            err.contains("3 (Under Evaluation, ")
+                && err.contains("Pending review")
+                && err.contains("Banned"),
+            "the accepted values are listed: {err}"
+        );
         let bad_date = "Tool;Tier;Assessment Date\nChatGPT;1;next week\n";
         let err = Register::parse(Path::new("r.csv"), bad_date.as_bytes())
             .unwrap_err()
@@ -263,6 +380,33 @@ mod tests {
             err.starts_with("r.csv:2: assessment date `next week`"),
             "{err}"
         );
+        // Issue 17: the headers registers use for name and tier, `Status` holding the tier only
+        // when nothing else does.
+        let r = Register::parse(
+            Path::new("r.csv"),
+            b"Application Name,Approval Status,Status\nChatGPT,Pilot,active\n",
+        )
+        .unwrap();
+        let e = &r.entries[0];
+        assert_eq!(
+            (e.name.as_deref(), e.tier, e.status.as_deref()),
+            (Some("ChatGPT"), Tier::UnderEvaluation, Some("active"))
+        );
+        for header in [
+            "App,Status",
+            "App Name,Decision",
+            "Product,Tier",
+            "Tool Name,Approval Status",
+        ] {
+            let text = format!("{header}\nClaude,Banned\n");
+            let r = Register::parse(Path::new("r.csv"), text.as_bytes()).unwrap();
+            let e = &r.entries[0];
+            assert_eq!(
+                (e.name.as_deref(), e.tier, e.status.as_deref()),
+                (Some("Claude"), Tier::Unapproved, None),
+                "{header}"
+            );
+        }
         let err = Register::parse(Path::new("r.csv"), b"Tool,Owner\nx,y\n")
             .unwrap_err()
             .to_string();

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::columns::Column;
 use super::workbook::is_workbook;
-use super::{Register, error};
+use super::{Register, error, key};
 use crate::atomic::AtomicFile;
 use crate::policy::Tier;
 use crate::report::csv_out::CsvWriter;
@@ -33,24 +33,18 @@ struct Candidate {
 pub fn new_rows(register: &Register, from_dir: &Path) -> anyhow::Result<Vec<Vec<String>>> {
     let path = from_dir.join("register-candidates.csv");
     let mut rdr = csv::Reader::from_path(&path).map_err(|e| error(&path, 0, e))?;
-    let norm = |s: &str| {
-        s.chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_lowercase())
-            .collect::<String>()
-    };
     let known: std::collections::HashSet<String> = register
         .entries
         .iter()
         .flat_map(|e| [e.id.as_deref(), e.name.as_deref()])
         .flatten()
-        .map(norm)
+        .map(key)
         .collect();
     let cols = &register.columns;
     let mut rows = Vec::new();
     for rec in rdr.deserialize::<Candidate>() {
         let c = rec.map_err(|e| error(&path, e.position().map_or(0, |p| p.line() as usize), e))?;
-        if known.contains(&norm(&c.tool_id)) || known.contains(&norm(&c.tool)) {
+        if known.contains(&key(&c.tool_id)) || known.contains(&key(&c.tool)) {
             continue;
         }
         let mut row = vec![String::new(); cols.headers.len()];

@@ -92,6 +92,19 @@ struct RegisterInfo {
     rows: usize,
     joined: usize,
     by_tier: BTreeMap<Tier, usize>,
+    /// Rows that joined no tool: always present, so a script can check it is empty.
+    unmatched: Vec<UnmatchedRow>,
+}
+
+/// A register row that joined no tool, with the tool it probably means.
+#[derive(Serialize)]
+struct UnmatchedRow {
+    line: usize,
+    name: String,
+    /// The id of the closest tool (the first of `candidates` when the name is ambiguous).
+    suggestion: Option<String>,
+    /// Every tool an ambiguous name fits; empty when the name fits none.
+    candidates: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -184,6 +197,20 @@ impl Exporter for Summary {
                 rows: reg.entries.len(),
                 joined: reg.entries.iter().filter(|e| e.tool.is_some()).count(),
                 by_tier,
+                unmatched: reg
+                    .unmatched
+                    .iter()
+                    .map(|u| UnmatchedRow {
+                        line: u.line,
+                        name: u.name.clone(),
+                        suggestion: u.suggestions.first().map(|s| s.id.clone()),
+                        candidates: if u.ambiguous {
+                            u.suggestions.iter().map(|s| s.id.clone()).collect()
+                        } else {
+                            Vec::new()
+                        },
+                    })
+                    .collect(),
             }
         });
         let agg = &r.scan.agg;

@@ -20,6 +20,8 @@ pub struct Markdown;
 const MAX_FINDINGS: usize = 50;
 /// Tools in the top-tools table.
 const TOP_TOOLS: usize = 15;
+/// Unmatched register rows listed in the warning; the rest are counted.
+const MAX_UNMATCHED: usize = 20;
 
 /// Backslash-escapes the characters that make Markdown (CommonMark and GFM tables) markup:
 /// `\ | ` * _ [ ] < > # & ~`; line breaks become spaces so a cell stays in its table row.
@@ -69,11 +71,38 @@ fn e(s: &str) -> String {
     escape(s).into_owned()
 }
 
+/// The warning above everything for register rows that joined no tool (as `report.html`'s
+/// banner): such a row changes the headline, since the tool it meant counts as unregistered.
+fn unmatched_register_rows(r: &Report) -> String {
+    let Some(register) = r.policy.register.filter(|reg| !reg.unmatched.is_empty()) else {
+        return String::new();
+    };
+    let n = register.unmatched.len();
+    let mut out = format!(
+        "> **Warning: {n} {} of the AI Tool Register ({}) {} no catalogue tool.** Until fixed, the tool a row means is reported as not in the register (tier 4). `shadowai register check` shows how every row joined.\n>\n",
+        if n == 1 { "row" } else { "rows" },
+        e(&register.path.display().to_string()),
+        if n == 1 { "matches" } else { "match" },
+    );
+    for u in register.unmatched.iter().take(MAX_UNMATCHED) {
+        out.push_str(&format!("> - line {}: {}\n", u.line, e(&u.message())));
+    }
+    if n > MAX_UNMATCHED {
+        out.push_str(&format!(
+            "> - and {} more: `summary.json` `register.unmatched` lists them all\n",
+            n - MAX_UNMATCHED
+        ));
+    }
+    out.push('\n');
+    out
+}
+
 /// The whole document.
 pub(crate) fn render(r: &Report) -> String {
     let o = Overview::of(r);
     let mut out = String::new();
     out.push_str("# Shadow-AI audit report\n\n");
+    out.push_str(&unmatched_register_rows(r));
     out.push_str(&format!("**{}.**\n\n", o.headline()));
     let window = match (o.from, o.to) {
         (Some(f), Some(t)) if f == t => format!("{} (1 day, UTC)", fmt_day(f)),

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::hash::{FNV1A_START, fnv1a, hex};
+use crate::register::key;
 use matcher::{Matcher, PatternId};
 pub use pattern::{Pattern, Role, Shape};
 
@@ -104,6 +105,9 @@ pub struct Tool {
     pub offering: Option<Offering>,
     /// Desktop executables, lowercase.
     pub exe: Vec<String>,
+    /// Other names registers give the tool ("ChatGPT Enterprise", "Bard"), as written: the
+    /// register join finds the tool by any of them.
+    pub aliases: Vec<String>,
 }
 
 /// Whom a tool is sold to: the consumer product of a vendor whose enterprise product is
@@ -167,6 +171,11 @@ pub struct Catalogue {
     /// Every tool by id, with where it was defined: [`Catalogue::tool_by_id`] is a hash probe,
     /// because the register looks up one id per row and may add tens of thousands of tools.
     ids: HashMap<String, Defined>,
+    /// Every tool's name and id as register names are compared ([`crate::register::key`]):
+    /// an alias may not be another tool's name or id.
+    name_keys: HashMap<String, ToolId>,
+    /// Every alias, compared the same way: an alias names one tool only.
+    alias_keys: HashMap<String, ToolId>,
     /// Files loaded, in order.
     pub files: Vec<String>,
     /// A short fingerprint of the catalogue contents, for reports.
@@ -192,6 +201,8 @@ struct ToolDoc {
     offering: Option<Spanned<String>>,
     #[serde(default)]
     exe: Vec<String>,
+    #[serde(default)]
+    aliases: Vec<Spanned<String>>,
     #[serde(default)]
     app: Vec<Spanned<String>>,
     #[serde(default)]
@@ -224,6 +235,8 @@ impl Catalogue {
             matcher: Matcher::default(),
             exe: HashMap::new(),
             ids: HashMap::new(),
+            name_keys: HashMap::new(),
+            alias_keys: HashMap::new(),
             files: Vec::new(),
             version: String::new(),
             digest: FNV1A_START,
@@ -262,6 +275,8 @@ impl Catalogue {
             matcher: Matcher::default(),
             exe: self.exe.clone(),
             ids: self.ids.clone(),
+            name_keys: self.name_keys.clone(),
+            alias_keys: self.alias_keys.clone(),
             files: self.files.clone(),
             version: String::new(),
             digest: self.digest,
@@ -394,6 +409,7 @@ impl Catalogue {
         if count == 0 && exe.is_empty() {
             err(line, format!("tool `{id}` has no host pattern and no exe"));
         }
+        let aliases = self.check_names(tool, (&id, &t.name, line), t.aliases, &at, &mut err);
         self.ids.insert(
             id.clone(),
             Defined {
@@ -409,7 +425,76 @@ impl Catalogue {
             category,
             offering,
             exe,
+            aliases,
         });
+    }
+
+    /// Checks that the tool's aliases name it alone: no alias is another tool's name, id or
+    /// alias once normalized as the register join compares names, and the tool's own name and
+    /// id are no other tool's alias. Otherwise a register row could join the wrong tool, by
+    /// file order. Records the keys and returns the aliases.
+    fn check_names(
+        &mut self,
+        tool: ToolId,
+        (id, name, line): (&str, &str, usize),
+        aliases: Vec<Spanned<String>>,
+        at: &dyn Fn(std::ops::Range<usize>) -> usize,
+        err: &mut dyn FnMut(usize, String),
+    ) -> Vec<String> {
+        let id_of =
+            |tools: &[Tool], t: ToolId| tools.get(t as usize).map_or(id, |t| &t.id).to_string();
+        for own in [name, id] {
+            let k = key(own);
+            if let Some(&other) = self.alias_keys.get(&k).filter(|&&o| o != tool) {
+                err(
+                    line,
+                    format!(
+                        "`{own}` of tool `{id}` is an alias of `{}`",
+                        id_of(&self.tools, other)
+                    ),
+                );
+            }
+            self.name_keys.entry(k).or_insert(tool);
+        }
+        let mut out = Vec::new();
+        for alias in aliases {
+            let alias_line = at(alias.span());
+            let alias = alias.into_inner();
+            let k = key(&alias);
+            if k.is_empty() || alias.contains(';') {
+                err(
+                    alias_line,
+                    format!("alias `{alias}` needs a letter or digit and no `;`"),
+                );
+                continue;
+            }
+            if k == key(id) || k == key(name) {
+                err(
+                    alias_line,
+                    format!("alias `{alias}` of `{id}` is its own name or id"),
+                );
+                continue;
+            }
+            let taken = [
+                (&self.name_keys, "the name or id"),
+                (&self.alias_keys, "an alias"),
+            ]
+            .into_iter()
+            .find_map(|(keys, what)| keys.get(&k).filter(|&&o| o != tool).map(|&o| (o, what)));
+            if let Some((other, what)) = taken {
+                err(
+                    alias_line,
+                    format!(
+                        "alias `{alias}` of `{id}` is {what} of `{}`",
+                        id_of(&self.tools, other)
+                    ),
+                );
+                continue;
+            }
+            self.alias_keys.insert(k, tool);
+            out.push(alias);
+        }
+        out
     }
 
     /// Adds host patterns to a tool, as the AI Tool Register's `Domains` column does. A
@@ -469,6 +554,7 @@ impl Catalogue {
             category: "internal".to_string(),
             offering: None,
             exe: Vec::new(),
+            aliases: Vec::new(),
         });
         Ok(tool)
     }
@@ -690,6 +776,44 @@ mod tests {
             .add_source("bad.toml", "[[tool]]\nid = 3\n", &psl())
             .unwrap_err();
         assert_eq!(errs[0].line, 2);
+    }
+
+    /// Issue 17: an alias names one tool only, as the register join compares names, or a
+    /// register row could join the wrong tool by file order.
+    #[test]
+    fn aliases_are_unique_and_no_other_tools_name_or_id() {
+        let tool = |id: &str, name: &str, aliases: &str| {
+            format!(
+                "[[tool]]\nid = \"{id}\"\nname = \"{name}\"\naliases = [{aliases}]\nvendor = \"V\"\ncategory = \"chat-assistant\"\napp = [\"{id}.example\"]\n\n"
+            )
+        };
+        let mut c = Catalogue::empty();
+        let ok = tool("alpha", "Alpha", "\"Alpha Team\", \"A-Chat\"") + &tool("beta", "Beta", "");
+        c.add_source("ok.toml", &ok, &psl()).unwrap();
+        assert_eq!(c.tools[0].aliases, ["Alpha Team", "A-Chat"]);
+        let bad = tool(
+            "gamma",
+            "Gamma",
+            "\"beta\", \"a chat\", \"G;H\", \"--\", \"GAMMA\"",
+        ) + &tool("delta", "ALPHA-team", "")
+            + &tool("epsilon", "Epsilon", "\"Gamma\"");
+        let errs = c.add_source("bad.toml", &bad, &psl()).unwrap_err();
+        let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            vec![
+                "bad.toml:4: alias `beta` of `gamma` is the name or id of `beta`",
+                "bad.toml:4: alias `a chat` of `gamma` is an alias of `alpha`",
+                "bad.toml:4: alias `G;H` needs a letter or digit and no `;`",
+                "bad.toml:4: alias `--` needs a letter or digit and no `;`",
+                "bad.toml:4: alias `GAMMA` of `gamma` is its own name or id",
+                "bad.toml:10: `ALPHA-team` of tool `delta` is an alias of `alpha`",
+                "bad.toml:20: alias `Gamma` of `epsilon` is the name or id of `gamma`",
+            ]
+        );
+        let shipped = Catalogue::embedded(&psl()).unwrap();
+        let with_aliases = shipped.tools.iter().filter(|t| !t.aliases.is_empty());
+        assert!(with_aliases.count() >= 20);
     }
 
     #[test]

@@ -14,14 +14,16 @@
 //!
 //! The parts: `page` is the shell (template, CSP, header and navigation, footer), `markup`
 //! the `Page` builder and its table cells, `escape` the escaping, `tier` how a tier looks,
-//! and `sections` the numbered sections, whose one ordered list gives both the navigation
-//! and the headings.
+//! `sections` the numbered sections, whose one ordered list gives both the navigation
+//! and the headings, and `unmatched` the banner above them for register rows that joined no
+//! tool.
 
 mod escape;
 mod markup;
 mod page;
 mod sections;
 mod tier;
+mod unmatched;
 
 use std::io::Write;
 

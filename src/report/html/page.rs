@@ -1,6 +1,6 @@
 //! The page shell around the sections: the template with its CSS and script, the
-//! Content-Security-Policy that pins them by hash, the header with the navigation, and the
-//! footer.
+//! Content-Security-Policy that pins them by hash, the header with the navigation (and the
+//! banners that must be read before any section), and the footer.
 
 use sha2::{Digest, Sha256};
 
@@ -37,6 +37,7 @@ pub(super) fn header(p: &mut Page, r: &Report, o: &Overview) {
             .raw("</a></li>");
     }
     p.raw("</ol></nav>");
+    super::unmatched::banner(p, r);
 }
 
 /// The closing line: who made the page, and that it loads nothing.
