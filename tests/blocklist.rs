@@ -460,3 +460,40 @@ fn issue17_blocklist_seen_in_refuses_what_is_not_an_audit_and_names_unknown_tool
         "{err}"
     );
 }
+
+#[test]
+fn issue17_blocklist_refuses_a_register_with_a_row_it_cannot_join() {
+    // ChatGPT approved under a typo: blocking every unlisted tool would block ChatGPT.
+    let tmp = tempfile::tempdir().unwrap();
+    let register = tmp.path().join("register.csv");
+    std::fs::write(&register, "Tool,Tier\nChatGTP,1\nDeepSeek,4\n").unwrap();
+    let out = tmp.path().join("block.txt");
+    let run = shadowai(&[
+        "blocklist",
+        "--register",
+        register.to_str().unwrap(),
+        "--format",
+        "plain",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8(run.stderr).unwrap();
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(err.contains("register.csv:2:") && err.contains("chatgpt"), "{err}");
+    assert!(!out.exists(), "no blocklist is written");
+    // Fixed, the same register gives a blocklist without ChatGPT.
+    std::fs::write(&register, "Tool,Tier\nChatGPT Team,1\nDeepSeek,4\n").unwrap();
+    let run = shadowai(&[
+        "blocklist",
+        "--register",
+        register.to_str().unwrap(),
+        "--format",
+        "plain",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(0));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.lines().any(|l| l == "deepseek.com"), "{text}");
+    assert!(!text.lines().any(|l| l == "chatgpt.com"), "{text}");
+}

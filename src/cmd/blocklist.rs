@@ -17,6 +17,18 @@ pub fn run(args: BlocklistArgs) -> anyhow::Result<Exit> {
     let (mut catalogue, psl) = load_catalogue(&args.catalogue)?;
     let mut register = Register::read(&args.register)?;
     let rows = register.join(&mut catalogue, &psl)?;
+    // A row the join did not understand registers no tool: the tool it meant would count as
+    // unlisted and be blocked, an approved tool among them. A blocklist is enforcement, so
+    // it is refused rather than written with that risk.
+    if !register.unmatched.is_empty() {
+        register.warn_unmatched();
+        return Err(UsageError(format!(
+            "{}: {} register row(s) match no catalogue tool (see above); a blocklist could block the tool they approve. Fix them (`shadowai register check`) or give the row an id or its domains",
+            register.path.display(),
+            register.unmatched.len()
+        ))
+        .into());
+    }
     let policy = Policy {
         register: Some(&register),
         rows,
