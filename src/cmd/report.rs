@@ -9,6 +9,7 @@ use crate::state::State;
 
 /// `shadowai report`: the outputs of a window, from the state alone.
 pub fn run(args: ReportArgs) -> anyhow::Result<Exit> {
+    crate::cli::check_window(args.since, args.until)?;
     let setup = Setup::load(&args.report)?;
     let render = setup.render(&args.report);
     // Opening would create an empty database: a mistyped path must fail instead.

@@ -22,6 +22,7 @@ use crate::state::{Fate, State};
 
 /// `shadowai scan`.
 pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
+    crate::cli::check_window(args.since, args.until)?;
     let setup = Setup::load(&args.report)?;
     let render = setup.render(&args.report);
     let identity = if args.identity.is_empty() {
