@@ -192,9 +192,6 @@ enum Sink {
     Partial(PartialOut),
 }
 
-/// The JSONL exports `--jsonl` writes into `--out` (beside [`crate::report::EXPORTERS`]).
-const JSONL_FILES: [&str; 2] = ["findings.jsonl", "per-user.jsonl"];
-
 /// What this run writes, left out of the input folders it lies in: the report folder (and,
 /// when it is itself an input folder, the reports by name), the partial, and the `--state`
 /// database with its lock and the side files SQLite keeps beside it.
@@ -203,7 +200,7 @@ fn own_outputs(config: &Config, partial: Option<&Path>, state: Option<&Path>) ->
     let dir = (!config.out.as_os_str().is_empty()).then(|| config.out.clone());
     if let Some(dir) = &dir {
         let names = crate::report::EXPORTERS.iter().map(|e| e.file_name());
-        files.extend(names.chain(JSONL_FILES).map(|name| dir.join(name)));
+        files.extend(names.map(|name| dir.join(name)));
     }
     files.extend(
         partial
