@@ -8,6 +8,7 @@
 mod blocklist;
 mod cli_docs;
 mod csv_cells;
+mod duplicates;
 mod generate;
 mod hostile;
 mod identity;

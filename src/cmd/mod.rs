@@ -22,8 +22,9 @@ pub mod signatures;
 use crate::aggregate::FileStats;
 use crate::exit::Exit;
 
-/// Names every input with a warning (a special file skipped, gzip padding ignored) or an error
-/// on stderr and says how the run ended: [`Exit::Ok`] when none failed, [`Exit::Fatal`] when
+/// Names on stderr every input with a warning (a special file skipped, gzip padding ignored),
+/// not read as a duplicate of another, or with an error, and says how the run ended:
+/// [`Exit::Ok`] when none failed (a duplicate is no failure), [`Exit::Fatal`] when
 /// [`nothing_read`], else [`Exit::Partial`] (reports are worth writing: they hold what was
 /// read, and the failures are named in them).
 fn files_outcome(files: &[FileStats]) -> Exit {
@@ -31,6 +32,9 @@ fn files_outcome(files: &[FileStats]) -> Exit {
     for f in files {
         if let Some(warning) = &f.warning {
             eprintln!("shadowai: {}: {warning}", f.path.display());
+        }
+        if let Some(d) = &f.duplicate {
+            eprintln!("shadowai: {}: {}", f.path.display(), d.message());
         }
         if let Some(error) = &f.error {
             failed = true;

@@ -52,9 +52,21 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     if list_inputs {
         let mut out = io::BufWriter::new(io::stdout().lock());
         for f in crate::input::inputs(&config.inputs, config.shard, &own) {
-            if let Found::Skipped(p, why) = &f {
-                eprintln!("shadowai: {}: {why}", p.display());
-                continue;
+            match &f {
+                Found::Skipped(p, why) => {
+                    eprintln!("shadowai: {}: {why}", p.display());
+                    continue;
+                }
+                // Listed, it could be handed to another task than its file and read twice.
+                Found::Alias(p, of) => {
+                    eprintln!(
+                        "shadowai: {}: the same file as {}; not listed",
+                        p.display(),
+                        of.display()
+                    );
+                    continue;
+                }
+                _ => {}
             }
             out.write_all(crate::paths::to_bytes(f.path()))?;
             out.write_all(b"\n")?;

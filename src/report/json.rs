@@ -49,6 +49,8 @@ struct FileEntry {
     error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     warning: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate_of: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -146,6 +148,7 @@ impl Exporter for Summary {
                         .collect(),
                     error: f.error.clone(),
                     warning: f.warning.clone(),
+                    duplicate_of: f.duplicate.as_ref().map(|d| d.of.display().to_string()),
                 }
             })
             .collect();
