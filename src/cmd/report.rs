@@ -1,5 +1,6 @@
 //! `shadowai report`: the reports of a window, from the `--state` database alone.
 
+use super::has_data;
 use super::render::{ReportOut, View};
 use super::setup::{Setup, settings_command};
 use crate::cli::ReportArgs;
@@ -30,6 +31,16 @@ pub fn run(args: ReportArgs) -> anyhow::Result<Exit> {
         until: args.until,
     };
     let files = state.all_files()?;
+    // A state no scan has added data to yet: no report, as from a scan of no data.
+    if !has_data(&files) {
+        out.discard();
+        eprintln!(
+            "shadowai: {} holds no data yet; no report written ({} is as it was)",
+            args.state.display(),
+            args.out.display()
+        );
+        return Ok(Exit::Fatal);
+    }
     render.write_window(&state, &view, files, config, out)?;
     Ok(Exit::Ok)
 }

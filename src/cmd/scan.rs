@@ -7,10 +7,10 @@ use std::time::Instant;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::files_outcome;
 use super::partial_out::PartialOut;
 use super::render::{ReportOut, View};
 use super::setup::{Setup, settings_command};
+use super::{files_outcome, has_data, no_data, paths_text};
 use crate::cli::ScanArgs;
 use crate::config::Config;
 use crate::exit::{Exit, UsageError};
@@ -143,6 +143,20 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
                 ingest.events,
                 started.elapsed().as_secs_f64()
             );
+            // A state that holds no data yet (a first night on an empty folder) has nothing to
+            // render: no report, as without a state.
+            if !has_data(&state.all_files()?) {
+                out.discard();
+                let why = no_data(&ingest.files, &paths_text(&config.inputs))
+                    .unwrap_or_else(|| "no data line was read".into());
+                eprintln!(
+                    "shadowai: {why}, and {} holds no data yet; no report written ({} is as it was)",
+                    state.path().display(),
+                    config.out.display()
+                );
+                eprintln!("{line}");
+                return Ok(Exit::Fatal);
+            }
             let view = View {
                 days: window,
                 since,
@@ -155,15 +169,15 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         Sink::Reports { out, state: None } => {
             let result = pipeline::scan(&ctx);
             let exit = files_outcome(&result.files);
-            if exit == Exit::Fatal {
-                // Not one input could be read (a mistyped path, a wrong --format): an empty
-                // report would only replace the last good one.
+            // Not one data line (an empty folder, a mistyped path, a wrong --format): an empty
+            // report would only replace the last good one, with a green headline.
+            if let Some(why) = no_data(&result.files, &paths_text(&config.inputs)) {
                 out.discard();
                 eprintln!(
-                    "shadowai: no input could be read; no report written ({} is as it was)",
+                    "shadowai: {why}; no report written ({} is as it was)",
                     config.out.display()
                 );
-                return Ok(exit);
+                return Ok(Exit::Fatal);
             }
             render.write(&result, &config, identity.is_some(), out)?;
             let skipped: u64 = result.files.iter().map(|f| f.skipped).sum();
