@@ -17,6 +17,7 @@
 //! and `sections` the numbered sections, whose one ordered list gives both the navigation
 //! and the headings.
 
+pub(crate) mod alerts;
 mod escape;
 mod markup;
 mod page;
