@@ -229,7 +229,7 @@ pub struct ScanArgs {
     /// Folder for the reports (created if missing).
     #[arg(short, long, value_name = "DIR", required_unless_present_any = ["emit_partial", "list_inputs"], help_heading = OUTPUTS)]
     pub out: Option<PathBuf>,
-    /// No progress bar.
+    /// No progress bar and no end-of-run summary on stderr (warnings and errors stay).
     #[arg(short, long, help_heading = OUTPUTS)]
     pub quiet: bool,
     /// Worker threads (0 = one per core).
@@ -287,6 +287,9 @@ pub struct MergeArgs {
         help_heading = OUTPUTS
     )]
     pub out: Option<PathBuf>,
+    /// No end-of-run summary on stderr.
+    #[arg(short, long, help_heading = OUTPUTS)]
+    pub quiet: bool,
     /// Add the merged counts to this `--state` database (each input once) and report its
     /// --window, as a nightly `scan --state` does.
     #[arg(long, value_name = "FILE", help_heading = NIGHTLY)]
@@ -342,6 +345,9 @@ pub struct ReportArgs {
     /// Folder for the reports (created if missing).
     #[arg(short, long, value_name = "DIR", help_heading = OUTPUTS)]
     pub out: PathBuf,
+    /// No end-of-run summary on stderr.
+    #[arg(short, long, help_heading = OUTPUTS)]
+    pub quiet: bool,
 }
 
 /// `shadowai match`.

@@ -361,7 +361,7 @@ def prepare(a, driver_bin):
         with open(os.path.join(tmp, "meta.partial"), "w", encoding="utf-8") as f:
             f.write(meta)
         rendered = subprocess.run(
-            [driver_bin, "merge", f.name, "--out", os.path.join(tmp, "out"),
+            [driver_bin, "merge", f.name, "--quiet", "--out", os.path.join(tmp, "out"),
              *merge_match_options(a, lambda s: s), *render_options(a)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     rc = rendered.returncode

@@ -129,7 +129,10 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
             );
             return Ok(Exit::Fatal);
         }
-        render.write_window(&state, &view, files, config, out)?;
+        let summary = render.write_window(&state, &view, files, config, out)?;
+        if !args.quiet {
+            summary.print();
+        }
         return Ok(exit);
     }
     // As a scan of the same inputs: no report from no data.
@@ -141,7 +144,10 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
         );
         return Ok(Exit::Fatal);
     }
-    render.write(&scan, &config, !identity_files.is_empty(), out)?;
+    let summary = render.write(&scan, &config, !identity_files.is_empty(), out)?;
+    if !args.quiet {
+        summary.print();
+    }
     Ok(exit)
 }
 

@@ -9,6 +9,7 @@ use crate::exit::UsageError;
 use crate::pipeline::Scan;
 use crate::policy::Policy;
 use crate::pseudonym::Users;
+use crate::report::tally::Tally;
 use crate::report::{Outputs, Report};
 use crate::signatures::Catalogue;
 use crate::state::State;
@@ -68,17 +69,19 @@ pub(super) struct Render<'a> {
 }
 
 impl Render<'_> {
-    /// Builds the report of `scan` and writes every output.
+    /// Builds the report of `scan` and writes every output; returns the numbers of the
+    /// end-of-run block.
     pub fn write(
         &self,
         scan: &Scan,
         config: &Config,
         identity_used: bool,
         out: ReportOut,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Tally> {
         let mut report = Report::build(scan, self.catalogue, config, &self.policy, self.users);
         report.identity_used = identity_used;
-        out.write(&report)
+        out.write(&report)?;
+        Ok(Tally::of(&report))
     }
 
     /// Renders every output from the state for the window, through the same
@@ -90,7 +93,7 @@ impl Render<'_> {
         files: Vec<FileStats>,
         config: Config,
         out: ReportOut,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Tally> {
         let latest = state.latest_day()?;
         let to = view.until.map(day_of).or(latest);
         let from = view

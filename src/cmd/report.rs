@@ -41,6 +41,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<Exit> {
         );
         return Ok(Exit::Fatal);
     }
-    render.write_window(&state, &view, files, config, out)?;
+    let summary = render.write_window(&state, &view, files, config, out)?;
+    if !args.quiet {
+        summary.print();
+    }
     Ok(Exit::Ok)
 }

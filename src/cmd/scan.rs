@@ -30,7 +30,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     } else {
         Some(Identity::read(&args.identity)?)
     };
-    let threads = args.threads;
+    let (threads, quiet) = (args.threads, args.quiet);
     let jsonl = args.report.jsonl;
     let identity_files: Vec<String> = args
         .identity
@@ -162,8 +162,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
                 since,
                 until,
             };
-            render.write_window(&state, &view, ingest.files, config, out)?;
+            let summary = render.write_window(&state, &view, ingest.files, config, out)?;
             eprintln!("{line}");
+            if !quiet {
+                summary.print();
+            }
             Ok(exit)
         }
         Sink::Reports { out, state: None } => {
@@ -179,10 +182,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
                 );
                 return Ok(Exit::Fatal);
             }
-            render.write(&result, &config, identity.is_some(), out)?;
+            let summary = render.write(&result, &config, identity.is_some(), out)?;
             let skipped: u64 = result.files.iter().map(|f| f.skipped).sum();
             if skipped > 0 {
                 eprintln!("shadowai: {skipped} malformed line(s) skipped; see summary.json");
+            }
+            if !quiet {
+                summary.print();
             }
             Ok(exit)
         }

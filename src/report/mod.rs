@@ -13,6 +13,7 @@ pub mod jsonl;
 pub mod markdown;
 mod overview;
 mod svg;
+pub mod tally;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{BufWriter, Write};
