@@ -5,7 +5,7 @@ use std::path::Path;
 use super::partial_out::PartialOut;
 use super::render::{ReportOut, View};
 use super::setup::{Setup, settings_command};
-use super::{files_outcome, has_data, no_data};
+use super::{files_outcome, no_data};
 use crate::cli::MergeArgs;
 use crate::config::Config;
 use crate::exit::{Exit, UsageError};
@@ -117,8 +117,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
             since: None,
             until: None,
         };
-        let files = state.all_files()?;
-        if !has_data(&files) {
+        if !state.has_data()? {
             out.discard();
             let why = no_data(&scan.files, "these partials")
                 .unwrap_or_else(|| "no data line was merged".into());
@@ -129,6 +128,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
             );
             return Ok(Exit::Fatal);
         }
+        let files = state.all_files()?;
         let summary = render.write_window(&state, &view, files, config, out)?;
         if !args.quiet {
             summary.print();

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::partial_out::PartialOut;
 use super::render::{ReportOut, View};
 use super::setup::{Setup, settings_command};
-use super::{files_outcome, has_data, no_data, paths_text};
+use super::{files_outcome, no_data, paths_text};
 use crate::cli::ScanArgs;
 use crate::config::Config;
 use crate::exit::{Exit, UsageError};
@@ -145,7 +145,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
             );
             // A state that holds no data yet (a first night on an empty folder) has nothing to
             // render: no report, as without a state.
-            if !has_data(&state.all_files()?) {
+            if !state.has_data()? {
                 out.discard();
                 let why = no_data(&ingest.files, &paths_text(&config.inputs))
                     .unwrap_or_else(|| "no data line was read".into());

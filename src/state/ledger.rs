@@ -338,6 +338,17 @@ impl State {
         Ok(true)
     }
 
+    /// Whether some input ever read holds a data line (an event or an ignored line): a state
+    /// without one has nothing to report (issue 17). One query, however long the ledger.
+    pub fn has_data(&self) -> anyhow::Result<bool> {
+        let conn = self.conn();
+        Ok(conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM inputs WHERE events > 0 OR ignored > 0)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Every ledger row as cumulative statistics, by path (for `shadowai report`).
     pub fn all_files(&self) -> anyhow::Result<Vec<FileStats>> {
         let conn = self.conn();
