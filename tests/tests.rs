@@ -13,6 +13,7 @@ mod generate;
 mod hostile;
 mod identity;
 mod inputs;
+mod outcome;
 mod partial;
 mod privacy;
 mod register;
