@@ -113,6 +113,67 @@ pub struct FileStats {
     /// The decompressed stream's identity in the state ledger, for inputs of a partial
     /// (`merge --state` records it; see `state`).
     pub stream: Option<StreamId>,
+    /// Set when another input holds this one's content: this one was not read and counts
+    /// nothing.
+    pub duplicate: Option<Duplicate>,
+}
+
+/// An input not read because another input holds its content (issue 17: a log and its gzip
+/// copy side by side counted twice).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Duplicate {
+    /// The input read instead.
+    pub of: PathBuf,
+    /// How this input's content is in that one.
+    pub overlap: Overlap,
+}
+
+/// How a duplicate's content is in the input read, from the weakest claim to the strongest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Overlap {
+    /// The same decompressed content: a gzip copy, a copy, a link.
+    Same,
+    /// Its whole content is the start of the other's: a copy taken before the log grew.
+    Start,
+    /// The `--state` ledger holds both as one stream (the other was read on an earlier run).
+    Stream,
+}
+
+impl Duplicate {
+    /// What stderr says of the duplicate, after its path.
+    pub fn message(&self) -> String {
+        let of = self.of.display();
+        match self.overlap {
+            Overlap::Same => format!("same content as {of}; read once"),
+            Overlap::Start => format!(
+                "its content is the start of {of} (a copy taken before that log grew); read once, as part of it"
+            ),
+            Overlap::Stream => format!("the same log as {of} in the state; counted once"),
+        }
+    }
+}
+
+/// Points every duplicate at the input actually read: a duplicate of a duplicate (a symlink to
+/// a gzip copy, a copy of a log the state knows under another name) names the input its chain
+/// ends at, with the strongest overlap met on the way.
+pub fn settle_duplicates(files: &mut [FileStats]) {
+    let of: FxHashMap<PathBuf, Duplicate> = files
+        .iter()
+        .filter_map(|f| Some((f.path.clone(), f.duplicate.clone()?)))
+        .collect();
+    for f in files.iter_mut() {
+        let Some(d) = &mut f.duplicate else { continue };
+        // At most one step per input: a chain that loops (it cannot) would end here.
+        for _ in 0..of.len() {
+            match of.get(&d.of) {
+                Some(next) if next.of != f.path => {
+                    d.of = next.of.clone();
+                    d.overlap = d.overlap.max(next.overlap);
+                }
+                _ => break,
+            }
+        }
+    }
 }
 
 /// How the `--state` ledger knows a decompressed stream: the hash of its first

@@ -7,6 +7,7 @@ use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, DEFAULT_CHUNK_BYTES};
+use crate::exit::UsageError;
 use crate::formats::{self, FORMATS};
 use crate::input::MIN_EXPANSION_LIMIT;
 use crate::policy::Tier;
@@ -216,10 +217,12 @@ pub struct ScanArgs {
     /// Read every file as this format instead of detecting it.
     #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(FORMATS.iter().map(|f| f.name())), help_heading = INPUTS)]
     pub format: Option<String>,
-    /// Start of the audit window (UTC): `2026-11-09` or `2026-11-09T08:00:00Z`.
+    /// Start of the audit window, ISO 8601 (UTC unless a zone is given): `2026-11-09` or
+    /// `2026-11-09T08:00:00Z`.
     #[arg(long, value_name = "TIME", value_parser = parse_since, help_heading = INPUTS)]
     pub since: Option<i64>,
-    /// End of the audit window (UTC, inclusive): `2026-11-22` (the whole day) or a time.
+    /// End of the audit window (inclusive), ISO 8601: `2026-11-22` (the whole day) or a time;
+    /// not before --since.
     #[arg(long, value_name = "TIME", value_parser = parse_until, help_heading = INPUTS)]
     pub until: Option<i64>,
     /// DHCP/VPN lease history (CSV `ip,user[,start,end]` or ISC dhcpd.leases) to name the
@@ -238,7 +241,7 @@ pub struct ScanArgs {
     /// Folder for the reports (created if missing).
     #[arg(short, long, value_name = "DIR", required_unless_present_any = ["emit_partial", "list_inputs"], help_heading = OUTPUTS)]
     pub out: Option<PathBuf>,
-    /// No progress bar.
+    /// No progress bar and no end-of-run summary on stderr (warnings and errors stay).
     #[arg(short, long, help_heading = OUTPUTS)]
     pub quiet: bool,
     /// Worker threads (0 = one per core).
@@ -296,6 +299,9 @@ pub struct MergeArgs {
         help_heading = OUTPUTS
     )]
     pub out: Option<PathBuf>,
+    /// No end-of-run summary on stderr.
+    #[arg(short, long, help_heading = OUTPUTS)]
+    pub quiet: bool,
     /// Add the merged counts to this `--state` database (each input once) and report its
     /// --window, as a nightly `scan --state` does.
     #[arg(long, value_name = "FILE", help_heading = NIGHTLY)]
@@ -340,10 +346,10 @@ pub struct ReportArgs {
     /// Report window: this many days ending at the latest day with data.
     #[arg(long, value_name = "DAYS", default_value = "14d", value_parser = parse_days, help_heading = INPUTS)]
     pub window: u32,
-    /// Start of the report window (UTC date; whole days).
+    /// Start of the report window (ISO 8601 UTC date `2026-11-09`; whole days).
     #[arg(long, value_name = "TIME", value_parser = parse_since, help_heading = INPUTS)]
     pub since: Option<i64>,
-    /// End of the report window (UTC date, inclusive; whole days).
+    /// End of the report window (ISO 8601 UTC date, inclusive; whole days); not before --since.
     #[arg(long, value_name = "TIME", value_parser = parse_until, help_heading = INPUTS)]
     pub until: Option<i64>,
     /// Register, thresholds, users, exports, catalogue.
@@ -352,6 +358,9 @@ pub struct ReportArgs {
     /// Folder for the reports (created if missing).
     #[arg(short, long, value_name = "DIR", help_heading = OUTPUTS)]
     pub out: PathBuf,
+    /// No end-of-run summary on stderr.
+    #[arg(short, long, help_heading = OUTPUTS)]
+    pub quiet: bool,
 }
 
 /// `shadowai match`.
@@ -412,30 +421,27 @@ pub enum ExportFormat {
     Jsonl,
 }
 
-/// A date (its first second) or an RFC 3339 time.
+/// A date (its first second) or an ISO 8601 time.
 fn parse_since(s: &str) -> Result<i64, String> {
-    parse_bound(s, 0)
+    crate::time::parse_window_bound(s, false)
 }
 
-/// A date (its last second) or an RFC 3339 time.
+/// A date (its last second) or an ISO 8601 time.
 fn parse_until(s: &str) -> Result<i64, String> {
-    parse_bound(s, 86_399)
+    crate::time::parse_window_bound(s, true)
 }
 
-fn parse_bound(s: &str, day_offset: i64) -> Result<i64, String> {
-    if let Some((t, used)) = crate::time::parse_iso8601(s.as_bytes())
-        && used == s.len()
-    {
-        return Ok(t);
+/// Refuses `--since` after `--until`: the window would hold nothing, and a report of nothing
+/// reads as "no AI use" (issue 17).
+pub fn check_window(since: Option<i64>, until: Option<i64>) -> Result<(), UsageError> {
+    match (since, until) {
+        (Some(s), Some(u)) if s > u => Err(UsageError(format!(
+            "--since {} is after --until {}: the window is empty",
+            crate::time::fmt_rfc3339(s),
+            crate::time::fmt_rfc3339(u)
+        ))),
+        _ => Ok(()),
     }
-    if s.len() == 10
-        && let Some(day) = crate::register::parse_date(s)
-    {
-        return Ok(i64::from(day) * 86_400 + day_offset);
-    }
-    Err(format!(
-        "`{s}` is not a date (2026-11-09) or time (2026-11-09T08:00:00Z)"
-    ))
 }
 
 /// `1048576`, `512KiB`, `1MiB`, `2GiB` (also `KB`/`MB`/`GB`, `K`/`M`/`G`, as powers of 1024).
@@ -561,6 +567,10 @@ mod tests {
         assert_eq!(parse_until("2026-11-09"), Ok(day + 86_399));
         assert_eq!(parse_until("2026-11-09T01:00:00Z"), Ok(day + 3600));
         assert!(parse_since("last week").is_err());
+        assert!(parse_since("09/11/2026").is_err());
+        assert!(check_window(Some(day), Some(day)).is_ok());
+        assert!(check_window(Some(day + 1), Some(day)).is_err());
+        assert!(check_window(None, Some(day)).is_ok());
         assert_eq!(parse_size("1MiB"), Ok(1 << 20));
         assert_eq!(parse_size("512k"), Ok(512 << 10));
         assert_eq!(parse_size("2000"), Ok(2000));

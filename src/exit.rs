@@ -7,11 +7,13 @@ use std::process::ExitCode;
 pub enum Exit {
     /// Every input was read fully and the outputs were written.
     Ok = 0,
-    /// Nothing useful could be done: not one input yielded a line (every input failed before
-    /// its first one), or the outputs cannot be written. No report is written, so last run's
-    /// reports stay as they were (with `--state` they are rendered from the state all the
-    /// same: its window stands without this run's inputs). `register check`: a register row
-    /// matches no catalogue tool.
+    /// Nothing to report: no input file at all (an empty folder), not one input could be read
+    /// (a mistyped path), or not one line of them was data (only empty files, headers or
+    /// comments); or the outputs cannot be written. No report is written, so last run's
+    /// reports stay as they were. With `--state`, a night that reads nothing new renders the
+    /// state's window all the same (it stands without tonight's data); only a state that holds
+    /// no data at all gives no report.
+    /// `register check`: a register row matches no catalogue tool.
     Fatal = 1,
     /// Usage or configuration error: bad flag, bad signature file or register.
     Usage = 2,

@@ -226,6 +226,57 @@ pub fn parse_iso8601(b: &[u8]) -> Option<(i64, usize)> {
     Some((t, i))
 }
 
+/// The forms `--since` and `--until` accept, for the message that refuses any other.
+pub const WINDOW_FORMS: &str = "2026-11-09 (a whole day), 2026-11-09T08:00:00 (UTC), \
+     2026-11-09T08:00:00Z, 2026-11-09T08:00:00+01:00 (a fraction of a second may follow the \
+     seconds; a space may replace the T)";
+
+/// Days in month `m` of year `y` (proleptic Gregorian); `None` for a month outside 1..=12.
+fn days_in_month(y: i64, m: u32) -> Option<u32> {
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    Some(match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    })
+}
+
+/// An ISO 8601 calendar date, `YYYY-MM-DD` exactly, as days since the epoch; `None` for
+/// anything else, a day the month lacks (`2026-02-30`) included.
+///
+/// Why so strict: an audit window typed as `09/11/2026` is 9 November to half the world and
+/// 11 September to the other half. Read either way it yields a confident report of the
+/// wrong weeks, so only the order no one misreads is accepted.
+pub fn parse_iso_date(s: &str) -> Option<i32> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (i64::from(num(b, 0, 4)?), num(b, 5, 2)?, num(b, 8, 2)?);
+    (d >= 1 && d <= days_in_month(y, m)?).then(|| days_from_civil(y, m, d) as i32)
+}
+
+/// A bound of the audit window (`--since`, `--until`): an ISO 8601 date (its first second,
+/// or with `end_of_day` its last) or date and time, in UTC unless a zone is given. Anything
+/// else is refused with the accepted forms ([`WINDOW_FORMS`]).
+pub fn parse_window_bound(s: &str, end_of_day: bool) -> Result<i64, String> {
+    if let Some(day) = parse_iso_date(s) {
+        return Ok(i64::from(day) * 86_400 + if end_of_day { 86_399 } else { 0 });
+    }
+    if let Some(date) = s.get(..10)
+        && parse_iso_date(date).is_some()
+        && let Some((t, used)) = parse_iso8601(s.as_bytes())
+        && used == s.len()
+    {
+        return Ok(t);
+    }
+    Err(format!(
+        "`{s}` is not an ISO 8601 date or time; accepted: {WINDOW_FORMS}"
+    ))
+}
+
 /// BIND's default `print-time`: `19-Oct-2022 05:34:02.425` (day may be one digit). Returns
 /// seconds and bytes consumed. BIND writes server local time; we read it as UTC.
 pub fn parse_bind_time(b: &[u8]) -> Option<(i64, usize)> {
@@ -332,6 +383,52 @@ mod tests {
         assert_eq!(parse_iso8601(b"2018-03-24T12:15:20-0500").unwrap().0, want);
         assert_eq!(parse_iso8601(b"2018-13-24T17:15:20Z"), None);
         assert_eq!(parse_iso8601(b"not a time at all!!"), None);
+    }
+
+    /// Issue 17 case 3: `09/11/2026` was read month-first; only ISO 8601 is a window bound.
+    #[test]
+    fn window_bounds_are_iso_8601_only() {
+        let day = 1_794_182_400; // 2026-11-09
+        assert_eq!(parse_window_bound("2026-11-09", false), Ok(day));
+        assert_eq!(parse_window_bound("2026-11-09", true), Ok(day + 86_399));
+        assert_eq!(
+            parse_window_bound("2026-11-09T10:00:00", false),
+            Ok(day + 36_000)
+        );
+        assert_eq!(
+            parse_window_bound("2026-11-09T10:00:00Z", true),
+            Ok(day + 36_000)
+        );
+        assert_eq!(
+            parse_window_bound("2026-11-09T11:00:00+01:00", false),
+            Ok(day + 36_000)
+        );
+        assert_eq!(
+            parse_window_bound("2026-11-09T10:00:00.250Z", false),
+            Ok(day + 36_000)
+        );
+        assert_eq!(
+            parse_window_bound("2026-11-09 10:00:00", false),
+            Ok(day + 36_000)
+        );
+        assert_eq!(parse_window_bound("2024-02-29", false).map(|_| ()), Ok(()));
+        for bad in [
+            "09/11/2026",
+            "2026/11/09",
+            "Nov 9 2026",
+            "9.11.2026",
+            "2026-11-9",
+            "2026-02-29",
+            "2026-02-30T10:00:00Z",
+            "2026-13-01",
+            "2026-11-09T10:00",
+            "2026-11-09T10:00:00Zjunk",
+            "+026-11-09",
+            "",
+        ] {
+            let err = parse_window_bound(bad, false).unwrap_err();
+            assert!(err.contains("2026-11-09T08:00:00Z"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -123,15 +123,17 @@ fn forced_format_and_unknown_format_name() {
     assert_eq!(run.status.code(), Some(2));
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let run = scan(
-        &[&repo("sample-logs/squid/access.log")],
-        &out,
-        &["--format", "bind-query"],
-    );
+    let squid = repo("sample-logs/squid/access.log");
+    let run = scan(&[&squid], &out, &["--format", "squid"]);
     assert_eq!(run.status.code(), Some(0));
-    let s = summary(&out);
-    assert_eq!(s["files"][0]["format"], "bind-query");
-    assert_eq!(s["files"][0]["skipped"], s["files"][0]["lines"]);
+    assert_eq!(summary(&out)["files"][0]["format"], "squid");
+    // The wrong format makes every line malformed: no data, no report (issue 17).
+    let wrong = tmp.path().join("wrong");
+    let run = scan(&[&squid], &wrong, &["--format", "bind-query"]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(err.contains("malformed lines; no report written"), "{err}");
+    assert!(!wrong.exists());
 }
 
 /// The names and bytes of the files in `dir`.
@@ -173,9 +175,17 @@ fn nothing_readable_is_exit_1_and_writes_no_report() {
     let run = scan(&[&missing], &old, &["--jsonl"]);
     assert_eq!(run.status.code(), Some(1));
     assert_eq!(contents(&old), before, "the output folder is untouched");
-    // With --state the window is rendered from the state all the same.
+    // With --state the window is rendered from the state all the same, once it holds data;
+    // a state that holds none has nothing to render.
     let state = tmp.path().join("state.db");
-    let run = scan(&[&missing], &fresh, &["--state", state.to_str().unwrap()]);
+    let state_arg = ["--state", state.to_str().unwrap()];
+    let run = scan(&[&missing], &fresh, &state_arg);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(!fresh.exists(), "nothing to render from an empty state");
+    let squid = repo("sample-logs/squid");
+    assert_eq!(scan(&[&squid], &fresh, &state_arg).status.code(), Some(0));
+    std::fs::remove_dir_all(&fresh).unwrap();
+    let run = scan(&[&missing], &fresh, &state_arg);
     assert_eq!(run.status.code(), Some(1));
     assert!(
         fresh.join("summary.json").exists(),

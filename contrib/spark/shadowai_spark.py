@@ -355,15 +355,21 @@ def prepare(a, driver_bin):
     if preflight.returncode != 0:
         return preflight.returncode, None, None
     meta = preflight.stdout.decode("utf-8")
-    # And the render options (--identity, --pseudonymize-key…), by rendering nothing.
+    # And the render options (--identity, --pseudonymize-key…), by rendering nothing: a merge
+    # of no data checks them all, then exits 1 writing no report (its message is dropped).
     with tempfile.TemporaryDirectory(prefix="shadowai-spark-") as tmp:
         with open(os.path.join(tmp, "meta.partial"), "w", encoding="utf-8") as f:
             f.write(meta)
         rendered = subprocess.run(
-            [driver_bin, "merge", f.name, "--out", os.path.join(tmp, "out"),
+            [driver_bin, "merge", f.name, "--quiet", "--out", os.path.join(tmp, "out"),
              *merge_match_options(a, lambda s: s), *render_options(a)],
-            stdout=subprocess.DEVNULL)
-    return rendered.returncode, files, meta
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    rc = rendered.returncode
+    if rc == 1 and b"no report written" in rendered.stderr:
+        rc = 0
+    else:
+        sys.stderr.buffer.write(rendered.stderr)
+    return rc, files, meta
 
 
 def run(a, sc, files, meta, driver_bin, driver_cwd, started):

@@ -59,18 +59,21 @@ fn render(man: &Man, command: Option<&str>) -> io::Result<Vec<u8>> {
 
 /// The exit codes, worded as in README "Exit codes".
 const EXIT_CODES: [(Exit, &str); 4] = [
-    (Exit::Ok, "every input was read fully; reports written"),
+    (
+        Exit::Ok,
+        "every input was read fully (an input whose content another input holds is read once, as a duplicate); reports written",
+    ),
     (
         Exit::Fatal,
-        "nothing was read: every input failed before its first line (a mistyped path), or the output folder cannot be created; no report is written and the files in `--out` stay as they were",
+        "nothing to report: no input file (an empty folder), not one input could be read (a mistyped path), or not one data line among them (only empty files, headers or comments); or the output folder cannot be created. No report is written and the files in `--out` stay as they were",
     ),
     (
         Exit::Usage,
-        "usage or configuration error: bad flag, bad signature file, bad register, identity file or partial (the message names file and line)",
+        "usage or configuration error: bad flag, `--since` after `--until`, a date not in ISO 8601, bad signature file, bad register, identity file or partial (the message names file and line)",
     ),
     (
         Exit::Partial,
-        "reports written, but some input was unreadable, unrecognized or only partly read (a truncated gzip, a decompression bomb stopped at its limit), or a register row matches no catalogue tool; each is named on stderr and in `summary.json`",
+        "reports written, but some input was unreadable, unrecognized or only partly read (a truncated gzip, a decompression bomb stopped at its limit), or a register row matches no catalogue tool; each is named on stderr, in `summary.json` and at the top of `report.html` and `report.md`",
     ),
 ];
 
@@ -83,7 +86,7 @@ const EXIT_NOTES: [(&[&str], &str); 5] = [
     ),
     (
         &["merge"],
-        "`merge` exits as `scan` would have on all the inputs (0, 3, or 1 and no report when every input had failed before its first line); `merge --emit-partial` exits 0. A malformed partial (a record of another format version, with wrong fields or broken counts, a tool the catalogue lacks, a corrupt or truncated gzip), two partials containing the same input, partials scanned with different settings or matched with another catalogue are usage errors (exit 2), named as FILE:LINE.",
+        "`merge` exits as `scan` would have on all the inputs (0, 3, or 1 and no report when they hold no data line); `merge --emit-partial` exits 0. A malformed partial (a record of another format version, with wrong fields or broken counts, a tool the catalogue lacks, a corrupt or truncated gzip), two partials containing the same input, partials scanned with different settings or matched with another catalogue are usage errors (exit 2), named as FILE:LINE.",
     ),
     (
         &["register", "check"],
@@ -95,7 +98,7 @@ const EXIT_NOTES: [(&[&str], &str); 5] = [
     ),
     (
         &["scan", "merge", "report"],
-        "With `--state`, a state locked by another run is exit 1 and a state of another schema version exit 2, and when nothing was read the reports are rendered from the state all the same (exit 1; see docs/nightly.md).",
+        "With `--state`, a state locked by another run is exit 1 and a state of another schema version exit 2; a night that reads nothing new renders the reports from the state all the same (exit 1 when every input failed), and only a state that holds no data at all gives no report (exit 1; see docs/nightly.md).",
     ),
 ];
 

@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
-use super::files_outcome;
 use super::partial_out::PartialOut;
 use super::render::{ReportOut, View};
 use super::setup::{Setup, settings_command};
+use super::{files_outcome, no_data};
 use crate::cli::MergeArgs;
 use crate::config::Config;
 use crate::exit::{Exit, UsageError};
@@ -117,19 +117,37 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
             since: None,
             until: None,
         };
+        if !state.has_data()? {
+            out.discard();
+            let why = no_data(&scan.files, "these partials")
+                .unwrap_or_else(|| "no data line was merged".into());
+            eprintln!(
+                "shadowai: {why}, and {} holds no data yet; no report written ({} is as it was)",
+                path.display(),
+                config.out.display()
+            );
+            return Ok(Exit::Fatal);
+        }
         let files = state.all_files()?;
-        render.write_window(&state, &view, files, config, out)?;
+        let summary = render.write_window(&state, &view, files, config, out)?;
+        if !args.quiet {
+            summary.print();
+        }
         return Ok(setup.exit(exit));
     }
-    if exit == Exit::Fatal {
+    // As a scan of the same inputs: no report from no data.
+    if let Some(why) = no_data(&scan.files, "these partials") {
         out.discard();
         eprintln!(
-            "shadowai: no input of these partials could be read; no report written ({} is as it was)",
+            "shadowai: {why}; no report written ({} is as it was)",
             config.out.display()
         );
-        return Ok(exit);
+        return Ok(Exit::Fatal);
     }
-    render.write(&scan, &config, !identity_files.is_empty(), out)?;
+    let summary = render.write(&scan, &config, !identity_files.is_empty(), out)?;
+    if !args.quiet {
+        summary.print();
+    }
     Ok(setup.exit(exit))
 }
 

@@ -19,18 +19,25 @@ pub mod scan;
 mod setup;
 pub mod signatures;
 
+use std::path::PathBuf;
+
 use crate::aggregate::FileStats;
 use crate::exit::Exit;
 
-/// Names every input with a warning (a special file skipped, gzip padding ignored) or an error
-/// on stderr and says how the run ended: [`Exit::Ok`] when none failed, [`Exit::Fatal`] when
+/// Names on stderr every input with a warning (a special file skipped, gzip padding ignored),
+/// not read as a duplicate of another, or with an error, and says how the run ended:
+/// [`Exit::Ok`] when none failed (a duplicate is no failure), [`Exit::Fatal`] when
 /// [`nothing_read`], else [`Exit::Partial`] (reports are worth writing: they hold what was
-/// read, and the failures are named in them).
+/// read, and the failures are named in them). Whether there is anything to report at all is
+/// [`no_data`]'s question.
 fn files_outcome(files: &[FileStats]) -> Exit {
     let mut failed = false;
     for f in files {
         if let Some(warning) = &f.warning {
             eprintln!("shadowai: {}: {warning}", f.path.display());
+        }
+        if let Some(d) = &f.duplicate {
+            eprintln!("shadowai: {}: {}", f.path.display(), d.message());
         }
         if let Some(error) = &f.error {
             failed = true;
@@ -47,13 +54,53 @@ fn files_outcome(files: &[FileStats]) -> Exit {
 }
 
 /// Whether not one input yielded a single line: every input failed before its first data line
-/// (a mistyped path, a file of no known format, a gzip corrupt from its first bytes). A report
-/// would say nothing then, and writing it would replace the last good one with an empty one; a
-/// file that failed after some lines (a truncated gzip, a decompression bomb stopped at its
-/// limit) was partly read, and what it held is worth a report. No input at all (an empty
-/// folder) is not a failure: there was nothing to read.
+/// (a mistyped path, a file of no known format, a gzip corrupt from its first bytes). A file
+/// that failed after some lines (a truncated gzip, a decompression bomb stopped at its limit)
+/// was partly read, and what it held is worth a report.
 fn nothing_read(files: &[FileStats]) -> bool {
     !files.is_empty() && files.iter().all(|f| f.error.is_some() && f.lines == 0)
+}
+
+/// Why `files` hold nothing to report, if they do not: no input file at all (an empty folder),
+/// every input failed before its first line ([`nothing_read`]), or not one line became an
+/// event or an ignored data line (empty files, headers, comments, malformed lines only).
+/// `inputs` are the paths given, for the message.
+///
+/// Why no report then: it would say "0 people used 0 unapproved AI tools", a green headline
+/// from no data, and replace the last good report with it (issue 17).
+fn no_data(files: &[FileStats], inputs: &str) -> Option<String> {
+    if files.is_empty() {
+        return Some(format!("no input file in {inputs}"));
+    }
+    if nothing_read(files) {
+        return Some(format!("no input in {inputs} could be read"));
+    }
+    (!has_data(files)).then(|| {
+        format!(
+            "not one data line in the {} input file(s) in {inputs}: only empty files, headers, comments or malformed lines",
+            files.len()
+        )
+    })
+}
+
+/// Whether some line of `files` became an event or an ignored data line.
+fn has_data(files: &[FileStats]) -> bool {
+    files.iter().any(|f| f.events + f.ignored > 0)
+}
+
+/// Paths for a message: the first few, then how many more.
+fn paths_text(paths: &[PathBuf]) -> String {
+    const SHOWN: usize = 3;
+    let mut text = paths
+        .iter()
+        .take(SHOWN)
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if paths.len() > SHOWN {
+        text.push_str(&format!(" and {} more", paths.len() - SHOWN));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -82,5 +129,32 @@ mod tests {
         assert_eq!(files_outcome(&[missing(), truncated()]), Exit::Partial);
         assert_eq!(files_outcome(&[missing(), good()]), Exit::Partial);
         assert_eq!(files_outcome(&[missing(), empty()]), Exit::Partial);
+    }
+
+    /// Issue 17 case 2: an empty folder, empty files and a mistyped path give no report.
+    #[test]
+    fn no_data_without_a_data_line() {
+        let with = |events: u64, ignored: u64, skipped: u64| FileStats {
+            lines: events + ignored + skipped,
+            events,
+            ignored,
+            skipped,
+            ..FileStats::default()
+        };
+        let missing = file(0, Some("No such file or directory"));
+        assert!(no_data(&[], "logs").is_some_and(|m| m.contains("no input file in logs")));
+        assert!(
+            no_data(std::slice::from_ref(&missing), "x")
+                .is_some_and(|m| m.contains("could be read"))
+        );
+        assert!(no_data(&[with(0, 0, 0), with(0, 0, 3)], "x").is_some());
+        assert!(no_data(&[missing.clone(), with(0, 0, 0)], "x").is_some());
+        assert_eq!(no_data(&[with(1, 0, 0)], "x"), None);
+        assert_eq!(no_data(&[with(0, 1, 0), missing], "x"), None);
+        let many: Vec<PathBuf> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        assert_eq!(paths_text(&many), "a, b, c and 2 more");
     }
 }

@@ -9,17 +9,16 @@ use crate::exit::UsageError;
 use crate::pipeline::Scan;
 use crate::policy::Policy;
 use crate::pseudonym::Users;
-use crate::report::jsonl::Pending;
+use crate::report::tally::Tally;
 use crate::report::{Outputs, Report};
 use crate::signatures::Catalogue;
 use crate::state::State;
 use crate::time::{day_of, fmt_day};
 
-/// Where the reports go: the files in `--out`, plus the JSONL export with `--jsonl`. Created
+/// Where the reports go: the files in `--out` (with `--jsonl`, the JSONL export too). Created
 /// before any input is read, so a bad folder fails at once, and renamed into place when written.
 pub(super) struct ReportOut {
     outputs: Outputs,
-    jsonl: Option<Pending>,
     /// The output folder when this run created it.
     created: Option<PathBuf>,
 }
@@ -27,25 +26,16 @@ pub(super) struct ReportOut {
 impl ReportOut {
     pub fn create(dir: &Path, jsonl: bool) -> anyhow::Result<ReportOut> {
         let created = (!dir.is_dir()).then(|| dir.to_path_buf());
-        let outputs = Outputs::create(dir)?;
-        let jsonl = jsonl.then(|| Pending::create(dir)).transpose()?;
-        Ok(ReportOut {
-            outputs,
-            jsonl,
-            created,
-        })
+        let outputs = Outputs::create(dir, jsonl)?;
+        Ok(ReportOut { outputs, created })
     }
 
     /// Writes no report: the temporary files are removed unwritten, so the files already in
     /// the folder stay as they were, and a folder this run created is removed again (only
     /// when still empty: nothing of anyone else's is removed).
     pub fn discard(self) {
-        let ReportOut {
-            outputs,
-            jsonl,
-            created,
-        } = self;
-        drop((outputs, jsonl));
+        let ReportOut { outputs, created } = self;
+        drop(outputs);
         if let Some(dir) = created {
             // Not empty (another run wrote into it meanwhile): then it stays, which is fine.
             let _ = std::fs::remove_dir(dir);
@@ -53,9 +43,11 @@ impl ReportOut {
     }
 
     fn write(self, report: &Report) -> anyhow::Result<()> {
-        self.outputs.write(report)?;
-        if let Some(jsonl) = self.jsonl {
-            jsonl.write(report)?;
+        for (path, err) in self.outputs.write(report)? {
+            eprintln!(
+                "shadowai: {}: left by an earlier run and not written by this one, but cannot be removed: {err}",
+                path.display()
+            );
         }
         Ok(())
     }
@@ -77,17 +69,19 @@ pub(super) struct Render<'a> {
 }
 
 impl Render<'_> {
-    /// Builds the report of `scan` and writes every output.
+    /// Builds the report of `scan` and writes every output; returns the numbers of the
+    /// end-of-run block.
     pub fn write(
         &self,
         scan: &Scan,
         config: &Config,
         identity_used: bool,
         out: ReportOut,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Tally> {
         let mut report = Report::build(scan, self.catalogue, config, &self.policy, self.users);
         report.identity_used = identity_used;
-        out.write(&report)
+        out.write(&report)?;
+        Ok(Tally::of(&report))
     }
 
     /// Renders every output from the state for the window, through the same
@@ -99,7 +93,7 @@ impl Render<'_> {
         files: Vec<FileStats>,
         config: Config,
         out: ReportOut,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Tally> {
         let latest = state.latest_day()?;
         let to = view.until.map(day_of).or(latest);
         let from = view

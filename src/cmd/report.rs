@@ -1,5 +1,6 @@
 //! `shadowai report`: the reports of a window, from the `--state` database alone.
 
+use super::has_data;
 use super::render::{ReportOut, View};
 use super::setup::{Setup, settings_command};
 use crate::cli::ReportArgs;
@@ -9,6 +10,7 @@ use crate::state::State;
 
 /// `shadowai report`: the outputs of a window, from the state alone.
 pub fn run(args: ReportArgs) -> anyhow::Result<Exit> {
+    crate::cli::check_window(args.since, args.until)?;
     let setup = Setup::load(&args.report)?;
     let render = setup.render(&args.report);
     // Opening would create an empty database: a mistyped path must fail instead.
@@ -29,6 +31,19 @@ pub fn run(args: ReportArgs) -> anyhow::Result<Exit> {
         until: args.until,
     };
     let files = state.all_files()?;
-    render.write_window(&state, &view, files, config, out)?;
+    // A state no scan has added data to yet: no report, as from a scan of no data.
+    if !has_data(&files) {
+        out.discard();
+        eprintln!(
+            "shadowai: {} holds no data yet; no report written ({} is as it was)",
+            args.state.display(),
+            args.out.display()
+        );
+        return Ok(Exit::Fatal);
+    }
+    let summary = render.write_window(&state, &view, files, config, out)?;
+    if !args.quiet {
+        summary.print();
+    }
     Ok(setup.exit(Exit::Ok))
 }

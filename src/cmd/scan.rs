@@ -7,10 +7,10 @@ use std::time::Instant;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::files_outcome;
 use super::partial_out::PartialOut;
 use super::render::{ReportOut, View};
 use super::setup::{Setup, settings_command};
+use super::{files_outcome, no_data, paths_text};
 use crate::cli::ScanArgs;
 use crate::config::Config;
 use crate::exit::{Exit, UsageError};
@@ -22,6 +22,7 @@ use crate::state::{Fate, State};
 
 /// `shadowai scan`.
 pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
+    crate::cli::check_window(args.since, args.until)?;
     let setup = Setup::load(&args.report)?;
     let render = setup.render(&args.report);
     let identity = if args.identity.is_empty() {
@@ -29,7 +30,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     } else {
         Some(Identity::read(&args.identity)?)
     };
-    let threads = args.threads;
+    let (threads, quiet) = (args.threads, args.quiet);
     let jsonl = args.report.jsonl;
     let identity_files: Vec<String> = args
         .identity
@@ -51,9 +52,21 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     if list_inputs {
         let mut out = io::BufWriter::new(io::stdout().lock());
         for f in crate::input::inputs(&config.inputs, config.shard, &own) {
-            if let Found::Skipped(p, why) = &f {
-                eprintln!("shadowai: {}: {why}", p.display());
-                continue;
+            match &f {
+                Found::Skipped(p, why) => {
+                    eprintln!("shadowai: {}: {why}", p.display());
+                    continue;
+                }
+                // Listed, it could be handed to another task than its file and read twice.
+                Found::Alias(p, of) => {
+                    eprintln!(
+                        "shadowai: {}: the same file as {}; not listed",
+                        p.display(),
+                        of.display()
+                    );
+                    continue;
+                }
+                _ => {}
             }
             out.write_all(crate::paths::to_bytes(f.path()))?;
             out.write_all(b"\n")?;
@@ -130,32 +143,52 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
                 ingest.events,
                 started.elapsed().as_secs_f64()
             );
+            // A state that holds no data yet (a first night on an empty folder) has nothing to
+            // render: no report, as without a state.
+            if !state.has_data()? {
+                out.discard();
+                let why = no_data(&ingest.files, &paths_text(&config.inputs))
+                    .unwrap_or_else(|| "no data line was read".into());
+                eprintln!(
+                    "shadowai: {why}, and {} holds no data yet; no report written ({} is as it was)",
+                    state.path().display(),
+                    config.out.display()
+                );
+                eprintln!("{line}");
+                return Ok(Exit::Fatal);
+            }
             let view = View {
                 days: window,
                 since,
                 until,
             };
-            render.write_window(&state, &view, ingest.files, config, out)?;
+            let summary = render.write_window(&state, &view, ingest.files, config, out)?;
             eprintln!("{line}");
+            if !quiet {
+                summary.print();
+            }
             Ok(setup.exit(exit))
         }
         Sink::Reports { out, state: None } => {
             let result = pipeline::scan(&ctx);
             let exit = files_outcome(&result.files);
-            if exit == Exit::Fatal {
-                // Not one input could be read (a mistyped path, a wrong --format): an empty
-                // report would only replace the last good one.
+            // Not one data line (an empty folder, a mistyped path, a wrong --format): an empty
+            // report would only replace the last good one, with a green headline.
+            if let Some(why) = no_data(&result.files, &paths_text(&config.inputs)) {
                 out.discard();
                 eprintln!(
-                    "shadowai: no input could be read; no report written ({} is as it was)",
+                    "shadowai: {why}; no report written ({} is as it was)",
                     config.out.display()
                 );
-                return Ok(exit);
+                return Ok(Exit::Fatal);
             }
-            render.write(&result, &config, identity.is_some(), out)?;
+            let summary = render.write(&result, &config, identity.is_some(), out)?;
             let skipped: u64 = result.files.iter().map(|f| f.skipped).sum();
             if skipped > 0 {
                 eprintln!("shadowai: {skipped} malformed line(s) skipped; see summary.json");
+            }
+            if !quiet {
+                summary.print();
             }
             Ok(setup.exit(exit))
         }
@@ -191,9 +224,6 @@ enum Sink {
     Partial(PartialOut),
 }
 
-/// The JSONL exports `--jsonl` writes into `--out` (beside [`crate::report::EXPORTERS`]).
-const JSONL_FILES: [&str; 2] = ["findings.jsonl", "per-user.jsonl"];
-
 /// What this run writes, left out of the input folders it lies in: the report folder (and,
 /// when it is itself an input folder, the reports by name), the partial, and the `--state`
 /// database with its lock and the side files SQLite keeps beside it.
@@ -202,7 +232,7 @@ fn own_outputs(config: &Config, partial: Option<&Path>, state: Option<&Path>) ->
     let dir = (!config.out.as_os_str().is_empty()).then(|| config.out.clone());
     if let Some(dir) = &dir {
         let names = crate::report::EXPORTERS.iter().map(|e| e.file_name());
-        files.extend(names.chain(JSONL_FILES).map(|name| dir.join(name)));
+        files.extend(names.map(|name| dir.join(name)));
     }
     files.extend(
         partial

@@ -12,7 +12,7 @@
 //!
 //! [`stream`] says which stream a file carries (its identity for `--state`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -48,6 +48,9 @@ pub enum Found {
     Stream(PathBuf),
     /// A special file inside a folder, never opened, and why.
     Skipped(PathBuf, String),
+    /// A regular file reached again by another path (a symlink to it, a folder linked twice):
+    /// not read again; the path it was first reached by.
+    Alias(PathBuf, PathBuf),
     /// A path that could not be walked, and why.
     Error(PathBuf, String),
 }
@@ -56,7 +59,11 @@ impl Found {
     /// The path found.
     pub fn path(&self) -> &Path {
         match self {
-            Found::File(p) | Found::Stream(p) | Found::Skipped(p, _) | Found::Error(p, _) => p,
+            Found::File(p)
+            | Found::Stream(p)
+            | Found::Skipped(p, _)
+            | Found::Alias(p, _)
+            | Found::Error(p, _) => p,
         }
     }
 }
@@ -131,12 +138,15 @@ fn special(ft: std::fs::FileType) -> &'static str {
 }
 
 /// Expands the given paths into inputs: directories recursively, in sorted order, following
-/// symlinks (loops are reported, not followed). A file reached twice is read once. Inside
-/// folders only regular files are inputs; special files are [`Found::Skipped`], and `own`
-/// outputs and temporary files are left out. A path given itself is always an input.
+/// symlinks (loops are reported, not followed). A file reached twice is read once: by the same
+/// path (a file given and inside a folder given), it is left out; by another path (a symlink),
+/// it is a [`Found::Alias`] of the first, listed as a duplicate. Inside folders only regular
+/// files are inputs; special files are [`Found::Skipped`], and `own` outputs and temporary
+/// files are left out. A path given itself is always an input.
 pub fn walk(paths: &[PathBuf], own: &Own) -> Vec<Found> {
     let (own_dir, own_files) = own.resolve();
-    let mut seen = HashSet::new();
+    // Canonical path → the path it was first reached by.
+    let mut seen: HashMap<PathBuf, PathBuf> = HashMap::new();
     let mut out = Vec::new();
     for root in paths {
         let entries = walkdir::WalkDir::new(root)
@@ -158,10 +168,17 @@ pub fn walk(paths: &[PathBuf], own: &Own) -> Vec<Found> {
                     }
                     let key =
                         std::fs::canonicalize(e.path()).unwrap_or_else(|_| e.path().to_path_buf());
-                    if (!given && own_files.contains(&key)) || !seen.insert(key) {
+                    if !given && own_files.contains(&key) {
                         continue;
                     }
                     let ft = e.file_type();
+                    if let Some(first) = seen.get(&key) {
+                        if ft.is_file() && first != e.path() {
+                            out.push(Found::Alias(e.into_path(), first.clone()));
+                        }
+                        continue;
+                    }
+                    seen.insert(key, e.path().to_path_buf());
                     let path = e.into_path();
                     out.push(if ft.is_file() {
                         Found::File(path)
@@ -484,6 +501,7 @@ mod tests {
                     Found::File(_) => "file",
                     Found::Stream(_) => "stream",
                     Found::Skipped(..) => "skipped",
+                    Found::Alias(..) => "alias",
                     Found::Error(..) => "error",
                 };
                 let rel = f.path().strip_prefix(root).unwrap_or(f.path());
@@ -504,6 +522,24 @@ mod tests {
         let found = walked(&[root.clone(), again], &Own::default(), &root);
         let want = [("file", "a.log"), ("file", "b.log"), ("file", "sub/c.log")];
         assert_eq!(found, want.map(|(k, p)| (k, p.to_string())));
+    }
+
+    /// Issue 17 case 5: a symlink to a file of the walk is an alias of it, read once.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_to_a_walked_file_is_an_alias() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        std::fs::write(root.join("a.log"), "x").unwrap();
+        std::os::unix::fs::symlink(root.join("a.log"), root.join("b.log")).unwrap();
+        let found = walk(std::slice::from_ref(&root), &Own::default());
+        assert_eq!(
+            found,
+            [
+                Found::File(root.join("a.log")),
+                Found::Alias(root.join("b.log"), root.join("a.log"))
+            ]
+        );
     }
 
     #[test]

@@ -527,6 +527,7 @@ fn file_stats(path: PathBuf, v: &[Val]) -> FileStats {
             .collect(),
         error: (!error.is_empty()).then(|| String::from_utf8_lossy(&error).into_owned()),
         warning: None,
+        duplicate: None,
         size: i(&v[10]).and_then(|s| u64::try_from(s).ok()),
         mtime: i(&v[11]),
         stream: match (i(&v[12]), i(&v[14])) {

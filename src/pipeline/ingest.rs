@@ -2,9 +2,10 @@
 //! are not opened, known streams resume where they stopped), each input committed with its
 //! ledger row in one transaction. Shares the workers and parsing of the in-memory scan.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::aggregate::{Duplicate, Overlap};
 
 /// What an ingest into `--state` did: each input's cumulative statistics and its fate, in
 /// walk order.
@@ -39,7 +40,7 @@ struct StatePlan {
 pub fn ingest(ctx: &Context, state: &State) -> Ingest {
     let found = input::inputs(&ctx.config.inputs, ctx.config.shard, &ctx.own);
     let held = AtomicUsize::new(0);
-    let plans: Vec<StatePlan> = found
+    let mut plans: Vec<StatePlan> = found
         .into_par_iter()
         .map(|f| {
             let sp = state_plan(ctx, state, f);
@@ -47,6 +48,12 @@ pub fn ingest(ctx: &Context, state: &State) -> Ingest {
             sp
         })
         .collect();
+    // Inputs of one content in this run are read once, as without a state; the ledger then
+    // recognizes a copy of what an earlier run read.
+    let mut refs: Vec<&mut Plan> = plans.iter_mut().map(|sp| &mut sp.plan).collect();
+    for i in duplicates::settle(&mut refs, ctx.config.min_expansion) {
+        plans[i].fate = Some(Fate::Duplicate);
+    }
     let mut open: Vec<usize> = (0..plans.len())
         .filter(|&i| plans[i].plan.done.is_none())
         .collect();
@@ -100,26 +107,36 @@ pub fn ingest(ctx: &Context, state: &State) -> Ingest {
     for (i, stats, fate, row) in ingested {
         files[i] = Some((stats, fate, row));
     }
-    // Inputs that are one stream (a log and its compressed copy) share a ledger row: its
-    // cumulative counts are listed once, under the first, so summary totals stay true.
-    let mut listed = std::collections::HashSet::new();
-    let (files, fates) = files
+    // Inputs that are one stream (a log and its compressed copy, the one read on an earlier
+    // night) share a ledger row: its cumulative counts are listed once, under the first, so
+    // summary totals stay true; the others are listed as its duplicates.
+    let mut listed: std::collections::HashMap<i64, PathBuf> = std::collections::HashMap::new();
+    let (mut files, fates): (Vec<FileStats>, Vec<Fate>) = files
         .into_iter()
         .flatten()
         .map(|(stats, fate, row)| {
-            if row.is_some_and(|r| !listed.insert(r)) {
+            let Some(row) = row else {
+                return (stats, fate);
+            };
+            if let Some(first) = listed.get(&row) {
                 let zero = FileStats {
                     path: stats.path,
                     format: stats.format,
                     gzip: stats.gzip,
                     error: stats.error,
+                    duplicate: Some(Duplicate {
+                        of: first.clone(),
+                        overlap: Overlap::Stream,
+                    }),
                     ..FileStats::default()
                 };
                 return (zero, fate);
             }
+            listed.insert(row, stats.path.clone());
             (stats, fate)
         })
         .unzip();
+    crate::aggregate::settle_duplicates(&mut files);
     Ingest {
         files,
         fates,
@@ -211,6 +228,8 @@ fn state_plan(ctx: &Context, state: &State, found: input::Found) -> StatePlan {
     let fate = plan.done.as_ref().map(|d| {
         if d.error.is_some() {
             Fate::Failed
+        } else if d.duplicate.is_some() {
+            Fate::Duplicate
         } else {
             // Empty or skipped: nothing to read, nothing to record.
             Fate::Unchanged
@@ -236,7 +255,13 @@ struct Resume {
 
 impl Plan {
     /// A plan with nothing to read: its statistics are final.
-    fn finished(path: &Path, size: u64, mtime: Option<i64>, gzip: bool, stats: FileStats) -> Plan {
+    pub(super) fn finished(
+        path: &Path,
+        size: u64,
+        mtime: Option<i64>,
+        gzip: bool,
+        stats: FileStats,
+    ) -> Plan {
         Plan {
             path: path.to_path_buf(),
             size,
@@ -246,6 +271,7 @@ impl Plan {
             done: Some(stats),
             source: Source::None,
             left: AtomicUsize::new(0),
+            head_key: None,
         }
     }
 }

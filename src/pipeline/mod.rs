@@ -17,7 +17,7 @@ use indicatif::ProgressBar;
 use publicsuffix::List;
 use rayon::prelude::*;
 
-use crate::aggregate::{Agg, FileStats, StreamId};
+use crate::aggregate::{Agg, FileStats, Overlap, StreamId};
 use crate::config::Config;
 use crate::discovery::{self, Reasons};
 use crate::error::ParseError;
@@ -30,6 +30,7 @@ use crate::normalize;
 use crate::signatures::{Catalogue, ToolId};
 use crate::state::{Fate, Known, Record, State};
 
+mod duplicates;
 mod ingest;
 
 use ingest::Ingested;
@@ -76,6 +77,10 @@ struct Plan {
     source: Source,
     /// Tasks of this file not finished yet; the last one closes its handle.
     left: AtomicUsize,
+    /// A hash of a regular file's first [`input::HEAD_BYTES`] decompressed bytes (all of them
+    /// when it is shorter): only files that share it can hold the same content
+    /// ([`duplicates`]).
+    head_key: Option<u64>,
 }
 
 /// What a planned input is read through.
@@ -174,7 +179,7 @@ enum HostClass {
 pub fn scan(ctx: &Context) -> Scan {
     let found = input::inputs(&ctx.config.inputs, ctx.config.shard, &ctx.own);
     let held = AtomicUsize::new(0);
-    let plans: Vec<Plan> = found
+    let mut plans: Vec<Plan> = found
         .into_par_iter()
         .map(|f| {
             let p = plan(ctx, f);
@@ -182,6 +187,8 @@ pub fn scan(ctx: &Context) -> Scan {
             p
         })
         .collect();
+    let mut refs: Vec<&mut Plan> = plans.iter_mut().collect();
+    duplicates::settle(&mut refs, ctx.config.min_expansion);
     read_plans(ctx, plans)
 }
 
@@ -244,6 +251,7 @@ fn read_plans(ctx: &Context, plans: Vec<Plan>) -> Scan {
         })
         .collect();
     crate::aggregate::sort_files(&mut files);
+    crate::aggregate::settle_duplicates(&mut files);
     Scan { agg, files }
 }
 
@@ -254,6 +262,16 @@ fn size_and_mtime(path: &std::path::Path) -> Option<(u64, Option<i64>)> {
 }
 
 impl Plan {
+    /// Finishes this planned file without reading it, as a duplicate of the input `of`: it
+    /// counts nothing, and its handle is closed.
+    fn duplicate(&mut self, of: PathBuf, overlap: Overlap) {
+        let format = self.format.map(|f| f.name());
+        self.done = Some(duplicates::stats(
+            &self.path, format, self.gzip, of, overlap,
+        ));
+        self.source = Source::None;
+    }
+
     /// Keeps the planning handle open while fewer than [`HELD_HANDLES`] are, else closes it
     /// (the file's first task opens it again).
     fn keep_handle(&self, held: &AtomicUsize) {
@@ -281,6 +299,11 @@ fn plan(ctx: &Context, found: input::Found) -> Plan {
         input::Found::Stream(p) => (p, true, None),
         input::Found::Skipped(p, why) => (p, false, Some(Ok(why))),
         input::Found::Error(p, why) => (p, false, Some(Err(why))),
+        input::Found::Alias(p, of) => {
+            let (size, mtime) = size_and_mtime(&p).unwrap_or((0, None));
+            let done = duplicates::stats(&p, None, false, of, Overlap::Same);
+            return Plan::finished(&p, size, mtime, false, done);
+        }
     };
     let mut plan = Plan {
         path,
@@ -291,6 +314,7 @@ fn plan(ctx: &Context, found: input::Found) -> Plan {
         done: None,
         source: Source::None,
         left: AtomicUsize::new(0),
+        head_key: None,
     };
     let fail = |plan: &mut Plan, msg: String| {
         plan.done = Some(FileStats {
@@ -362,6 +386,9 @@ fn plan(ctx: &Context, found: input::Found) -> Plan {
             fail(&mut plan, e.to_string());
             return plan;
         }
+    }
+    if !stream && head.error.is_none() {
+        plan.head_key = Some(duplicates::head_key(&head.bytes));
     }
     if stream {
         // The stream cannot be read again: its task replays the head, then reads on (or meets

@@ -49,6 +49,8 @@ struct FileEntry {
     error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     warning: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate_of: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -57,21 +59,64 @@ struct Example {
     reason: String,
 }
 
+/// `totals`: also the numbers of the end-of-run block on stderr ([`super::tally`]), so the two
+/// never disagree.
 #[derive(Serialize, Default)]
-struct Totals {
-    files: u64,
-    files_with_errors: u64,
-    lines: u64,
-    events: u64,
-    matched_events: u64,
-    ignored: u64,
-    skipped: u64,
-    out_of_window: u64,
-    users: u64,
-    tools: u64,
-    unregistered_tools: u64,
-    bytes_out: u64,
-    unknown_ai_candidates: u64,
+pub(crate) struct Totals {
+    pub(crate) files: u64,
+    pub(crate) files_with_errors: u64,
+    pub(crate) lines: u64,
+    pub(crate) events: u64,
+    pub(crate) matched_events: u64,
+    pub(crate) ignored: u64,
+    pub(crate) skipped: u64,
+    pub(crate) out_of_window: u64,
+    pub(crate) users: u64,
+    pub(crate) tools: u64,
+    pub(crate) unregistered_tools: u64,
+    pub(crate) bytes_out: u64,
+    pub(crate) unknown_ai_candidates: u64,
+    /// Users that are people (an account, a name, an email), client addresses no lease
+    /// named, and endpoint devices (events naming neither user nor address): see
+    /// [`super::tally::UserKinds`].
+    pub(crate) people: u64,
+    pub(crate) addresses: u64,
+    pub(crate) devices: u64,
+}
+
+impl Totals {
+    /// The totals of a report.
+    pub(crate) fn of(r: &Report) -> Totals {
+        let mut totals = Totals::default();
+        for f in r.files {
+            totals.files += 1;
+            totals.files_with_errors += u64::from(f.error.is_some());
+            totals.lines += f.lines;
+            totals.events += f.events;
+            totals.matched_events += f.matched;
+            totals.ignored += f.ignored;
+            totals.skipped += f.skipped;
+            totals.out_of_window += f.out_of_window;
+        }
+        totals.users = r
+            .per_user
+            .iter()
+            .map(|u| &u.user)
+            .collect::<HashSet<_>>()
+            .len() as u64;
+        totals.tools = r.per_tool.len() as u64;
+        totals.unregistered_tools = r.register_candidates.len() as u64;
+        totals.bytes_out = r
+            .per_tool
+            .iter()
+            .map(|t| t.stats.bytes_out)
+            .fold(0, u64::saturating_add);
+        totals.unknown_ai_candidates = r.candidates.len() as u64;
+        let kinds = super::tally::UserKinds::of(&r.scan.agg);
+        (totals.people, totals.addresses, totals.devices) =
+            (kinds.people, kinds.addresses, kinds.devices);
+        totals
+    }
 }
 
 #[derive(Serialize)]
@@ -126,56 +171,33 @@ impl Exporter for Summary {
         "summary.json"
     }
     fn write(&self, r: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
-        let mut totals = Totals::default();
         let files = r
             .files
             .iter()
-            .map(|f| {
-                totals.files += 1;
-                totals.files_with_errors += u64::from(f.error.is_some());
-                totals.lines += f.lines;
-                totals.events += f.events;
-                totals.matched_events += f.matched;
-                totals.ignored += f.ignored;
-                totals.skipped += f.skipped;
-                totals.out_of_window += f.out_of_window;
-                FileEntry {
-                    path: f.path.display().to_string(),
-                    format: f.format,
-                    gzip: f.gzip,
-                    lines: f.lines,
-                    events: f.events,
-                    matched: f.matched,
-                    ignored: f.ignored,
-                    skipped: f.skipped,
-                    out_of_window: f.out_of_window,
-                    skipped_examples: f
-                        .examples
-                        .iter()
-                        .map(|(line, why)| Example {
-                            line: *line,
-                            reason: why.clone(),
-                        })
-                        .collect(),
-                    error: f.error.clone(),
-                    warning: f.warning.clone(),
-                }
+            .map(|f| FileEntry {
+                path: f.path.display().to_string(),
+                format: f.format,
+                gzip: f.gzip,
+                lines: f.lines,
+                events: f.events,
+                matched: f.matched,
+                ignored: f.ignored,
+                skipped: f.skipped,
+                out_of_window: f.out_of_window,
+                skipped_examples: f
+                    .examples
+                    .iter()
+                    .map(|(line, why)| Example {
+                        line: *line,
+                        reason: why.clone(),
+                    })
+                    .collect(),
+                error: f.error.clone(),
+                warning: f.warning.clone(),
+                duplicate_of: f.duplicate.as_ref().map(|d| d.of.display().to_string()),
             })
             .collect();
-        totals.users = r
-            .per_user
-            .iter()
-            .map(|u| &u.user)
-            .collect::<HashSet<_>>()
-            .len() as u64;
-        totals.tools = r.per_tool.len() as u64;
-        totals.unregistered_tools = r.register_candidates.len() as u64;
-        totals.bytes_out = r
-            .per_tool
-            .iter()
-            .map(|t| t.stats.bytes_out)
-            .fold(0, u64::saturating_add);
-        totals.unknown_ai_candidates = r.candidates.len() as u64;
+        let totals = Totals::of(r);
         let mut coverage: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
         for (kind, day) in &r.scan.agg.coverage {
             coverage

@@ -9,13 +9,12 @@
 //! `shadowai.*`. The table in docs/siem.md lists every field.
 
 use std::io::Write;
-use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
 use crate::findings::Finding;
 use crate::policy::{Rule, Severity};
-use crate::report::{Report, UserRow};
+use crate::report::{Exporter, Report, UserRow, When};
 use crate::signatures::Catalogue;
 
 /// `event.severity` per finding severity (Elastic Security's default risk scores).
@@ -167,30 +166,33 @@ pub fn write_per_user(r: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-type Writer = fn(&Report, &mut dyn Write) -> anyhow::Result<()>;
+/// `findings.jsonl`, written with `--jsonl`.
+pub struct Findings;
 
-/// The JSONL outputs.
-const FILES: [(&str, Writer); 2] = [
-    ("findings.jsonl", write_findings),
-    ("per-user.jsonl", write_per_user),
-];
-
-/// Temporary files for the JSONL outputs, created before the scan like the other outputs (a
-/// bad `--out` fails at once) and renamed into place when written.
-pub struct Pending(super::Staged);
-
-impl Pending {
-    /// Creates the temporary files in `dir`.
-    pub fn create(dir: &Path) -> anyhow::Result<Pending> {
-        Ok(Pending(super::Staged::create(
-            dir,
-            FILES.iter().map(|(name, _)| *name),
-        )?))
+impl Exporter for Findings {
+    fn file_name(&self) -> &'static str {
+        "findings.jsonl"
     }
+    fn when(&self) -> When {
+        When::Jsonl
+    }
+    fn write(&self, r: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+        write_findings(r, w)
+    }
+}
 
-    /// Writes both files and renames them into place.
-    pub fn write(self, r: &Report) -> anyhow::Result<()> {
-        self.0.write_each(|i, w| (FILES[i].1)(r, w))
+/// `per-user.jsonl`, written with `--jsonl`.
+pub struct PerUser;
+
+impl Exporter for PerUser {
+    fn file_name(&self) -> &'static str {
+        "per-user.jsonl"
+    }
+    fn when(&self) -> When {
+        When::Jsonl
+    }
+    fn write(&self, r: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+        write_per_user(r, w)
     }
 }
 

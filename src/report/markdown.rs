@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::io::Write;
 
+use super::html::alerts::{Alerts, MAX_FILES, missing_text};
 use super::overview::{Overview, bytes, grouped, short_time};
 use super::{AUDIT_DAYS, Exporter, Report};
 use crate::policy::Rule;
@@ -97,12 +98,44 @@ fn unmatched_register_rows(r: &Report) -> String {
     out
 }
 
+/// The banner of `report.html` ([`Alerts`]) as a block quote, before the headline.
+fn alerts(out: &mut String, r: &Report) {
+    let a = Alerts::of(r);
+    if a.is_empty() {
+        return;
+    }
+    if !a.failed.is_empty() {
+        out.push_str(&format!("> {}\n>\n", a.failed_text()));
+        for (path, error) in a.failed.iter().take(MAX_FILES) {
+            out.push_str(&format!(
+                "> - {}: {}\n",
+                e(&path.display().to_string()),
+                e(error)
+            ));
+        }
+        if a.more_failed() > 0 {
+            out.push_str(&format!(
+                "> - … and {} more (`summary.json`)\n",
+                grouped(a.more_failed() as u64)
+            ));
+        }
+        out.push_str(">\n");
+    }
+    for kind in &a.missing {
+        out.push_str(&format!("> {}\n>\n", missing_text(*kind)));
+    }
+    // The quote ends at the blank line; its last `>` line is dropped to end it cleanly.
+    out.truncate(out.len() - ">\n".len());
+    out.push('\n');
+}
+
 /// The whole document.
 pub(crate) fn render(r: &Report) -> String {
     let o = Overview::of(r);
     let mut out = String::new();
     out.push_str("# Shadow-AI audit report\n\n");
     out.push_str(&unmatched_register_rows(r));
+    alerts(&mut out, r);
     out.push_str(&format!("**{}.**\n\n", o.headline()));
     let window = match (o.from, o.to) {
         (Some(f), Some(t)) if f == t => format!("{} (1 day, UTC)", fmt_day(f)),

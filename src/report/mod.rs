@@ -13,10 +13,11 @@ pub mod jsonl;
 pub mod markdown;
 mod overview;
 mod svg;
+pub mod tally;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use serde::Serialize;
@@ -510,15 +511,31 @@ pub(crate) fn audit(r: &Report) -> Audit {
     }
 }
 
+/// Which runs write an output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    /// Every run that writes reports.
+    Always,
+    /// Runs with `--jsonl`.
+    Jsonl,
+}
+
 /// Writes one output file.
 pub trait Exporter: Sync {
     /// File name inside `--out`.
     fn file_name(&self) -> &'static str;
+    /// Which runs write it.
+    fn when(&self) -> When {
+        When::Always
+    }
     /// Writes the report.
     fn write(&self, r: &Report, w: &mut dyn Write) -> anyhow::Result<()>;
 }
 
-/// Every output of a scan.
+/// Every output file the reports can write into `--out`: the one list. A run writes those it
+/// was asked for and removes the others left by an earlier run ([`Outputs::write`]), and a
+/// scan never reads any of them back as a log (`cmd::scan`): a new output added here is
+/// written, cleaned and left out of the inputs alike.
 pub const EXPORTERS: &[&dyn Exporter] = &[
     &csv::PerUser,
     &csv::PerTool,
@@ -529,6 +546,8 @@ pub const EXPORTERS: &[&dyn Exporter] = &[
     &json::Summary,
     &html::Html,
     &markdown::Markdown,
+    &jsonl::Findings,
+    &jsonl::PerUser,
 ];
 
 /// Output files staged as temporary files in the output folder ([`AtomicFile`]): created
@@ -578,21 +597,55 @@ impl Staged {
     }
 }
 
-/// The output folder with a temporary file per exporter, created before the scan.
-pub struct Outputs(Staged);
+/// The output folder with a temporary file per output this run writes, created before the
+/// scan.
+pub struct Outputs {
+    dir: PathBuf,
+    /// The exporters this run writes, in [`EXPORTERS`] order.
+    chosen: Vec<&'static dyn Exporter>,
+    staged: Staged,
+}
 
 impl Outputs {
-    /// Creates `dir` and a temporary file for every exporter in it.
-    pub fn create(dir: &Path) -> anyhow::Result<Self> {
-        Ok(Outputs(Staged::create(
-            dir,
-            EXPORTERS.iter().map(|e| e.file_name()),
-        )?))
+    /// Creates `dir` and a temporary file in it for every exporter this run writes: those
+    /// [`When::Always`] written, and with `jsonl` the [`When::Jsonl`] ones.
+    pub fn create(dir: &Path, jsonl: bool) -> anyhow::Result<Self> {
+        let chosen: Vec<&'static dyn Exporter> = EXPORTERS
+            .iter()
+            .copied()
+            .filter(|e| jsonl || e.when() == When::Always)
+            .collect();
+        let staged = Staged::create(dir, chosen.iter().map(|e| e.file_name()))?;
+        Ok(Outputs {
+            dir: dir.to_path_buf(),
+            chosen,
+            staged,
+        })
     }
 
-    /// Writes every exporter's output and renames it into place.
-    pub fn write(self, report: &Report) -> anyhow::Result<()> {
-        self.0.write_each(|i, w| EXPORTERS[i].write(report, w))
+    /// Writes every chosen output and renames it into place; then, and only then, removes the
+    /// outputs of [`EXPORTERS`] this run did not write (`findings.jsonl` of an earlier
+    /// `--jsonl` run beside tonight's `findings.csv` would be read as tonight's). Nothing else
+    /// in the folder is touched. Returns the stale outputs that could not be removed, with why.
+    pub fn write(self, report: &Report) -> anyhow::Result<Vec<(PathBuf, std::io::Error)>> {
+        let Outputs {
+            dir,
+            chosen,
+            staged,
+        } = self;
+        staged.write_each(|i, w| chosen[i].write(report, w))?;
+        let mut kept = Vec::new();
+        for e in EXPORTERS {
+            if chosen.iter().any(|c| c.file_name() == e.file_name()) {
+                continue;
+            }
+            let path = dir.join(e.file_name());
+            match std::fs::remove_file(&path) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => kept.push((path, err)),
+                _ => {}
+            }
+        }
+        Ok(kept)
     }
 }
 
@@ -602,6 +655,12 @@ mod tests {
 
     fn set(v: &[i32]) -> BTreeSet<i32> {
         v.iter().copied().collect()
+    }
+
+    #[test]
+    fn output_names_are_unique() {
+        let names: HashSet<&str> = EXPORTERS.iter().map(|e| e.file_name()).collect();
+        assert_eq!(names.len(), EXPORTERS.len());
     }
 
     #[test]

@@ -99,6 +99,7 @@ impl State {
                     out_of_window: to_u64(r.get(7)?),
                     error: r.get(8)?,
                     warning: None,
+                    duplicate: None,
                     examples: Vec::new(),
                     size: Some(size),
                     mtime: Some(mtime),
@@ -222,6 +223,7 @@ impl State {
                     examples: s.examples.clone(),
                     error: s.error.clone(),
                     warning: s.warning.clone(),
+                    duplicate: None,
                     size: Some(rec.size),
                     mtime: Some(rec.mtime),
                     stream: None,
@@ -336,6 +338,17 @@ impl State {
         Ok(true)
     }
 
+    /// Whether some input ever read holds a data line (an event or an ignored line): a state
+    /// without one has nothing to report (issue 17). One query, however long the ledger.
+    pub fn has_data(&self) -> anyhow::Result<bool> {
+        let conn = self.conn();
+        Ok(conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM inputs WHERE events > 0 OR ignored > 0)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Every ledger row as cumulative statistics, by path (for `shadowai report`).
     pub fn all_files(&self) -> anyhow::Result<Vec<FileStats>> {
         let conn = self.conn();
@@ -360,6 +373,7 @@ impl State {
                 out_of_window: to_u64(r.get(8)?),
                 error: r.get(9)?,
                 warning: None,
+                duplicate: None,
                 examples: Vec::new(),
                 size: None,
                 mtime: None,

@@ -18,6 +18,7 @@
 //! and the headings, and `unmatched` the banner above them for register rows that joined no
 //! tool.
 
+pub(crate) mod alerts;
 mod escape;
 mod markup;
 mod page;

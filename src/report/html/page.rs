@@ -16,7 +16,8 @@ const TEMPLATE: &str = include_str!("../report.html");
 /// Where the generated body goes in [`TEMPLATE`].
 const BODY_SLOT: &str = "<!--BODY-->";
 
-/// The title block and the navigation, one link per section ([`sections::numbered`]).
+/// The title block, the navigation (one link per section, [`sections::numbered`]) and the
+/// banner of what to know before the numbers.
 pub(super) fn header(p: &mut Page, r: &Report, o: &Overview) {
     p.raw("<header class=\"top\"><div class=\"kicker\">Shadow-AI audit</div><h1>AI tool use found in network and endpoint logs</h1><div class=\"meta\">Audit window: ")
         .text(&window_text(o))
@@ -38,6 +39,7 @@ pub(super) fn header(p: &mut Page, r: &Report, o: &Overview) {
     }
     p.raw("</ol></nav>");
     super::unmatched::banner(p, r);
+    super::alerts::write(p, r);
 }
 
 /// The closing line: who made the page, and that it loads nothing.
