@@ -39,9 +39,10 @@ pub enum Command {
         after_help = "Examples:\n  for k in 0 1 2 3; do\n      shadowai scan /logs --shard $k/4 --register register.csv --emit-partial part-$k.tsv\n  done\n  shadowai merge part-*.tsv --out audit-2026-11 --register register.csv --identity leases.csv\n  cat part-*.tsv | shadowai merge - --emit-partial reduced.tsv"
     )]
     Merge(MergeArgs),
-    /// Show which tool and pattern a host matches (hosts from arguments, else stdin).
+    /// Show which tool and pattern a host matches, the host's role and the evidence (use or
+    /// incidental, after the tool's path rules for a URL), from arguments, else stdin.
     #[command(
-        after_help = "Example:\n  shadowai match chat.openai.com https://claude.ai/new api.anthropic.com:443"
+        after_help = "Example:\n  shadowai match chat.openai.com https://chatgpt.com/share/abc api.anthropic.com:443"
     )]
     Match(MatchArgs),
     /// List, check or export signature catalogues.

@@ -1,4 +1,5 @@
-//! `shadowai match`: which tool and pattern each host matches, as CSV.
+//! `shadowai match`: which tool and pattern each host or URL matches, and what reaching it is
+//! evidence of (the host's role, corrected by the tool's path rules for a URL), as CSV.
 
 use std::io::{self, BufRead};
 
@@ -13,17 +14,33 @@ pub fn run(args: MatchArgs) -> anyhow::Result<Exit> {
     let (catalogue, _) = load_catalogue(&args.catalogue)?;
     let stdout = io::stdout();
     let mut out = CsvWriter::new(stdout.lock());
-    out.text_row(["host", "tool_id", "tool", "vendor", "category", "pattern"])?;
+    out.text_row([
+        "host", "tool_id", "tool", "vendor", "category", "pattern", "role", "evidence",
+    ])?;
     let mut host = Vec::new();
     let mut write = |raw: &str| -> anyhow::Result<()> {
         normalize::lowercase_into(&mut host, normalize::host_part(raw.as_bytes()));
         let shown = String::from_utf8_lossy(&host).into_owned();
-        match catalogue.find_host(&host) {
-            Some(p) => {
-                let t = &catalogue.tools[p.tool as usize];
-                out.text_row([&shown, &t.id, &t.name, &t.vendor, &t.category, &p.text])?;
+        match catalogue.classify(&host) {
+            Some(hit) => {
+                let t = &catalogue.tools[hit.pattern.tool as usize];
+                let evidence = catalogue.evidence(
+                    hit.pattern.tool,
+                    hit.role.evidence(),
+                    normalize::path_part(raw.as_bytes()),
+                );
+                out.text_row([
+                    &shown,
+                    &t.id,
+                    &t.name,
+                    &t.vendor,
+                    &t.category,
+                    &hit.pattern.text,
+                    hit.role.as_str(),
+                    evidence.as_str(),
+                ])?;
             }
-            None => out.text_row([shown.as_str(), "", "", "", "", ""])?,
+            None => out.text_row([shown.as_str(), "", "", "", "", "", "", ""])?,
         }
         Ok(())
     };
