@@ -14,7 +14,7 @@ use super::Options;
 use super::cover::Cover;
 use super::syntax::{Syntax, Written};
 use crate::policy::Policy;
-use crate::signatures::{Catalogue, Pattern, Shape, ToolId};
+use crate::signatures::{Catalogue, Evidence, Pattern, Shape, ToolId};
 
 /// The rules to write.
 pub(super) struct Plan<'a> {
@@ -64,6 +64,9 @@ pub(super) fn plan<'a>(
 }
 
 /// The catalogue's patterns of blocked tools and of allowed ones, each by tool id and text.
+/// A blocked tool's patterns of incidental roles (its docs pages, widget CDN, share domain,
+/// hot-linked media) are left out: reaching them is no use of the tool, and blocking them
+/// would break third-party pages that embed or link them while stopping nobody's use.
 fn partition<'a>(
     catalogue: &'a Catalogue,
     policy: &Policy,
@@ -73,6 +76,7 @@ fn partition<'a>(
     let (mut blocked, mut allowed): (Vec<&Pattern>, Vec<&Pattern>) = catalogue
         .patterns
         .iter()
+        .filter(|p| !blocked_tool(p.tool) || p.role.evidence() == Evidence::Use)
         .partition(|p| blocked_tool(p.tool));
     let tool_id = |t: ToolId| catalogue.tools[t as usize].id.as_str();
     let order = |a: &&Pattern, b: &&Pattern| {
