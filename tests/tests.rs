@@ -8,6 +8,7 @@
 mod blocklist;
 mod cli_docs;
 mod csv_cells;
+mod evidence;
 mod generate;
 mod hostile;
 mod identity;

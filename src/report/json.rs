@@ -72,6 +72,9 @@ struct Totals {
     unregistered_tools: u64,
     bytes_out: u64,
     unknown_ai_candidates: u64,
+    use_events: u64,
+    incidental_events: u64,
+    incidental_only_users: u64,
 }
 
 #[derive(Serialize)]
@@ -149,19 +152,25 @@ impl Exporter for Summary {
                 }
             })
             .collect();
-        totals.users = r
-            .per_user
-            .iter()
+        let users: HashSet<&String> = r.use_rows().map(|u| &u.user).collect();
+        totals.users = users.len() as u64;
+        totals.incidental_only_users = r
+            .incidental_rows()
             .map(|u| &u.user)
+            .filter(|u| !users.contains(u))
             .collect::<HashSet<_>>()
             .len() as u64;
-        totals.tools = r.per_tool.len() as u64;
+        let in_use = r.tools_in_use();
+        totals.tools = in_use.len() as u64;
         totals.unregistered_tools = r.register_candidates.len() as u64;
-        totals.bytes_out = r
-            .per_tool
+        totals.bytes_out = in_use
             .iter()
             .map(|t| t.stats.bytes_out)
             .fold(0, u64::saturating_add);
+        for cell in r.scan.agg.usage.values().flat_map(|cells| cells.values()) {
+            totals.use_events += cell.use_events();
+            totals.incidental_events += cell.incidental;
+        }
         totals.unknown_ai_candidates = r.candidates.len() as u64;
         let mut coverage: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
         for (kind, day) in &r.scan.agg.coverage {
