@@ -16,7 +16,7 @@ use shadowai::formats;
 use shadowai::normalize;
 use shadowai::partial::{Meta, Partial, write_scan};
 use shadowai::pipeline::{Context, scan};
-use shadowai::signatures::{Catalogue, ToolId};
+use shadowai::signatures::{Catalogue, Evidence, ToolId};
 
 fn parsers(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
@@ -56,7 +56,13 @@ fn aggregation(c: &mut Criterion) {
             for _ in 0..EVENTS {
                 let user = &users[rng.below(users.len())];
                 let ts = 1_794_182_400 + (rng.next() % (14 * 86_400)) as i64;
-                agg.add_usage(user, rng.below(40) as ToolId, Some(ts), Some(100));
+                agg.add_usage(
+                    user,
+                    rng.below(40) as ToolId,
+                    Some(ts),
+                    Some(100),
+                    Evidence::Use,
+                );
             }
             agg.usage.len()
         })
@@ -73,6 +79,7 @@ fn aggregation(c: &mut Criterion) {
                     rng.below(40) as ToolId,
                     Some(1_794_182_400 + (rng.next() % 1_209_600) as i64),
                     None,
+                    Evidence::Use,
                 );
             }
             parts.push(agg);
@@ -105,6 +112,7 @@ fn matcher(c: &mut Criterion) {
     let catalogue = Catalogue::embedded(&psl).unwrap();
     let hosts: Vec<&str> = generate::AI_HOSTS
         .iter()
+        .chain(generate::INCIDENTAL_HOSTS)
         .map(|(h, _)| *h)
         .chain(generate::OTHER_HOSTS.iter().copied())
         .chain([

@@ -18,7 +18,7 @@ fn main() -> std::io::Result<()> {
     let seed: u64 = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1);
     let mut out = BufWriter::new(std::io::stdout().lock());
     if format == "ai-hosts" {
-        for (host, _) in generate::AI_HOSTS {
+        for (host, _) in generate::AI_HOSTS.iter().chain(generate::INCIDENTAL_HOSTS) {
             writeln!(out, "{host}")?;
         }
         return out.flush();

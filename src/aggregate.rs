@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use crate::discovery::Reasons;
 use crate::error::ParseError;
 use crate::event::SourceKind;
-use crate::signatures::ToolId;
+use crate::signatures::{Evidence, ToolId};
 
 /// A UTC day number (days since 1970-01-01), or `None` for events without a timestamp.
 pub type Day = Option<i32>;
@@ -32,6 +32,9 @@ pub struct Cell {
     pub first: Option<i64>,
     /// Latest timestamp.
     pub last: Option<i64>,
+    /// Of the events, those only incidental to the tool (see [`Evidence`]); the rest are use.
+    /// Counted this way round so that stored aggregates without the count read as use.
+    pub incidental: u64,
 }
 
 fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
@@ -55,9 +58,32 @@ impl Cell {
         self.last = max_opt(self.last, ts);
     }
 
+    /// Counts one usage event with its evidence.
+    pub fn add_usage(&mut self, ts: Option<i64>, bytes_out: Option<u64>, evidence: Evidence) {
+        self.add(ts, bytes_out);
+        if evidence == Evidence::Incidental {
+            self.incidental += 1;
+        }
+    }
+
+    /// Events that are evidence of use.
+    pub fn use_events(&self) -> u64 {
+        self.events.saturating_sub(self.incidental)
+    }
+
+    /// `use` when any of the events is use, else `incidental`.
+    pub fn evidence(&self) -> Evidence {
+        if self.use_events() > 0 {
+            Evidence::Use
+        } else {
+            Evidence::Incidental
+        }
+    }
+
     /// Adds another cell's counts.
     pub fn merge(&mut self, o: &Cell) {
         self.events += o.events;
+        self.incidental += o.incidental;
         self.bytes_out = self.bytes_out.saturating_add(o.bytes_out);
         self.first = min_opt(self.first, o.first);
         self.last = max_opt(self.last, o.last);
@@ -313,13 +339,25 @@ pub type ToolAt = (Box<[u8]>, Option<i64>, ToolId);
 /// A deferred event's client address, time, registrable domain and host.
 pub type HostAt = (Box<[u8]>, Option<i64>, Box<[u8]>, Box<[u8]>);
 
+/// A deferred event group's counts: events, uploaded bytes, and how many of the events are
+/// incidental.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeferredCount {
+    /// Events.
+    pub events: u64,
+    /// Uploaded bytes.
+    pub bytes_out: u64,
+    /// Incidental events among them.
+    pub incidental: u64,
+}
+
 /// Events that name only a client address, kept at the second they happened, so that a later
 /// `merge --identity` can find the lease held at that time, exactly as `scan --identity`
 /// would have. Filled only when a partial is emitted without `--identity`.
 #[derive(Debug, Default)]
 pub struct Deferred {
-    /// (address, time, tool) → (events, uploaded bytes).
-    pub usage: FxHashMap<ToolAt, (u64, u64)>,
+    /// (address, time, tool) → counts.
+    pub usage: FxHashMap<ToolAt, DeferredCount>,
     /// (address, time, registrable domain, host) → (events, reasons).
     pub candidates: FxHashMap<HostAt, (u64, u32)>,
     /// (address, time, tool) → devices and processes.
@@ -328,9 +366,10 @@ pub struct Deferred {
 
 impl Deferred {
     fn merge(&mut self, o: Deferred) {
-        merge_map(&mut self.usage, o.usage, |mine, (e, b)| {
-            mine.0 += e;
-            mine.1 = mine.1.saturating_add(b);
+        merge_map(&mut self.usage, o.usage, |mine, c| {
+            mine.events += c.events;
+            mine.bytes_out = mine.bytes_out.saturating_add(c.bytes_out);
+            mine.incidental += c.incidental;
         });
         merge_map(&mut self.candidates, o.candidates, |mine, (e, r)| {
             mine.0 += e;
@@ -373,13 +412,17 @@ impl Agg {
         tool: ToolId,
         ts: Option<i64>,
         bytes_out: Option<u64>,
+        evidence: Evidence,
     ) {
         let day = ts.map(crate::time::day_of);
         let per_user = match self.usage.get_mut(user) {
             Some(m) => m,
             None => self.usage.entry(user.into()).or_default(),
         };
-        per_user.entry((tool, day)).or_default().add(ts, bytes_out);
+        per_user
+            .entry((tool, day))
+            .or_default()
+            .add_usage(ts, bytes_out, evidence);
     }
 
     /// Notes the device and process behind a matched endpoint event.
@@ -495,12 +538,13 @@ mod tests {
 
     #[test]
     fn merge_is_order_independent() {
+        let (u, i) = (Evidence::Use, Evidence::Incidental);
         let mut a = Agg::default();
-        a.add_usage(b"alice", 1, Some(100), Some(5));
-        a.add_usage(b"alice", 1, Some(90_000), None);
+        a.add_usage(b"alice", 1, Some(100), Some(5), i);
+        a.add_usage(b"alice", 1, Some(90_000), None, u);
         let mut b = Agg::default();
-        b.add_usage(b"alice", 1, Some(50), Some(7));
-        b.add_usage(b"bob", 2, None, None);
+        b.add_usage(b"alice", 1, Some(50), Some(7), u);
+        b.add_usage(b"bob", 2, None, None, i);
         let mut ab = Agg::default();
         ab.merge(a);
         let mut ba = Agg::default();
@@ -512,7 +556,8 @@ mod tests {
                 events: 1,
                 bytes_out: 7,
                 first: Some(50),
-                last: Some(50)
+                last: Some(50),
+                incidental: 0,
             }
         );
         ab.merge(ba);
@@ -523,11 +568,19 @@ mod tests {
                 events: 2,
                 bytes_out: 12,
                 first: Some(50),
-                last: Some(100)
+                last: Some(100),
+                incidental: 1,
             }
         );
+        assert_eq!(
+            day0.evidence(),
+            Evidence::Use,
+            "one use event makes the cell use"
+        );
         assert_eq!(ab.usage[&b"alice"[..]][&(1, Some(1))].events, 1);
-        assert_eq!(ab.usage[&b"bob"[..]][&(2, None)].events, 1);
+        let bob = ab.usage[&b"bob"[..]][&(2, None)];
+        assert_eq!((bob.events, bob.use_events()), (1, 0));
+        assert_eq!(bob.evidence(), Evidence::Incidental);
     }
 
     #[test]

@@ -40,10 +40,11 @@ pub enum Command {
         after_help = "Examples:\n  for k in 0 1 2 3; do\n      shadowai scan /logs --shard $k/4 --register register.csv --emit-partial part-$k.tsv\n  done\n  shadowai merge part-*.tsv --out audit-2026-11 --register register.csv --identity leases.csv\n  cat part-*.tsv | shadowai merge - --emit-partial reduced.tsv"
     )]
     Merge(MergeArgs),
-    /// Show which tool and pattern a host matches (hosts from arguments, else stdin), and with
-    /// --register its tier and register row.
+    /// Show which tool and pattern a host matches, the host's role and the evidence (use or
+    /// incidental, after the tool's path rules for a URL), from arguments, else stdin; with
+    /// --register also its tier and register row.
     #[command(
-        after_help = "Examples:\n  shadowai match chat.openai.com https://claude.ai/new api.anthropic.com:443\n  shadowai match --register register.csv chatgpt.com llm.corp.example"
+        after_help = "Examples:\n  shadowai match chat.openai.com https://chatgpt.com/share/abc api.anthropic.com:443\n  shadowai match --register register.csv chatgpt.com llm.corp.example"
     )]
     Match(MatchArgs),
     /// List, check or export signature catalogues.

@@ -60,6 +60,11 @@ pub struct Event<'a> {
     pub device: Option<&'a [u8]>,
     /// Endpoint process image (path or file name).
     pub process: Option<&'a [u8]>,
+    /// The request's URL path where the format logs it apart from `host` (W3C
+    /// `cs-uri-stem`, Zeek `uri`): a path, or a URL or `host/path` it is cut from by
+    /// `normalize::path_part`. Where `host` is itself a URL, its path is read from there; the
+    /// path decides the evidence only for tools with path rules.
+    pub path: Option<&'a [u8]>,
 }
 
 /// What a parser makes of one line.

@@ -10,7 +10,7 @@ use crate::aggregate::{Cell, Usage};
 use crate::policy::{Policy, Rule, Severity, Tier};
 use crate::pseudonym::Users;
 use crate::register::DISCOVERED_STATUS;
-use crate::signatures::{Catalogue, ToolId};
+use crate::signatures::{Catalogue, Evidence, ToolId};
 use crate::time::{civil_from_days, days_from_civil, fmt_day, fmt_rfc3339};
 
 /// One finding row of `findings.csv`.
@@ -71,6 +71,10 @@ fn a_year_before(day: i32) -> i32 {
 }
 
 /// Applies every rule. `window_end` is the last day of the audit window (for staleness).
+///
+/// A person × tool whose every event is incidental (see [`Evidence`]) breaks no rule: the
+/// person touched the vendor's web presence, they did not use the tool, and `register-unused`
+/// does not count them as its users either.
 pub fn evaluate(
     usage: &Usage,
     catalogue: &Catalogue,
@@ -92,8 +96,15 @@ pub fn evaluate(
     for (user, cells) in usage {
         let shown = users.show(user);
         let mut per_user_tool: BTreeMap<ToolId, Cell> = BTreeMap::new();
-        for (&(tool, day), cell) in cells {
+        for (&(tool, _), cell) in cells {
             per_user_tool.entry(tool).or_default().merge(cell);
+        }
+        // Only contact without use (a widget, a shared link, a docs page): no finding.
+        per_user_tool.retain(|_, cell| cell.evidence() == Evidence::Use);
+        for (&(tool, day), cell) in cells {
+            if !per_user_tool.contains_key(&tool) {
+                continue;
+            }
             let tier = policy.tier(tool);
             let upload_rule = match tier {
                 Tier::ApprovedEnterprise => None,
@@ -275,10 +286,10 @@ mod tests {
         let day = crate::time::days_from_civil(2026, 11, 20);
         let ts = day * 86_400 + 3600;
         let mut agg = Agg::default();
-        agg.add_usage(b"alice", id("chatgpt"), Some(ts), Some(10));
-        agg.add_usage(b"alice", id("claude"), Some(ts), Some(5000));
-        agg.add_usage(b"bob", id("deepseek"), Some(ts), Some(2000));
-        agg.add_usage(b"bob", id("gemini"), Some(ts), None);
+        agg.add_usage(b"alice", id("chatgpt"), Some(ts), Some(10), Evidence::Use);
+        agg.add_usage(b"alice", id("claude"), Some(ts), Some(5000), Evidence::Use);
+        agg.add_usage(b"bob", id("deepseek"), Some(ts), Some(2000), Evidence::Use);
+        agg.add_usage(b"bob", id("gemini"), Some(ts), None, Evidence::Use);
         let found = evaluate(&agg.usage, &c, &policy, &Users::plain(), Some(day as i32));
         let got: Vec<(Severity, &str, &str, &str)> = found
             .iter()
@@ -309,6 +320,64 @@ mod tests {
         assert_eq!(found[2].bytes_out, 2000);
     }
 
+    /// Issue 18: a person × tool of only incidental events (a shared link, a docs page, an
+    /// upload-sized embed) breaks no rule and does not count as use of an approved tool; one
+    /// use event makes the whole row use again.
+    #[test]
+    fn contact_without_use_is_no_finding_and_no_use() {
+        let reg = "Tool,Tier,Assessment Date\nPerplexity,1,2026-10-01\n";
+        let (c, r, rows) = setup(reg);
+        let policy = Policy {
+            register: Some(&r),
+            rows,
+            upload_threshold: 1000,
+        };
+        let id = |s: &str| c.tool_by_id(s).unwrap();
+        let day = crate::time::days_from_civil(2026, 11, 20);
+        let ts = day * 86_400 + 3600;
+        let mut agg = Agg::default();
+        agg.add_usage(
+            b"anne",
+            id("chatgpt"),
+            Some(ts),
+            Some(5000),
+            Evidence::Incidental,
+        );
+        agg.add_usage(
+            b"anne",
+            id("perplexity"),
+            Some(ts),
+            None,
+            Evidence::Incidental,
+        );
+        agg.add_usage(b"ben", id("claude"), Some(ts), None, Evidence::Incidental);
+        agg.add_usage(
+            b"ben",
+            id("claude"),
+            Some(ts + 86_400),
+            Some(10),
+            Evidence::Use,
+        );
+        let found = evaluate(
+            &agg.usage,
+            &c,
+            &policy,
+            &Users::plain(),
+            Some(day as i32 + 1),
+        );
+        let got: Vec<(&str, &str, &str, u64)> = found
+            .iter()
+            .map(|f| (f.rule.name(), f.user.as_str(), f.tool_id.as_str(), f.events))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("shadow-ai", "ben", "claude", 2),
+                ("register-unused", "", "perplexity", 0),
+            ]
+        );
+    }
+
     #[test]
     fn consumer_offering_while_enterprise_is_approved() {
         let psl = crate::discovery::load_psl(None).unwrap();
@@ -327,8 +396,8 @@ mod tests {
             upload_threshold: DEFAULT_UPLOAD_THRESHOLD,
         };
         let mut agg = Agg::default();
-        agg.add_usage(b"carol", 0, Some(1_795_000_000), None);
-        agg.add_usage(b"carol", 1, Some(1_795_000_000), None);
+        agg.add_usage(b"carol", 0, Some(1_795_000_000), None, Evidence::Use);
+        agg.add_usage(b"carol", 1, Some(1_795_000_000), None, Evidence::Use);
         let found = evaluate(&agg.usage, &c, &policy, &Users::plain(), Some(20_780));
         let rules: Vec<Rule> = found.iter().map(|f| f.rule).collect();
         assert_eq!(rules, vec![Rule::ConsumerWhenEnterprise]);

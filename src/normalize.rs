@@ -46,6 +46,38 @@ pub fn host_part(raw: &[u8]) -> &[u8] {
     s
 }
 
+/// The path inside a logged URL, `host/path` or bare path, without query or fragment:
+/// `https://chatgpt.com/share/x?y=1` and `chatgpt.com/share/x` give `/share/x`; a host,
+/// `host:port` (a `CONNECT`) or DNS name gives none. Case is kept: paths are case-sensitive.
+///
+/// # Performance
+/// Runs only for events of tools with path rules: a few `memchr`, no allocation.
+pub fn path_part(raw: &[u8]) -> Option<&[u8]> {
+    let s = raw.trim_ascii();
+    let from = if s.first() == Some(&b'/') && s.get(1) != Some(&b'/') {
+        s
+    } else {
+        let mut t = s;
+        if let Some(i) = memchr(b':', t)
+            && t[i + 1..].starts_with(b"//")
+            && t[..i]
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+        {
+            t = &t[i + 3..];
+        } else if let Some(rest) = t.strip_prefix(b"//") {
+            t = rest;
+        }
+        let i = memchr3(b'/', b'?', b'#', t)?;
+        if t[i] != b'/' {
+            return None;
+        }
+        &t[i..]
+    };
+    let end = memchr::memchr2(b'?', b'#', from).unwrap_or(from.len());
+    Some(&from[..end])
+}
+
 /// Clears `out` and writes `s` lowercased (ASCII only: punycode and UTF-8 pass through).
 pub fn lowercase_into(out: &mut Vec<u8>, s: &[u8]) {
     out.clear();
@@ -105,6 +137,39 @@ mod tests {
         assert_eq!(host("xn--80ak6aa92e.com"), "xn--80ak6aa92e.com");
         assert_eq!(host("claude.ai?q=1"), "claude.ai");
         assert_eq!(host(" gemini.google.com "), "gemini.google.com");
+    }
+
+    #[test]
+    fn paths_from_every_shape() {
+        let path =
+            |raw: &str| path_part(raw.as_bytes()).map(|p| String::from_utf8(p.to_vec()).unwrap());
+        assert_eq!(
+            path("https://chatgpt.com/share/abc?x=1#f").as_deref(),
+            Some("/share/abc")
+        );
+        assert_eq!(
+            path("http://user:pw@claude.ai:8080/api/x").as_deref(),
+            Some("/api/x")
+        );
+        assert_eq!(
+            path("chatgpt.com/backend-api/conversation").as_deref(),
+            Some("/backend-api/conversation")
+        );
+        assert_eq!(path("/embed.min.js").as_deref(), Some("/embed.min.js"));
+        assert_eq!(
+            path("[2001:db8::1]:443/Share/X").as_deref(),
+            Some("/Share/X")
+        );
+        assert_eq!(
+            path("//cdn.botpress.cloud/webchat/v2/inject.js").as_deref(),
+            Some("/webchat/v2/inject.js")
+        );
+        assert_eq!(path("https://chatgpt.com/").as_deref(), Some("/"));
+        assert_eq!(path("https://chatgpt.com?q=/share/"), None);
+        assert_eq!(path("chatgpt.com:443"), None);
+        assert_eq!(path("chatgpt.com"), None);
+        assert_eq!(path("2001:db8::1"), None);
+        assert_eq!(path(""), None);
     }
 
     #[test]

@@ -479,7 +479,10 @@ fn issue17_blocklist_refuses_a_register_with_a_row_it_cannot_join() {
     ]);
     let err = String::from_utf8(run.stderr).unwrap();
     assert_eq!(run.status.code(), Some(2), "{err}");
-    assert!(err.contains("register.csv:2:") && err.contains("chatgpt"), "{err}");
+    assert!(
+        err.contains("register.csv:2:") && err.contains("chatgpt"),
+        "{err}"
+    );
     assert!(!out.exists(), "no blocklist is written");
     // Fixed, the same register gives a blocklist without ChatGPT.
     std::fs::write(&register, "Tool,Tier\nChatGPT Team,1\nDeepSeek,4\n").unwrap();

@@ -130,5 +130,5 @@ fn reveal_and_match_neutralize_their_cells_too() {
     let run = shadowai(&["match", "--", "-1+1"]);
     assert_eq!(run.status.code(), Some(0));
     let text = String::from_utf8(run.stdout).unwrap();
-    assert_eq!(text.lines().nth(1), Some("'-1+1,,,,,"), "{text}");
+    assert_eq!(text.lines().nth(1), Some("'-1+1,,,,,,,"), "{text}");
 }

@@ -25,6 +25,17 @@ pub const AI_HOSTS: &[(&str, &str)] = &[
     ("chat.deepseek.com", "deepseek"),
 ];
 
+/// Hosts of AI vendors whose reaching is only incidental (issue 18): a docs or status page, a
+/// share domain, a widget CDN, hot-linked media. They count as events of their tool, but as
+/// contact without use; the first two tools are also reached through their app hosts above.
+pub const INCIDENTAL_HOSTS: &[(&str, &str)] = &[
+    ("status.openai.com", "chatgpt"),
+    ("claude.site", "claude"),
+    ("docs.anthropic.com", "anthropic-api"),
+    ("cdn.botpress.cloud", "botpress"),
+    ("replicate.delivery", "replicate"),
+];
+
 /// Hosts that must never count, look-alikes included.
 pub const OTHER_HOSTS: &[&str] = &[
     "www.google.com",
@@ -78,11 +89,16 @@ const START: u64 = 1_794_182_400;
 
 /// A host for the next event and, if it is an AI host, its tool.
 fn pick_host(rng: &mut Rng) -> (&'static str, Option<&'static str>) {
-    if rng.below(3) == 0 {
-        let (h, t) = AI_HOSTS[rng.below(AI_HOSTS.len())];
-        (h, Some(t))
-    } else {
-        (OTHER_HOSTS[rng.below(OTHER_HOSTS.len())], None)
+    match rng.below(24) {
+        0..8 => {
+            let (h, t) = AI_HOSTS[rng.below(AI_HOSTS.len())];
+            (h, Some(t))
+        }
+        8 => {
+            let (h, t) = INCIDENTAL_HOSTS[rng.below(INCIDENTAL_HOSTS.len())];
+            (h, Some(t))
+        }
+        _ => (OTHER_HOSTS[rng.below(OTHER_HOSTS.len())], None),
     }
 }
 
@@ -99,7 +115,7 @@ pub fn squid(rng: &mut Rng, n: usize, truth: &mut Truth) -> String {
         let (raw_user, user, client) = PROXY_USERS[rng.below(PROXY_USERS.len())];
         let (host, tool) = pick_host(rng);
         let ts = START + rng.next() % (14 * 86_400);
-        let (method, url, code) = match rng.below(4) {
+        let (method, url, code) = match rng.below(5) {
             0 => ("CONNECT", format!("{host}:443"), "TCP_TUNNEL/200"),
             1 => (
                 "GET",
@@ -110,6 +126,12 @@ pub fn squid(rng: &mut Rng, n: usize, truth: &mut Truth) -> String {
                 "POST",
                 format!("https://{host}:8443/api/v1"),
                 "TCP_MISS/201",
+            ),
+            // A shared link (SSL-bumped): incidental for tools with a `/share/` path rule.
+            3 => (
+                "GET",
+                format!("https://{host}/share/{:08x}", rng.next() >> 32),
+                "TCP_MISS/200",
             ),
             _ => ("CONNECT", format!("{host}:443"), "TCP_DENIED/403"),
         };

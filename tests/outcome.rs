@@ -295,14 +295,21 @@ fn runs_end_with_a_summary_on_stderr_unless_quiet() {
             0,
             n("lines"),
             n("events"),
-            n("matched_events")
+            n("matched_events"),
+            n("incidental_events")
         ],
         "{err}"
     );
     assert!(lines[1].starts_with("  users: "), "{err}");
     assert_eq!(
         numbers(lines[1]),
-        [n("users"), n("people"), n("addresses"), n("devices")]
+        [
+            n("users"),
+            n("people"),
+            n("addresses"),
+            n("devices"),
+            n("incidental_only_users")
+        ]
     );
     assert_eq!(n("people") + n("addresses") + n("devices"), n("users"));
     assert!(

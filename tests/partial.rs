@@ -128,6 +128,14 @@ fn merged_random_shards_equal_one_scan_byte_for_byte() {
     for (case, (all_opts, scan_opts, merge_opts)) in cases.iter().enumerate() {
         let want = tmp.path().join(format!("want-{case}"));
         scan_all(&paths, &want, all_opts);
+        // Issue 18: the inputs hold rows of both evidences, so the merge must carry both.
+        let per_user = crate::util::read_csv(&want.join("per-user.csv"));
+        for evidence in ["use", "incidental"] {
+            assert!(
+                per_user.iter().any(|r| r["evidence"] == evidence),
+                "case {case}: no row of evidence {evidence}"
+            );
+        }
         for round in 0..2 {
             let dir = tmp.path().join(format!("case-{case}-{round}"));
             std::fs::create_dir_all(&dir).unwrap();
@@ -216,7 +224,7 @@ fn merge_refuses_future_versions_double_inputs_and_other_catalogues() {
         .enumerate()
         .map(|(i, l)| {
             if i == 2 {
-                format!("2{}\n", &l[1..])
+                format!("3{}\n", &l[1..])
             } else {
                 format!("{l}\n")
             }
@@ -228,7 +236,7 @@ fn merge_refuses_future_versions_double_inputs_and_other_catalogues() {
     let (part, future_part) = (part.to_str().unwrap(), future_part.to_str().unwrap());
     // (partials and options, what the refusal says)
     let refusals: [(&[&str], &str); 3] = [
-        (&[future_part], "future.tsv:3: partial format version 2"),
+        (&[future_part], "future.tsv:3: partial format version 3"),
         (
             &[part, part],
             "sample-logs/squid/access.log` is already in another partial",
@@ -282,12 +290,12 @@ fn merge_refuses_malformed_partials_naming_file_and_line() {
     emit(&[&repo("sample-logs/squid")], &part);
     let text = std::fs::read_to_string(&part).unwrap();
     // A `file` record whose lines are not events + ignored + skipped.
-    let (counts, counts_at) = edit_first(&text, "1\tfile\t", |f| {
+    let (counts, counts_at) = edit_first(&text, "2\tfile\t", |f| {
         let lines: u64 = f[5].parse().unwrap();
         f[5] = (lines + 1).to_string();
     });
     // A tool this catalogue lacks.
-    let (tool, tool_at) = edit_first(&text, "1\tusage\t", |f| f[4] = "x".into());
+    let (tool, tool_at) = edit_first(&text, "2\tusage\t", |f| f[4] = "x".into());
     let gz = gzip(text.as_bytes());
     let cases: [(&str, Vec<u8>, String); 4] = [
         (
@@ -511,7 +519,7 @@ fn thousands_of_one_line_files_emit_a_partial_that_merges_to_the_scan() {
     );
     emit(&[Path::new(logs)], &part);
     let text = std::fs::read_to_string(&part).unwrap();
-    let files = text.lines().filter(|l| l.starts_with("1\tfile\t")).count();
+    let files = text.lines().filter(|l| l.starts_with("2\tfile\t")).count();
     assert_eq!(files, FILES, "one file record per input");
     ok(
         &run(&strings(&[

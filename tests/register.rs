@@ -395,11 +395,11 @@ fn match_with_a_register_shows_tier_and_register_line() {
     assert_eq!(
         String::from_utf8_lossy(&run.stdout),
         format!(
-            "host,tool_id,tool,vendor,category,pattern,tier,register\n\
-             chatgpt.com,chatgpt,ChatGPT,OpenAI,chat-assistant,chatgpt.com,1,{r}:2\n\
-             eu.llm.corp.example,corp-llm,Corp LLM Gateway,Corp IT,internal,llm.corp.example,1,{r}:8\n\
-             cursor.com,cursor,Cursor,Anysphere,coding-assistant,cursor.com,4,not in the register\n\
-             x.com,,,,,,,\n"
+            "host,tool_id,tool,vendor,category,pattern,role,evidence,tier,register\n\
+             chatgpt.com,chatgpt,ChatGPT,OpenAI,chat-assistant,chatgpt.com,app,use,1,{r}:2\n\
+             eu.llm.corp.example,corp-llm,Corp LLM Gateway,Corp IT,internal,llm.corp.example,app,use,1,{r}:8\n\
+             cursor.com,cursor,Cursor,Anysphere,coding-assistant,'=cursor.com,docs,incidental,4,not in the register\n\
+             x.com,,,,,,,,,\n"
         )
     );
 }

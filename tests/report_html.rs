@@ -308,6 +308,10 @@ fn report_html_renders_in_headless_chromium() {
             totals["unknown_ai_candidates"].as_u64(),
         ),
         (
+            "incidental_only_users",
+            totals["incidental_only_users"].as_u64(),
+        ),
+        (
             "findings_high",
             Some(s["findings"]["high"].as_u64().unwrap_or(0)),
         ),
@@ -315,15 +319,17 @@ fn report_html_renders_in_headless_chromium() {
         assert_eq!(Some(dom_total(&dom, key)), want, "{key}");
     }
     // The headline counts tier-4 users and tools from the CSVs.
+    // Contact without use (evidence `incidental`) is not use: not in the headline.
     let per_user = read_csv(&out.join("per-user.csv"));
-    let people: std::collections::BTreeSet<&str> = per_user
+    let (used, contact): (Vec<_>, Vec<_>) = per_user.iter().partition(|r| r["evidence"] == "use");
+    let people: std::collections::BTreeSet<&str> = used
         .iter()
         .filter(|r| r["tier"] == "4")
         .map(|r| r["user"].as_str())
         .collect();
     let tools = read_csv(&out.join("per-tool.csv"))
         .iter()
-        .filter(|r| r["tier"] == "4")
+        .filter(|r| r["tier"] == "4" && r["users"] != "0")
         .count();
     let headline = format!("{} people used {} unapproved AI tools", people.len(), tools);
     assert!(dom.contains(&headline), "no headline {headline:?}");
@@ -335,7 +341,11 @@ fn report_html_renders_in_headless_chromium() {
     }
     let table = &dom[dom.find("id=\"users-table\"").unwrap()..];
     let table = &table[..table.find("</table>").unwrap()];
-    assert_eq!(table.matches("<tr>").count(), per_user.len() + 1);
+    assert_eq!(table.matches("<tr>").count(), used.len() + 1);
+    assert!(!contact.is_empty(), "the samples touch vendor web pages");
+    let table = &dom[dom.find("id=\"contact-table\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert_eq!(table.matches("<tr>").count(), contact.len() + 1);
     // The script ran (the CSP hash matched): it revealed the filter box.
     assert!(
         dom.contains("<p class=\"filter no-print\"><label>Filter users"),
@@ -347,6 +357,7 @@ fn report_html_renders_in_headless_chromium() {
         "tools",
         "findings",
         "users",
+        "contact",
         "candidates",
         "quality",
         "method",

@@ -10,18 +10,31 @@ fn match_explains_the_pattern() {
         "https://Chat.OpenAI.com/c/1",
         "notchatgpt.com",
         "=1+1",
+        "https://chatgpt.com/share/6812-abcd",
+        "help.openai.com",
     ]);
     assert_eq!(run.status.code(), Some(0));
     let text = String::from_utf8(run.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "host,tool_id,tool,vendor,category,pattern");
-    assert!(
-        lines[1].starts_with("chat.openai.com,chatgpt,ChatGPT,OpenAI,chat-assistant,"),
-        "{}",
-        lines[1]
+    assert_eq!(
+        lines[0],
+        "host,tool_id,tool,vendor,category,pattern,role,evidence"
     );
-    assert_eq!(lines[2], "notchatgpt.com,,,,,");
-    assert_eq!(lines[3], "'=1+1,,,,,");
+    assert_eq!(
+        lines[1],
+        "chat.openai.com,chatgpt,ChatGPT,OpenAI,chat-assistant,openai.com,app,use"
+    );
+    assert_eq!(lines[2], "notchatgpt.com,,,,,,,");
+    assert_eq!(lines[3], "'=1+1,,,,,,,");
+    // Issue 18: the role of the host, and the evidence after the tool's path rules.
+    assert_eq!(
+        lines[4],
+        "chatgpt.com,chatgpt,ChatGPT,OpenAI,chat-assistant,chatgpt.com,app,incidental"
+    );
+    assert_eq!(
+        lines[5],
+        "help.openai.com,chatgpt,ChatGPT,OpenAI,chat-assistant,help.openai.com,docs,incidental"
+    );
 }
 
 #[test]

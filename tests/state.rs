@@ -247,6 +247,14 @@ fn report_from_the_state_reproduces_the_scan_outputs() {
         "30d",
     ]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    // Issue 18: the state keeps each row's evidence, so both kinds must come back.
+    let rows = read_csv(&rendered.join("per-user.csv"));
+    for evidence in ["use", "incidental"] {
+        assert!(
+            rows.iter().any(|r| r["evidence"] == evidence),
+            "no {evidence} row"
+        );
+    }
     for entry in std::fs::read_dir(&scanned).unwrap() {
         let name = entry.unwrap().file_name();
         if !name.to_string_lossy().ends_with(".csv") {

@@ -10,6 +10,7 @@ mod blocklist_readback;
 mod cli_docs;
 mod csv_cells;
 mod duplicates;
+mod evidence;
 mod generate;
 mod hostile;
 mod identity;

@@ -15,7 +15,7 @@ use super::Options;
 use super::cover::{Cover, Index};
 use super::syntax::{Syntax, Written};
 use crate::policy::Policy;
-use crate::signatures::{Catalogue, Pattern, Shape, ToolId};
+use crate::signatures::{Catalogue, Evidence, Pattern, Shape, ToolId};
 
 /// The rules to write.
 pub(super) struct Plan<'a> {
@@ -68,6 +68,9 @@ pub(super) fn plan<'a>(
 
 /// The catalogue's patterns of blocked tools and of allowed ones, each by tool id and text. A
 /// tool at a blocked tier that `opts.only` leaves out is in neither.
+/// A blocked tool's patterns of incidental roles (its docs pages, widget CDN, share domain,
+/// hot-linked media) are left out: reaching them is no use of the tool, and blocking them
+/// would break third-party pages that embed or link them while stopping nobody's use.
 fn partition<'a>(
     catalogue: &'a Catalogue,
     policy: &Policy,
@@ -77,7 +80,7 @@ fn partition<'a>(
     for p in &catalogue.patterns {
         if !opts.tiers.contains(&policy.tier(p.tool)) {
             allowed.push(p);
-        } else if opts.only.admits(p.tool, policy) {
+        } else if opts.only.admits(p.tool, policy) && p.role.evidence() == Evidence::Use {
             blocked.push(p);
         }
     }

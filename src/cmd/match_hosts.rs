@@ -1,5 +1,6 @@
-//! `shadowai match`: which tool and pattern each host matches, as CSV; with `--register`, also
-//! the tier a scan would give it and the register row that gives it.
+//! `shadowai match`: which tool and pattern each host or URL matches, and what reaching it is
+//! evidence of (the host's role, corrected by the tool's path rules for a URL), as CSV; with
+//! `--register`, also the tier a scan would give it and the register row that gives it.
 
 use std::io::{self, BufRead};
 
@@ -30,7 +31,9 @@ pub fn run(args: MatchArgs) -> anyhow::Result<Exit> {
     };
     let stdout = io::stdout();
     let mut out = CsvWriter::new(stdout.lock());
-    let mut header = vec!["host", "tool_id", "tool", "vendor", "category", "pattern"];
+    let mut header = vec![
+        "host", "tool_id", "tool", "vendor", "category", "pattern", "role", "evidence",
+    ];
     if register.is_some() {
         header.extend(["tier", "register"]);
     }
@@ -40,25 +43,33 @@ pub fn run(args: MatchArgs) -> anyhow::Result<Exit> {
     let mut write = |raw: &str| -> anyhow::Result<()> {
         normalize::lowercase_into(&mut host, normalize::host_part(raw.as_bytes()));
         let shown = String::from_utf8_lossy(&host).into_owned();
-        let mut row = match catalogue.find_host(&host) {
-            Some(p) => {
-                let t = &catalogue.tools[p.tool as usize];
+        let mut row = match catalogue.classify(&host) {
+            Some(hit) => {
+                let t = &catalogue.tools[hit.pattern.tool as usize];
+                let evidence = catalogue.evidence(
+                    hit.pattern.tool,
+                    hit.role.evidence(),
+                    normalize::path_part(raw.as_bytes()),
+                );
                 let mut row = vec![
                     shown,
                     t.id.clone(),
                     t.name.clone(),
                     t.vendor.clone(),
                     t.category.clone(),
-                    p.text.clone(),
+                    hit.pattern.text.clone(),
+                    hit.role.as_str().to_string(),
+                    evidence.as_str().to_string(),
                 ];
                 if let Some((register, rows)) = &register {
-                    let (tier, source) = match rows.get(p.tool as usize).copied().flatten() {
-                        Some(i) => {
-                            let e = &register.entries[i];
-                            (e.tier, format!("{}:{}", register.path.display(), e.line))
-                        }
-                        None => (Tier::UNREGISTERED, NOT_IN_REGISTER.to_string()),
-                    };
+                    let (tier, source) =
+                        match rows.get(hit.pattern.tool as usize).copied().flatten() {
+                            Some(i) => {
+                                let e = &register.entries[i];
+                                (e.tier, format!("{}:{}", register.path.display(), e.line))
+                            }
+                            None => (Tier::UNREGISTERED, NOT_IN_REGISTER.to_string()),
+                        };
                     row.extend([tier.to_string(), source]);
                 }
                 row

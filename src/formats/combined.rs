@@ -17,7 +17,8 @@
 //! | `%l` ident | – |
 //! | `%u` authenticated user, `-` if none | `user` |
 //! | `%t` `[dd/Mon/yyyy:hh:mm:ss ±hhmm]` | `ts`, converted to UTC |
-//! | `%r` request line: absolute URL, or `CONNECT host:443` | `host` |
+//! | `%r` request line: absolute URL, or `CONNECT host:443` | `host` (the URL's path is read from it) |
+//! | `%r` origin-form target (`/path`) after a vhost prefix | `path` |
 //! | `%>s` status | `action`: 403, 407, 451 = blocked, else allowed |
 //! | `%b` bytes sent *to* the client | – (not an upload size: `bytes_out` is absent) |
 //!
@@ -228,10 +229,10 @@ impl LineParser for CombinedParser {
             // `""` or a binary probe: well-formed, but no request to speak of.
             return Ok(Parsed::Ignored);
         };
-        let host = if method == b"CONNECT" || memmem::find(target, b"://").is_some() {
-            target
+        let (host, path) = if method == b"CONNECT" || memmem::find(target, b"://").is_some() {
+            (target, None)
         } else if let Some(v) = vhost {
-            v
+            (v, Some(target))
         } else {
             return Ok(Parsed::Ignored);
         };
@@ -240,6 +241,7 @@ impl LineParser for CombinedParser {
             user,
             client,
             host,
+            path,
             action: if matches!(status, 403 | 407 | 451) {
                 Action::Blocked
             } else {
@@ -304,8 +306,12 @@ mod tests {
             r#"website.com:443 1.2.3.4 - - [25/Oct/2021:11:05:52 +0200] "GET /web/.well-known HTTP/1.1" 403 6963 "abc.com" "UA""#,
         );
         assert_eq!(
-            (e.host, e.client),
-            (&b"website.com:443"[..], Some(&b"1.2.3.4"[..]))
+            (e.host, e.client, e.path),
+            (
+                &b"website.com:443"[..],
+                Some(&b"1.2.3.4"[..]),
+                Some(&b"/web/.well-known"[..])
+            )
         );
         let e = event(
             r#""10.5.102.222, 199.96.1.1" 10.2.1.185 - - [22/Jan/2016:13:18:29 +0000] "GET http://copilot.microsoft.com/ HTTP/1.1" 200 25507 "-" "x""#,

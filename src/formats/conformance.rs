@@ -33,14 +33,15 @@ fn text(bytes: Option<&[u8]>) -> Value {
     bytes.map_or(Value::Null, |b| String::from_utf8_lossy(b).into())
 }
 
-/// One event as a JSON object: every field, the time in RFC 3339 so a wrong zone shows.
+/// One event as a JSON object: every field, the time in RFC 3339 so a wrong zone shows. The
+/// `path` is written only where the format logs one apart from the host.
 fn event_json(line: usize, e: &Event) -> Value {
     let action = match e.action {
         Action::Allowed => "allowed",
         Action::Blocked => "blocked",
         Action::Unknown => "unknown",
     };
-    json!({
+    let mut v = json!({
         "line": line,
         "ts": e.ts.map(crate::time::fmt_rfc3339),
         "user": text(e.user),
@@ -51,7 +52,11 @@ fn event_json(line: usize, e: &Event) -> Value {
         "action": action,
         "source": e.source.as_str(),
         "process": text(e.process),
-    })
+    });
+    if let (Some(path), Some(obj)) = (e.path, v.as_object_mut()) {
+        obj.insert("path".into(), text(Some(path)));
+    }
+    v
 }
 
 /// What `format`'s parser makes of each line of its sample, one JSON object a line.

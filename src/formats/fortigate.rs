@@ -13,6 +13,7 @@
 //! | `hostname` (webfilter, app-ctrl, traffic with web logging) | `host` |
 //! | `qname` (utm/dns) | `host` |
 //! | `url` when it is a full URL (antivirus: `http://h/p`); a bare path (`/`) is not a host | `host` |
+//! | `url` (webfilter: the path, `/…`; or the full URL) | `path` |
 //! | `srcip` | `client` |
 //! | `user`, else `unauthuser` (`N/A` = none) | `user` |
 //! | `sentbyte` | `bytes_out` |
@@ -196,7 +197,7 @@ impl LineParser for FortigateParser {
             ..Event::default()
         };
         let (mut logid, mut date, mut time, mut tz, mut etime) = (false, None, None, None, None);
-        let (mut hostname, mut qname, mut url) = (None, None, None);
+        let (mut hostname, mut qname, mut url, mut path) = (None, None, None, None);
         let (mut user, mut unauth, mut action, mut utmaction) = (None, None, None, None);
         for (k, v) in Pairs::new(line) {
             match k {
@@ -207,7 +208,10 @@ impl LineParser for FortigateParser {
                 b"eventtime" => etime = Some(v),
                 b"hostname" => hostname = none_if_na(v),
                 b"qname" => qname = none_if_na(v),
-                b"url" => url = none_if_na(v).filter(|u| !u.starts_with(b"/")),
+                b"url" => {
+                    path = none_if_na(v);
+                    url = path.filter(|u| !u.starts_with(b"/"));
+                }
                 b"srcip" => e.client = none_if_na(v),
                 b"user" => user = none_if_na(v),
                 b"unauthuser" => unauth = none_if_na(v),
@@ -227,6 +231,7 @@ impl LineParser for FortigateParser {
             return Ok(Parsed::Ignored);
         };
         e.host = host;
+        e.path = path;
         e.user = user.or(unauth);
         e.ts = match (etime.and_then(eventtime), date, time) {
             (Some(t), _, _) => Some(t),

@@ -9,6 +9,7 @@
 //! | column | use |
 //! |---|---|
 //! | `RemoteUrl` | `host`; for `DnsConnectionInspected` / `HttpConnectionInspected` rows without one, `AdditionalFields.query` / `.host` |
+//! | `AdditionalFields.uri` of `HttpConnectionInspected` rows | `path` |
 //! | `Timestamp` (RFC 3339, 7 fraction digits), else `TimeGenerated` / the record's `time` | `ts` |
 //! | `DeviceName` | `device` |
 //! | `InitiatingProcessAccountDomain` + `InitiatingProcessAccountName` | `user` as `domain\name` |
@@ -76,6 +77,8 @@ struct Additional<'a> {
     query: Option<Cow<'a, str>>,
     #[serde(borrow)]
     host: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    uri: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -166,15 +169,23 @@ impl LineParser for MdeParser {
         let st = &mut self.stash;
         st.clear();
         let mut host = st.put(row.remote_url.as_deref());
-        if host.is_none() && action_type.ends_with("ConnectionInspected") {
-            host = match &row.additional {
-                Some(AdditionalField::Obj(a)) => st.put(a.query.as_deref().or(a.host.as_deref())),
-                Some(AdditionalField::Str(s)) => match serde_json::from_str::<Additional>(s) {
-                    Ok(a) => st.put(a.query.as_deref().or(a.host.as_deref())),
-                    Err(_) => None,
-                },
+        let mut path = None;
+        if action_type.ends_with("ConnectionInspected") {
+            let parsed;
+            let add = match &row.additional {
+                Some(AdditionalField::Obj(a)) => Some(a),
+                Some(AdditionalField::Str(s)) => {
+                    parsed = serde_json::from_str::<Additional>(s).ok();
+                    parsed.as_ref()
+                }
                 _ => None,
             };
+            if let Some(a) = add {
+                if host.is_none() {
+                    host = st.put(a.query.as_deref().or(a.host.as_deref()));
+                }
+                path = st.put(a.uri.as_deref());
+            }
         }
         let Some(host) = host else {
             return Ok(Parsed::Ignored);
@@ -199,6 +210,7 @@ impl LineParser for MdeParser {
         Ok(Parsed::Event(Event {
             client: st.get(client),
             action: action_of(action_type),
+            path: st.get(path),
             ..st.endpoint_event(ts, host, user, device, process)
         }))
     }
@@ -247,6 +259,29 @@ mod tests {
             ("bob", "claude.exe", Action::Unknown)
         );
         assert_eq!(ev[2].1, "gemini.google.com");
+    }
+
+    /// `HttpConnectionInspected` rows carry the request path in `AdditionalFields.uri`, as an
+    /// object or a JSON string; it decides the evidence of tools with path rules (issue 18).
+    #[test]
+    fn inspected_http_rows_carry_their_path() {
+        let obj = r#"{"Timestamp":"2024-03-05T09:15:00Z","DeviceName":"pc4","ActionType":"HttpConnectionInspected","RemoteUrl":"","AdditionalFields":{"direction":"Out","host":"chatgpt.com","method":"GET","uri":"/share/6812a0f3","version":"1.1"}}"#;
+        let string = r#"{"Timestamp":"2024-03-05T09:15:00Z","DeviceName":"pc4","ActionType":"HttpConnectionInspected","RemoteUrl":"chatgpt.com","AdditionalFields":"{\"host\":\"chatgpt.com\",\"uri\":\"/backend-api/conversation\"}"}"#;
+        let plain = r#"{"Timestamp":"2024-03-05T09:15:00Z","DeviceName":"pc4","ActionType":"ConnectionSuccess","RemoteUrl":"chatgpt.com","AdditionalFields":{"uri":"/ignored"}}"#;
+        let mut p = MdeParser::default();
+        let mut path = |line: &str| match p.parse(line.as_bytes()) {
+            Ok(Parsed::Event(e)) => (
+                String::from_utf8_lossy(e.host).into_owned(),
+                e.path.map(|p| String::from_utf8_lossy(p).into_owned()),
+            ),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(path(obj), ("chatgpt.com".into(), Some("/share/6812a0f3".into())));
+        assert_eq!(
+            path(string),
+            ("chatgpt.com".into(), Some("/backend-api/conversation".into()))
+        );
+        assert_eq!(path(plain), ("chatgpt.com".into(), None));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! | `c-ip` | `client` |
 //! | `cs-username`, else `cs-userdn`, else `cs(Username)` | `user` |
 //! | `cs-host`, else `cs(Host)`, else an absolute `cs-uri`, else `r-dns` / `r-host` | `host` |
+//! | `cs-uri-path` (ProxySG), else `cs-uri-stem` (IIS), else `cs-uri` | `path` |
 //! | `cs-bytes` (bytes received from the client) | `bytes_out` |
 //! | `sc-filter-result` (`DENIED` / `PROXIED`, `OBSERVED`), else `s-action` (`TCP_DENIED`…) | `action` |
 //!
@@ -120,6 +121,8 @@ struct Layout {
     user: [Option<usize>; 3],
     /// `cs-host`, `cs(Host)`, `cs-uri`, `r-dns`, `r-host`, best first.
     host: [Option<usize>; 5],
+    /// `cs-uri-path`, `cs-uri-stem`, `cs-uri`, best first.
+    path: [Option<usize>; 3],
     bytes_out: Option<usize>,
     filter_result: Option<usize>,
     s_action: Option<usize>,
@@ -148,7 +151,12 @@ impl Layout {
                 b"cs(username)" => &mut l.user[2],
                 b"cs-host" => &mut l.host[0],
                 b"cs(host)" => &mut l.host[1],
-                b"cs-uri" => &mut l.host[2],
+                b"cs-uri" => {
+                    l.path[2].get_or_insert(i);
+                    &mut l.host[2]
+                }
+                b"cs-uri-path" => &mut l.path[0],
+                b"cs-uri-stem" => &mut l.path[1],
                 b"r-dns" => &mut l.host[3],
                 b"r-host" => &mut l.host[4],
                 b"cs-bytes" => &mut l.bytes_out,
@@ -171,6 +179,7 @@ impl Layout {
             .iter()
             .chain(&l.user)
             .chain(&l.host)
+            .chain(&l.path)
             .flatten()
             .map(|i| i + 1)
             .max()
@@ -375,6 +384,7 @@ impl LineParser for W3cParser {
             bytes_out,
             action,
             source: SourceKind::Proxy,
+            path: l.path.iter().find_map(|&i| self.value(line, i)),
             ..Event::default()
         }))
     }

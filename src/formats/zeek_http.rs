@@ -11,6 +11,7 @@
 //! | `host` (the request's `Host` header) | `host`; unset means no host: the line is ignored |
 //! | `request_body_len` (uncompressed body bytes the client sent) | `bytes_out` |
 //! | `username` (HTTP basic auth), if set | `user` |
+//! | `uri` (the request target: a path, or an absolute URL through a proxy) | `path` |
 //!
 //! Quirks: Zeek watches the wire; it neither allows nor blocks, so `action` is allowed (the
 //! request was made). Bro 2.x files carry older columns (`filename`, `md5`,
@@ -65,20 +66,22 @@ impl LogFormat for ZeekHttp {
 const DEFAULT_FIELDS: &[u8] = b"ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth\tmethod\thost\turi\treferrer\tversion\tuser_agent\torigin\trequest_body_len\tresponse_body_len\tstatus_code\tstatus_msg\tinfo_code\tinfo_msg\ttags\tusername\tpassword\tproxied\torig_fuids\torig_filenames\torig_mime_types\tresp_fuids\tresp_filenames\tresp_mime_types";
 
 /// The columns read, by name; the first three are required.
-const NAMES: [&[u8]; 5] = [
+const NAMES: [&[u8]; 6] = [
     b"ts",
     b"id.orig_h",
     b"host",
     b"request_body_len",
     b"username",
+    b"uri",
 ];
 const CLIENT: usize = 1;
 const HOST: usize = 2;
 const BYTES_OUT: usize = 3;
 const USER: usize = 4;
+const URI: usize = 5;
 
 struct ZeekHttpParser {
-    tsv: ZeekTsv<5>,
+    tsv: ZeekTsv<6>,
 }
 
 impl Default for ZeekHttpParser {
@@ -110,6 +113,7 @@ impl LineParser for ZeekHttpParser {
             bytes_out,
             action: Action::Allowed,
             source: SourceKind::Proxy,
+            path: tsv.get(line, URI),
             ..Event::default()
         }))
     }

@@ -15,6 +15,7 @@
 //! | http `host` | `host` (source proxy) |
 //! | http `request_body_len` | `bytes_out` |
 //! | http `username` | `user` |
+//! | http `uri` | `path` |
 //! | ssl `server_name` (SNI) | `host` (source proxy) |
 //!
 //! Quirks: one file can mix logs (a Kafka topic or a `zeek.json` with all streams), so the
@@ -106,6 +107,8 @@ struct Record<'a> {
     username: Option<Cow<'a, str>>,
     #[serde(borrow)]
     server_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    uri: Option<Cow<'a, str>>,
 }
 
 /// Reused buffers for values that had JSON escapes.
@@ -114,6 +117,7 @@ struct ZeekJsonParser {
     host: Vec<u8>,
     client: Vec<u8>,
     user: Vec<u8>,
+    uri: Vec<u8>,
 }
 
 /// Which Zeek log a record is from.
@@ -158,19 +162,21 @@ impl LineParser for ZeekJsonParser {
             host: host_buf,
             client,
             user,
+            uri,
         } = self;
-        let (source, action, bytes_out, username) = match log {
+        let (source, action, bytes_out, username, path) = match log {
             Log::Dns if rec.rejected == Some(true) => {
-                (SourceKind::Dns, Action::Blocked, None, None)
+                (SourceKind::Dns, Action::Blocked, None, None, None)
             }
-            Log::Dns => (SourceKind::Dns, Action::Allowed, None, None),
+            Log::Dns => (SourceKind::Dns, Action::Allowed, None, None, None),
             Log::Http => (
                 SourceKind::Proxy,
                 Action::Allowed,
                 rec.request_body_len,
                 rec.username,
+                rec.uri,
             ),
-            _ => (SourceKind::Proxy, Action::Allowed, None, None),
+            _ => (SourceKind::Proxy, Action::Allowed, None, None, None),
         };
         Ok(Parsed::Event(Event {
             ts: Some(ts),
@@ -180,6 +186,7 @@ impl LineParser for ZeekJsonParser {
             bytes_out,
             action,
             source,
+            path: non_empty(path).map(|v| keep(v, uri)),
             ..Event::default()
         }))
     }

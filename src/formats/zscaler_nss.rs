@@ -13,6 +13,7 @@
 //! | `login` (web), `login` or `user` (DNS) | `user` |
 //! | `cip` (web), `clt_sip` / `cip` (DNS) | `client` |
 //! | `hostname` / `host` / `ehost`, else `eurl` / `url` (web) | `host` |
+//! | `eurl`, else `url` (web: `host/path`) | `path` |
 //! | `dns_req` (DNS) | `host` |
 //! | `reqsize` (web: request size, the upload) | `bytes_out` |
 //! | `action` (`Allowed` / `Blocked`), `reqaction` / `resaction` (`REQ_BLOCK`, …) | `action` |
@@ -257,6 +258,12 @@ impl LineParser for NssParser {
         let user = span(value(&rec.login).or(value(&rec.user)), s);
         let client = span(value(&rec.cip).or(value(&rec.clt_sip)), s);
         let device = span(value(&rec.devicehostname), s);
+        // The web feed's `hostname` has no path; its `eurl` / `url` (`host/path`) does.
+        let path = if is_dns {
+            None
+        } else {
+            span(value(&rec.eurl).or(value(&rec.url)), s)
+        };
         let scratch: &'a [u8] = &self.scratch;
         let Some(host) = resolve(host, scratch) else {
             return Ok(Parsed::Ignored);
@@ -275,6 +282,7 @@ impl LineParser for NssParser {
             },
             device: resolve(device, scratch),
             process: None,
+            path: resolve(path, scratch),
         }))
     }
 }

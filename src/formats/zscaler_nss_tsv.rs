@@ -230,6 +230,7 @@ impl LineParser for NssTsvParser {
             source: SourceKind::Proxy,
             device,
             process: None,
+            path: None,
         }))
     }
 }

@@ -2,9 +2,9 @@
 //! be the map step of a distributed engine (Spark, a Kubernetes Indexed Job) and the reduce
 //! step stays exact.
 //!
-//! # Format, version 1
+//! # Format, version 2
 //! UTF-8 text, one record per line, fields separated by TAB. Field 1 is the format version
-//! (`1`), field 2 the record kind, then the kind's key fields, then its value fields. Every
+//! (`2`), field 2 the record kind, then the kind's key fields, then its value fields. Every
 //! line stands alone, so an engine may shuffle, split and regroup records freely: any multiset
 //! of records is a valid partial, and merging combines records of equal kind and key with the
 //! rules below, which are associative and commutative. A reader refuses a line of another
@@ -20,16 +20,19 @@
 //! |---|---|---|
 //! | `meta` | name | value (must agree) |
 //! | `file` | path | format, gzip, lines, events, matched, ignored, skipped, out_of_window, examples, error, size, mtime, head_len, head_hash, consumed, tail_hash (an input may appear once) |
-//! | `usage` | day, user, tool_id | events (sum), bytes_out (sum), first (min), last (max) |
+//! | `usage` | day, user, tool_id | events (sum), bytes_out (sum), first (min), last (max), incidental (sum) |
 //! | `seen` | user, tool_id, device\|process, name | — |
 //! | `cover` | source, day | — |
 //! | `cand` | day, registrable domain, host, user | events (sum), first (min), last (max), reasons (bit or) |
 //! | `day` | day | events (sum), first (min), last (max), attributed (sum), unattributed (sum) |
-//! | `ipusage` | client, time, tool_id | events (sum), bytes_out (sum) |
+//! | `ipusage` | client, time, tool_id | events (sum), bytes_out (sum), incidental (sum) |
 //! | `ipcand` | client, time, registrable domain, host | events (sum), reasons (bit or) |
 //! | `ipseen` | client, time, tool_id, device\|process, name | — |
 //!
-//! `meta` names: `catalogue` (fingerprint of the patterns and executables matched, see
+//! `incidental` counts the events among `events` that are only incidental to the tool (an
+//! embed, a shared link, a docs page: see `signatures::Evidence`); the others are use.
+//!
+//! `meta` names: `catalogue` (fingerprint of the patterns, roles, path rules and executables matched, see
 //! [`Catalogue::matching_digest`]), `since` and `until` (Unix seconds or empty),
 //! `keep-user-domain` (0/1), `identity` (`deferred`, or `applied` followed by LF and the
 //! `--identity` files). `examples` are `LINE:REASON` joined by LF.
@@ -149,6 +152,7 @@ pub fn write_scan(
             line.num(c.bytes_out);
             line.int(c.first);
             line.int(c.last);
+            line.num(c.incidental);
             out.push(USAGE, &mut line);
         }
     }
@@ -213,13 +217,14 @@ pub fn write_scan(
         line.num(d.unattributed);
         out.push(DAY, &mut line);
     }
-    for ((ip, ts, tid), (events, bytes_out)) in &agg.deferred.usage {
+    for ((ip, ts, tid), c) in &agg.deferred.usage {
         line.start(IPUSAGE);
         line.text(ip);
         line.int(*ts);
         line.text(tool(*tid));
-        line.num(*events);
-        line.num(*bytes_out);
+        line.num(c.events);
+        line.num(c.bytes_out);
+        line.num(c.incidental);
         out.push(IPUSAGE, &mut line);
     }
     for ((ip, ts, domain, host), (events, reasons)) in &agg.deferred.candidates {
@@ -340,7 +345,13 @@ impl Partial {
                     self.put(
                         USAGE,
                         &[&day, &user, key[2]],
-                        vec![events.clone(), values[1].clone(), Val::N(ts), Val::N(ts)],
+                        vec![
+                            events.clone(),
+                            values[1].clone(),
+                            Val::N(ts),
+                            Val::N(ts),
+                            values[2].clone(),
+                        ],
                     );
                     if identity.is_some() {
                         let zero = Val::N(Some(0));
@@ -428,6 +439,7 @@ impl Partial {
                         bytes_out: u(&v[1]),
                         first: i(&v[2]),
                         last: i(&v[3]),
+                        incidental: u(&v[4]),
                     };
                     agg.usage
                         .entry(bytes(key[1]).into_boxed_slice())
@@ -453,9 +465,9 @@ impl Partial {
                 CAND => {
                     let cell = Cell {
                         events: u(&v[0]),
-                        bytes_out: 0,
                         first: i(&v[1]),
                         last: i(&v[2]),
+                        ..Cell::default()
                     };
                     let reasons = u32::try_from(u(&v[3])).unwrap_or(0);
                     let (domain, host, user) = (bytes(key[1]), bytes(key[2]), bytes(key[3]));
@@ -474,9 +486,9 @@ impl Partial {
                     let day = key_day(key[0]);
                     let cell = Cell {
                         events: u(&v[0]),
-                        bytes_out: 0,
                         first: i(&v[1]),
                         last: i(&v[2]),
+                        ..Cell::default()
                     };
                     if day.is_some() {
                         agg.window.merge(&Cell { events: 0, ..cell });
@@ -550,8 +562,14 @@ mod tests {
     #[test]
     fn a_written_scan_reads_back_to_the_same_bytes() {
         let mut agg = Agg::default();
-        agg.add_usage(b"al\tice", 0, Some(100), Some(5));
-        agg.add_usage(b"a", 1, None, None);
+        agg.add_usage(
+            b"al\tice",
+            0,
+            Some(100),
+            Some(5),
+            crate::signatures::Evidence::Use,
+        );
+        agg.add_usage(b"a", 1, None, None, crate::signatures::Evidence::Incidental);
         agg.add_seen_on(b"a", 1, Some(b"pc\xff"), Some(b"chrome.exe"));
         agg.detail.candidates.insert(
             (
@@ -562,9 +580,14 @@ mod tests {
             ),
             (Cell::default(), 3),
         );
-        agg.deferred
-            .usage
-            .insert((b"10.0.0.1"[..].into(), Some(7), 0), (2, 0));
+        agg.deferred.usage.insert(
+            (b"10.0.0.1"[..].into(), Some(7), 0),
+            crate::aggregate::DeferredCount {
+                events: 2,
+                bytes_out: 0,
+                incidental: 1,
+            },
+        );
         let scan = Scan {
             agg,
             files: vec![FileStats {
@@ -599,6 +622,11 @@ mod tests {
         );
         assert_eq!(round.agg.usage[&b"al\tice"[..]][&(0, Some(0))].bytes_out, 5);
         assert_eq!(round.agg.usage[&b"10.0.0.1"[..]][&(0, Some(0))].events, 2);
+        assert_eq!(
+            round.agg.usage[&b"10.0.0.1"[..]][&(0, Some(0))].incidental,
+            1
+        );
+        assert_eq!(round.agg.usage[&b"a"[..]][&(1, None)].incidental, 1);
         assert_eq!(round.agg.candidates[&b"x.ai"[..]].reasons.0, 3);
     }
 
@@ -640,9 +668,9 @@ mod tests {
             } else {
                 format!("d{n:02}")
             };
-            text.push_str(&format!("1\tseen\tab\tc\tdevice\t{name}\n"));
+            text.push_str(&format!("2\tseen\tab\tc\tdevice\t{name}\n"));
         }
-        text.push_str("1\tseen\ta\tbc\tdevice\tzz\n");
+        text.push_str("2\tseen\ta\tbc\tdevice\tzz\n");
         let mut p = read(&text).unwrap();
         p.cap_seen();
         let out = written(&p);
@@ -664,27 +692,27 @@ mod tests {
         )
         .unwrap();
         let id = Identity::read(&[leases]).unwrap();
-        let text = "1\tipusage\t10.0.0.5\t1500\tchatgpt\t2\t0\n1\tipusage\t10.0.0.5\t2500\tchatgpt\t1\t9\n1\tipusage\t10.0.0.9\t2500\tchatgpt\t4\t0\n";
+        let text = "2\tipusage\t10.0.0.5\t1500\tchatgpt\t2\t0\t1\n2\tipusage\t10.0.0.5\t2500\tchatgpt\t1\t9\t0\n2\tipusage\t10.0.0.9\t2500\tchatgpt\t4\t0\t4\n";
         let mut p = read(text).unwrap();
         p.resolve(Some((&id, &["leases.csv".to_string()])));
         let out = written(&p);
         assert!(
-            out.contains("1\tusage\t0\talice\tchatgpt\t2\t0\t1500\t1500\n"),
+            out.contains("2\tusage\t0\talice\tchatgpt\t2\t0\t1500\t1500\t1\n"),
             "{out}"
         );
         assert!(
-            out.contains("1\tusage\t0\tbob\tchatgpt\t1\t9\t2500\t2500\n"),
+            out.contains("2\tusage\t0\tbob\tchatgpt\t1\t9\t2500\t2500\t0\n"),
             "{out}"
         );
         assert!(
-            out.contains("1\tusage\t0\t10.0.0.9\tchatgpt\t4\t0\t2500\t2500\n"),
+            out.contains("2\tusage\t0\t10.0.0.9\tchatgpt\t4\t0\t2500\t2500\t4\n"),
             "{out}"
         );
-        assert!(out.contains("1\tday\t0\t0\t\t\t3\t4\n"), "{out}");
+        assert!(out.contains("2\tday\t0\t0\t\t\t3\t4\n"), "{out}");
         assert_eq!(p.meta().identity, Some(vec!["leases.csv".to_string()]));
         let mut plain = read(text).unwrap();
         plain.resolve(None);
-        assert!(written(&plain).contains("1\tusage\t0\t10.0.0.5\tchatgpt\t3\t9\t1500\t2500\n"));
+        assert!(written(&plain).contains("2\tusage\t0\t10.0.0.5\tchatgpt\t3\t9\t1500\t2500\t1\n"));
         assert_eq!(plain.meta().identity, None);
     }
 }

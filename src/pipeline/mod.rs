@@ -27,7 +27,7 @@ use crate::identity::Identity;
 use crate::input::{self, FileId, Handle, stream::Tail};
 use crate::lines::{Line, LineReader};
 use crate::normalize;
-use crate::signatures::{Catalogue, ToolId};
+use crate::signatures::{Catalogue, Evidence, ToolId};
 use crate::state::{Fate, Known, Record, State};
 
 mod duplicates;
@@ -169,7 +169,13 @@ enum Counted {
 /// What a host is, computed once per distinct host per worker.
 #[derive(Clone, Copy)]
 enum HostClass {
-    Tool(ToolId),
+    /// A catalogue tool's host: the evidence its role gives, and whether the tool has path
+    /// rules that may correct it per event.
+    Tool {
+        tool: ToolId,
+        evidence: Evidence,
+        paths: bool,
+    },
     /// Discovery candidate: its registrable domain starts at this byte.
     Candidate(u16, Reasons),
     Nothing,
@@ -736,11 +742,18 @@ impl<'c> Worker<'c> {
             Some(c) => *c,
             None => self.classify(),
         };
-        let tool = match class {
-            HostClass::Tool(t) => Some(t),
-            _ => e
-                .process
-                .and_then(|p| self.ctx.catalogue.find_exe(p, &mut self.exe)),
+        let (tool, evidence) = match class {
+            HostClass::Tool {
+                tool,
+                evidence,
+                paths,
+            } => (Some(tool), self.evidence(e, tool, evidence, paths)),
+            // The tool's own desktop program: use, whatever host it reached.
+            _ => (
+                e.process
+                    .and_then(|p| self.ctx.catalogue.find_exe(p, &mut self.exe)),
+                Evidence::Use,
+            ),
         };
         // Leases are keyed by the lowercase address, the spelling the address is shown in.
         let leased = match (e.user, e.client, self.ctx.identity) {
@@ -794,10 +807,12 @@ impl<'c> Worker<'c> {
                     .usage
                     .entry((self.user.as_slice().into(), e.ts, t))
                     .or_default();
-                c.0 += 1;
-                c.1 = c.1.saturating_add(e.bytes_out.unwrap_or(0));
+                c.events += 1;
+                c.bytes_out = c.bytes_out.saturating_add(e.bytes_out.unwrap_or(0));
+                c.incidental += u64::from(evidence == Evidence::Incidental);
             } else {
-                self.agg.add_usage(&self.user, t, e.ts, e.bytes_out);
+                self.agg
+                    .add_usage(&self.user, t, e.ts, e.bytes_out, evidence);
             }
             if e.device.is_some() || e.process.is_some() {
                 // Host and file names are case-insensitive on the systems that log them.
@@ -858,13 +873,31 @@ impl<'c> Worker<'c> {
         Counted::Unmatched
     }
 
+    /// The evidence of an event of `tool`: its host's (`host`), unless the tool has path
+    /// rules (`paths`) and the event has a path one of them matches.
+    ///
+    /// # Performance
+    /// The path is cut out of the event only for tools with path rules.
+    fn evidence(&self, e: &Event, tool: ToolId, host: Evidence, paths: bool) -> Evidence {
+        if !paths {
+            return host;
+        }
+        let path = normalize::path_part(e.path.unwrap_or(e.host));
+        self.ctx.catalogue.evidence(tool, host, path)
+    }
+
     fn classify(&mut self) -> HostClass {
         if self.cache.len() >= HOST_CACHE_LIMIT {
             self.cache.clear();
         }
         let host = self.host.as_slice();
-        let class = match self.ctx.catalogue.find_host(host) {
-            Some(p) => HostClass::Tool(p.tool),
+        let catalogue = self.ctx.catalogue;
+        let class = match catalogue.classify(host) {
+            Some(hit) => HostClass::Tool {
+                tool: hit.pattern.tool,
+                evidence: hit.role.evidence(),
+                paths: !catalogue.tools[hit.pattern.tool as usize].paths.is_empty(),
+            },
             None => match discovery::assess(self.ctx.psl, host) {
                 Some((start, r)) if start <= usize::from(u16::MAX) => {
                     HostClass::Candidate(start as u16, r)

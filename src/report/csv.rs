@@ -82,7 +82,7 @@ impl Exporter for PerUser {
             .into_iter()
             .chain(TOOL_COLS)
             .chain(STAT_COLS)
-            .chain(["devices", "processes", "registered"])
+            .chain(["devices", "processes", "registered", "evidence"])
             .collect();
         write_table(&r.per_user, &header, w)
     }
@@ -97,7 +97,7 @@ impl Exporter for PerTool {
             .into_iter()
             .chain(["users"])
             .chain(STAT_COLS)
-            .chain(["registered"])
+            .chain(["registered", "incidental_users", "incidental_events"])
             .collect();
         write_table(&r.per_tool, &header, w)
     }

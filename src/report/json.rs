@@ -82,6 +82,12 @@ pub(crate) struct Totals {
     pub(crate) people: u64,
     pub(crate) addresses: u64,
     pub(crate) devices: u64,
+    /// Matched events that are evidence of use, and those that are only incidental contact
+    /// (an exact split of `matched_events`).
+    pub(crate) use_events: u64,
+    pub(crate) incidental_events: u64,
+    /// People whose every matched event was incidental: not counted in `users`.
+    pub(crate) incidental_only_users: u64,
 }
 
 impl Totals {
@@ -98,19 +104,25 @@ impl Totals {
             totals.skipped += f.skipped;
             totals.out_of_window += f.out_of_window;
         }
-        totals.users = r
-            .per_user
-            .iter()
+        let users: HashSet<&String> = r.use_rows().map(|u| &u.user).collect();
+        totals.users = users.len() as u64;
+        totals.incidental_only_users = r
+            .incidental_rows()
             .map(|u| &u.user)
+            .filter(|u| !users.contains(u))
             .collect::<HashSet<_>>()
             .len() as u64;
-        totals.tools = r.per_tool.len() as u64;
+        let in_use = r.tools_in_use();
+        totals.tools = in_use.len() as u64;
         totals.unregistered_tools = r.register_candidates.len() as u64;
-        totals.bytes_out = r
-            .per_tool
+        totals.bytes_out = in_use
             .iter()
             .map(|t| t.stats.bytes_out)
             .fold(0, u64::saturating_add);
+        for cell in r.scan.agg.usage.values().flat_map(|cells| cells.values()) {
+            totals.use_events += cell.use_events();
+            totals.incidental_events += cell.incidental;
+        }
         totals.unknown_ai_candidates = r.candidates.len() as u64;
         let kinds = super::tally::UserKinds::of(&r.scan.agg);
         (totals.people, totals.addresses, totals.devices) =

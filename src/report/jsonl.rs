@@ -145,6 +145,7 @@ pub fn per_user(r: &Report, u: &UserRow) -> Value {
     put(&mut m, "shadowai.bytes_out", u.stats.bytes_out);
     put(&mut m, "shadowai.devices", list(&u.devices));
     put(&mut m, "shadowai.processes", list(&u.processes));
+    put(&mut m, "shadowai.evidence", u.evidence.as_str());
     Value::Object(m)
 }
 

@@ -202,6 +202,24 @@ pub(crate) fn render(r: &Report) -> String {
             "Unknown AI-like domains",
             grouped(r.candidates.len() as u64),
         ),
+        (
+            "Contact without use",
+            format!(
+                "{} person × tool {} of only widgets, shared links, docs or hot-linked media (no finding, `evidence=incidental` in `per-user.csv`); {} {} no AI tool at all",
+                grouped(o.incidental_rows as u64),
+                if o.incidental_rows == 1 {
+                    "row"
+                } else {
+                    "rows"
+                },
+                grouped(o.incidental_only_people as u64),
+                if o.incidental_only_people == 1 {
+                    "person among them used"
+                } else {
+                    "people among them used"
+                },
+            ),
+        ),
     ] {
         row(&mut out, &[k.to_string(), v]);
     }
@@ -248,11 +266,12 @@ pub(crate) fn render(r: &Report) -> String {
     }
 
     out.push_str("\n## Top tools by users\n\n");
-    if r.per_tool.is_empty() {
-        out.push_str("No catalogue tool was seen.\n");
+    let tools = r.tools_in_use();
+    if tools.is_empty() {
+        out.push_str("No catalogue tool was used.\n");
     } else {
         out.push_str("| # | Tool | Vendor | Tier | In register | Users | Events | Uploaded |\n|--:|---|---|---|---|--:|--:|--:|\n");
-        for (i, t) in r.per_tool.iter().take(TOP_TOOLS).enumerate() {
+        for (i, t) in tools.iter().take(TOP_TOOLS).enumerate() {
             row(
                 &mut out,
                 &[
@@ -267,10 +286,10 @@ pub(crate) fn render(r: &Report) -> String {
                 ],
             );
         }
-        if r.per_tool.len() > TOP_TOOLS {
+        if tools.len() > TOP_TOOLS {
             out.push_str(&format!(
                 "\nTop {TOP_TOOLS} of {} tools; all are in `per-tool.csv`.\n",
-                r.per_tool.len()
+                tools.len()
             ));
         }
     }

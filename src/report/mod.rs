@@ -30,7 +30,7 @@ use crate::findings::{self, Finding};
 use crate::pipeline::Scan;
 use crate::policy::{Policy, Tier};
 use crate::pseudonym::Users;
-use crate::signatures::{Catalogue, ToolId};
+use crate::signatures::{Catalogue, Evidence, ToolId};
 use crate::time::{day_of, fmt_day, fmt_rfc3339};
 
 /// One user × tool.
@@ -50,6 +50,9 @@ pub struct UserRow {
     pub processes: String,
     /// Whether the AI Tool Register lists the tool (`false`: never reviewed).
     pub registered: bool,
+    /// `use` when any of the row's events is evidence of use, else `incidental`: the person
+    /// only touched the vendor's web presence (a widget, a shared link, a docs page).
+    pub evidence: Evidence,
 }
 
 /// The tool columns every row carries.
@@ -91,7 +94,9 @@ impl From<&Cell> for Stats {
     }
 }
 
-/// One tool over all users.
+/// One tool over all users. Users and counts are those of its users (person × tool rows of
+/// evidence `use`, all their events); people who only touched it incidentally are counted
+/// apart, so a tool only ever touched incidentally has 0 users.
 #[derive(Debug, Clone, Serialize)]
 pub struct ToolRow {
     /// Tool.
@@ -104,6 +109,10 @@ pub struct ToolRow {
     pub stats: Stats,
     /// Whether the AI Tool Register lists the tool.
     pub registered: bool,
+    /// Distinct people whose every event to the tool was incidental.
+    pub incidental_users: u64,
+    /// Their events.
+    pub incidental_events: u64,
 }
 
 /// A tool in use that the register does not list: the rollout's fast-track list.
@@ -144,6 +153,9 @@ pub struct DailyRow {
     pub users: u64,
     /// Events that day.
     pub events: u64,
+    /// The day as a number, for the daily chart (`None`: events without a timestamp).
+    #[serde(skip)]
+    pub day_number: Day,
 }
 
 /// One unknown-AI candidate domain.
@@ -169,11 +181,11 @@ pub struct CandidateRow {
 
 /// Everything the exporters write.
 pub struct Report<'a> {
-    /// Per user × tool, by user then tool id.
+    /// Per user × tool, by user then tool id; rows of evidence `use` and `incidental` alike.
     pub per_user: Vec<UserRow>,
-    /// Per tool, most users first.
+    /// Per tool, most users first: tools in use, then tools only touched incidentally.
     pub per_tool: Vec<ToolRow>,
-    /// Per day × tool, by day then tool id.
+    /// Per day × tool, by day then tool id, over the person × tool rows of evidence `use`.
     pub daily: Vec<DailyRow>,
     /// Discovery candidates, best first.
     pub candidates: Vec<CandidateRow>,
@@ -200,6 +212,17 @@ pub struct Report<'a> {
 /// Distinct users, borrowed from the aggregates.
 type UserSet<'a> = HashSet<&'a [u8]>;
 
+/// One tool's person × tool rows, split by their evidence.
+#[derive(Default)]
+struct ToolTotals<'a> {
+    /// Counts of the `use` rows, and their people.
+    used: Cell,
+    users: UserSet<'a>,
+    /// Counts of the `incidental` rows, and their people.
+    touched: Cell,
+    touched_by: UserSet<'a>,
+}
+
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -223,21 +246,44 @@ impl<'a> Report<'a> {
                 tier: policy.tier(t),
             }
         };
+        // A person × tool is use or incidental as a whole, over the report's window: its
+        // evidence decides which of the counts below it goes to.
+        let mut rows: HashMap<(&[u8], ToolId), Cell> = HashMap::new();
+        for (user, cells) in &scan.agg.usage {
+            for (&(tool, _), cell) in cells {
+                rows.entry((user, tool)).or_default().merge(cell);
+            }
+        }
         let mut per_user_cells: BTreeMap<(String, ToolId), Cell> = BTreeMap::new();
-        let mut per_tool: BTreeMap<ToolId, (Cell, UserSet)> = BTreeMap::new();
+        let mut per_tool: BTreeMap<ToolId, ToolTotals> = BTreeMap::new();
+        for (&(user, tool), cell) in &rows {
+            per_user_cells
+                .entry((users.show(user), tool))
+                .or_default()
+                .merge(cell);
+            let t = per_tool.entry(tool).or_default();
+            match cell.evidence() {
+                Evidence::Use => {
+                    t.used.merge(cell);
+                    t.users.insert(user);
+                }
+                Evidence::Incidental => {
+                    t.touched.merge(cell);
+                    t.touched_by.insert(user);
+                }
+            }
+        }
         let mut daily: BTreeMap<(Day, ToolId), (u64, UserSet)> = BTreeMap::new();
         for (user, cells) in &scan.agg.usage {
             for (&(tool, day), cell) in cells {
-                per_user_cells
-                    .entry((users.show(user), tool))
-                    .or_default()
-                    .merge(cell);
-                let t = per_tool.entry(tool).or_default();
-                t.0.merge(cell);
-                t.1.insert(user);
-                let d = daily.entry((day, tool)).or_default();
-                d.0 += cell.events;
-                d.1.insert(user);
+                if rows
+                    .get(&(&user[..], tool))
+                    .is_some_and(|r| r.evidence() == Evidence::Use)
+                {
+                    let d = daily.entry((day, tool)).or_default();
+                    d.0 += cell.events;
+                    d.1.insert(user);
+                }
             }
         }
         let mut seen_on: HashMap<(String, ToolId), &SeenOn> = HashMap::new();
@@ -263,22 +309,35 @@ impl<'a> Report<'a> {
                     user,
                     tool: tool_cols(tool),
                     stats: Stats::from(&cell),
+                    evidence: cell.evidence(),
                 }
             })
             .collect();
         per_user.sort_by(|a, b| (&a.user, &a.tool.tool_id).cmp(&(&b.user, &b.tool.tool_id)));
         let mut per_tool: Vec<ToolRow> = per_tool
             .into_iter()
-            .map(|(tool, (cell, users))| ToolRow {
+            .map(|(tool, t)| ToolRow {
                 tool: tool_cols(tool),
-                users: users.len() as u64,
-                stats: Stats::from(&cell),
+                users: t.users.len() as u64,
+                stats: Stats::from(&t.used),
                 registered: policy.registered(tool),
+                incidental_users: t.touched_by.len() as u64,
+                incidental_events: t.touched.events,
             })
             .collect();
         per_tool.sort_by(|a, b| {
-            (b.users, b.stats.events)
-                .cmp(&(a.users, a.stats.events))
+            (
+                b.users,
+                b.stats.events,
+                b.incidental_users,
+                b.incidental_events,
+            )
+                .cmp(&(
+                    a.users,
+                    a.stats.events,
+                    a.incidental_users,
+                    a.incidental_events,
+                ))
                 .then_with(|| a.tool.tool_id.cmp(&b.tool.tool_id))
         });
         // Days ascending; events without a timestamp (day unknown) last.
@@ -295,6 +354,7 @@ impl<'a> Report<'a> {
                         tier: t.tier,
                         users: users.len() as u64,
                         events,
+                        day_number: day,
                     },
                 )
             })
@@ -347,16 +407,41 @@ impl<'a> Report<'a> {
     }
 }
 
+impl Report<'_> {
+    /// The tools in use (at least one person × tool row of evidence `use`), most users first:
+    /// the head of [`Report::per_tool`], which lists the tools only touched incidentally last.
+    pub fn tools_in_use(&self) -> &[ToolRow] {
+        in_use(&self.per_tool)
+    }
+
+    /// The person × tool rows of evidence `use`.
+    pub fn use_rows(&self) -> impl Iterator<Item = &UserRow> {
+        self.per_user.iter().filter(|u| u.evidence == Evidence::Use)
+    }
+
+    /// The person × tool rows of evidence `incidental`: contact without use.
+    pub fn incidental_rows(&self) -> impl Iterator<Item = &UserRow> {
+        self.per_user
+            .iter()
+            .filter(|u| u.evidence == Evidence::Incidental)
+    }
+}
+
+/// The head of `per_tool` (sorted most users first) with at least one user.
+fn in_use(per_tool: &[ToolRow]) -> &[ToolRow] {
+    &per_tool[..per_tool.partition_point(|t| t.users > 0)]
+}
+
 /// The unregistered tools in use, in `per_tool` order (most users first), with their heaviest
-/// users.
+/// users; a tool only touched incidentally is no candidate.
 fn register_candidates(per_tool: &[ToolRow], per_user: &[UserRow]) -> Vec<RegisterCandidate> {
-    per_tool
+    in_use(per_tool)
         .iter()
         .filter(|t| !t.registered)
         .map(|t| {
             let mut top: Vec<&UserRow> = per_user
                 .iter()
-                .filter(|u| u.tool.tool_id == t.tool.tool_id)
+                .filter(|u| u.tool.tool_id == t.tool.tool_id && u.evidence == Evidence::Use)
                 .collect();
             top.sort_by(|a, b| {
                 b.stats

@@ -16,9 +16,10 @@ pub(crate) struct Overview {
     pub(crate) to: Option<i32>,
     /// Coverage per source over the window.
     pub(crate) audit: Audit,
-    /// Distinct users (as shown: plain or pseudonymized), as `summary.json` `totals.users`.
+    /// Distinct users (as shown: plain or pseudonymized) of a tool, as `summary.json`
+    /// `totals.users`: people with only incidental contact are not users.
     pub(crate) users: usize,
-    /// Catalogue tools seen.
+    /// Catalogue tools in use.
     pub(crate) tools: usize,
     /// Tools seen that the register does not list.
     pub(crate) unregistered: usize,
@@ -38,18 +39,27 @@ pub(crate) struct Overview {
     pub(crate) by_severity: BTreeMap<Severity, u64>,
     /// Findings per rule.
     pub(crate) by_rule: HashMap<Rule, u64>,
+    /// Person × tool rows of contact without use (every event incidental).
+    pub(crate) incidental_rows: usize,
+    /// People with contact without use and no use of any tool, as `summary.json`
+    /// `totals.incidental_only_users`.
+    pub(crate) incidental_only_people: usize,
 }
 
 impl Overview {
     /// Computes the numbers from the built rows.
     pub(crate) fn of(r: &Report) -> Self {
         let (from, to) = audit_window(r);
-        let users: HashSet<&str> = r.per_user.iter().map(|u| u.user.as_str()).collect();
+        let users: HashSet<&str> = r.use_rows().map(|u| u.user.as_str()).collect();
         let unapproved_people: BTreeSet<&str> = r
-            .per_user
-            .iter()
+            .use_rows()
             .filter(|u| u.tool.tier == Tier::Unapproved)
             .map(|u| u.user.as_str())
+            .collect();
+        let incidental_only: HashSet<&str> = r
+            .incidental_rows()
+            .map(|u| u.user.as_str())
+            .filter(|u| !users.contains(u))
             .collect();
         let mut by_severity: BTreeMap<Severity, u64> = [
             Severity::High,
@@ -70,7 +80,7 @@ impl Overview {
             to,
             audit: audit(r),
             users: users.len(),
-            tools: r.per_tool.len(),
+            tools: r.tools_in_use().len(),
             unregistered: r.register_candidates.len(),
             matched_events: r.files.iter().map(|f| f.matched).sum(),
             files: r.files.len(),
@@ -78,12 +88,14 @@ impl Overview {
             skipped: r.files.iter().map(|f| f.skipped).sum(),
             unapproved_people: unapproved_people.len(),
             unapproved_tools: r
-                .per_tool
+                .tools_in_use()
                 .iter()
                 .filter(|t| t.tool.tier == Tier::Unapproved)
                 .count(),
             by_severity,
             by_rule,
+            incidental_rows: r.incidental_rows().count(),
+            incidental_only_people: incidental_only.len(),
         }
     }
 

@@ -34,8 +34,9 @@ pub(crate) struct UserKinds {
 }
 
 impl UserKinds {
-    /// The kinds of the users in `agg`. The user `unknown` (events naming no user, address or
-    /// device) is none of them.
+    /// The kinds of the users in `agg` with any event of use (the users the headline counts;
+    /// contact without use makes no one a user). The user `unknown` (events naming no user,
+    /// address or device) is none of them.
     pub(crate) fn of(agg: &Agg) -> UserKinds {
         let devices: HashSet<&[u8]> = agg
             .seen_on
@@ -44,7 +45,12 @@ impl UserKinds {
             .map(|((user, _), _)| &**user)
             .collect();
         let mut kinds = UserKinds::default();
-        for user in agg.usage.keys() {
+        let users = agg
+            .usage
+            .iter()
+            .filter(|(_, cells)| cells.values().any(|c| c.use_events() > 0))
+            .map(|(user, _)| user);
+        for user in users {
             if is_address(user) {
                 kinds.addresses += 1;
             } else if devices.contains(&**user) {
@@ -110,21 +116,23 @@ impl Tally {
         let t = &self.totals;
         writeln!(
             w,
-            "shadowai: read {} ({} with errors, {}), {}, {}, {} on AI tools",
+            "shadowai: read {} ({} with errors, {}), {}, {}, {} on AI tools ({} incidental)",
             count(t.files, "file", "files"),
             grouped(t.files_with_errors),
             count(self.duplicates, "duplicate", "duplicates"),
             count(t.lines, "line", "lines"),
             count(t.events, "event", "events"),
             grouped(t.matched_events),
+            grouped(t.incidental_events),
         )?;
         writeln!(
             w,
-            "  users: {} ({}, {}, {})",
+            "  users: {} ({}, {}, {}); {} more with contact but no use",
             grouped(t.users),
             count(t.people, "person", "people"),
             count(t.addresses, "address", "addresses"),
             count(t.devices, "device", "devices"),
+            grouped(t.incidental_only_users),
         )?;
         if self.register {
             writeln!(
@@ -177,8 +185,13 @@ mod tests {
             b"lt-carol",
             b"unknown",
         ] {
-            agg.usage.entry(user.into()).or_default();
+            let cells = agg.usage.entry(user.into()).or_default();
+            cells.entry(Default::default()).or_default().events = 1;
         }
+        // Contact without use makes no one a user.
+        let cells = agg.usage.entry(b"dave"[..].into()).or_default();
+        let cell = cells.entry(Default::default()).or_default();
+        (cell.events, cell.incidental) = (3, 3);
         let mut seen = SeenOn::default();
         seen.add(Some(b"lt-carol"), Some(b"chrome.exe"));
         agg.seen_on.insert((b"lt-carol"[..].into(), 0), seen);

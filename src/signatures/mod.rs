@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod matcher;
+pub mod paths;
 pub mod pattern;
 
 use std::collections::HashMap;
@@ -18,7 +19,8 @@ use toml::Spanned;
 use crate::hash::{FNV1A_START, fnv1a, hex};
 use crate::register::key;
 use matcher::{Matcher, PatternId};
-pub use pattern::{Pattern, Role, Shape};
+pub use paths::PathRules;
+pub use pattern::{Evidence, Pattern, Role, Shape};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_signatures.rs"));
@@ -90,6 +92,42 @@ const SHARED_DOMAINS: &[&str] = &[
 /// Index of a tool in [`Catalogue::tools`].
 pub type ToolId = u32;
 
+/// First labels of a vendor's web pages: `docs.vendor.example` right below a suffix pattern
+/// `vendor.example` is the vendor's documentation, not its product, whatever the pattern's
+/// role. Every vendor has such hosts and the catalogue cannot list them all; a pattern that
+/// names the host itself (`help.example.com` as `app`) still wins, being more specific.
+pub const VENDOR_WEB_LABELS: &[&str] = &[
+    "blog",
+    "careers",
+    "changelog",
+    "community",
+    "docs",
+    "forum",
+    "help",
+    "status",
+    "support",
+    "trust",
+];
+
+/// Whether `host` is a vendor web label ([`VENDOR_WEB_LABELS`]) followed by `.` and `under`.
+fn is_vendor_web(host: &[u8], under: &str) -> bool {
+    host.len() > under.len() + 1
+        && host.ends_with(under.as_bytes())
+        && host[host.len() - under.len() - 1] == b'.'
+        && VENDOR_WEB_LABELS
+            .iter()
+            .any(|l| l.as_bytes() == &host[..host.len() - under.len() - 1])
+}
+
+/// A host the catalogue knows: the pattern that matched and the role the host plays.
+#[derive(Clone, Copy, Debug)]
+pub struct Hit<'a> {
+    /// The most specific pattern matching the host.
+    pub pattern: &'a Pattern,
+    /// The pattern's role, or `docs` for a vendor web page below it.
+    pub role: Role,
+}
+
 /// One AI service.
 #[derive(Clone, Debug)]
 pub struct Tool {
@@ -108,6 +146,8 @@ pub struct Tool {
     /// Other names registers give the tool ("ChatGPT Enterprise", "Bard"), as written: the
     /// register join finds the tool by any of them.
     pub aliases: Vec<String>,
+    /// URL path rules that correct the evidence of its hosts (`path_use`, `path_incidental`).
+    pub paths: PathRules,
 }
 
 /// Whom a tool is sold to: the consumer product of a vendor whose enterprise product is
@@ -216,6 +256,20 @@ struct ToolDoc {
     #[serde(default)]
     #[allow(dead_code)]
     notes: Option<String>,
+    #[serde(default)]
+    embed: Vec<Spanned<String>>,
+    #[serde(default)]
+    share: Vec<Spanned<String>>,
+    #[serde(default)]
+    docs: Vec<Spanned<String>>,
+    #[serde(default)]
+    media: Vec<Spanned<String>>,
+    #[serde(default)]
+    site: Vec<Spanned<String>>,
+    #[serde(default)]
+    path_use: Vec<Spanned<String>>,
+    #[serde(default)]
+    path_incidental: Vec<Spanned<String>>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -365,6 +419,11 @@ impl Catalogue {
             (Role::Assets, t.assets),
             (Role::Upload, t.upload),
             (Role::Telemetry, t.telemetry),
+            (Role::Embed, t.embed),
+            (Role::Share, t.share),
+            (Role::Docs, t.docs),
+            (Role::Media, t.media),
+            (Role::Site, t.site),
         ];
         let mut count = 0;
         for (role, list) in roles {
@@ -410,6 +469,37 @@ impl Catalogue {
             err(line, format!("tool `{id}` has no host pattern and no exe"));
         }
         let aliases = self.check_names(tool, (&id, &t.name, line), t.aliases, &at, &mut err);
+        let mut rules: Vec<(String, Evidence)> = Vec::new();
+        for (evidence, list) in [
+            (Evidence::Use, t.path_use),
+            (Evidence::Incidental, t.path_incidental),
+        ] {
+            for p in list {
+                let pl = at(p.span());
+                let text = p.into_inner();
+                if let Err(msg) = paths::check_path(&text) {
+                    err(pl, msg);
+                } else if let Some((_, prev)) = rules.iter().find(|(r, _)| *r == text) {
+                    err(
+                        pl,
+                        format!(
+                            "path rule `{text}` is listed twice (already path_{})",
+                            prev.as_str()
+                        ),
+                    );
+                } else {
+                    rules.push((text, evidence));
+                }
+            }
+        }
+        if !rules.is_empty() && count == 0 {
+            err(
+                line,
+                format!(
+                    "tool `{id}` has path rules but no host pattern whose paths they could judge"
+                ),
+            );
+        }
         self.ids.insert(
             id.clone(),
             Defined {
@@ -426,6 +516,7 @@ impl Catalogue {
             offering,
             exe,
             aliases,
+            paths: PathRules::new(rules),
         });
     }
 
@@ -555,6 +646,7 @@ impl Catalogue {
             offering: None,
             exe: Vec::new(),
             aliases: Vec::new(),
+            paths: PathRules::default(),
         });
         Ok(tool)
     }
@@ -569,12 +661,17 @@ impl Catalogue {
         let mut lines: Vec<String> = self
             .patterns
             .iter()
-            .map(|p| format!("host\t{}\t{}", p.text, id(p.tool)))
+            .map(|p| format!("host\t{}\t{}\t{}", p.text, id(p.tool), p.role.as_str()))
             .chain(
                 self.exe
                     .iter()
                     .map(|(e, t)| format!("exe\t{}\t{}", String::from_utf8_lossy(e), id(*t))),
             )
+            .chain(self.tools.iter().flat_map(|t| {
+                t.paths
+                    .iter()
+                    .map(move |(p, e)| format!("path\t{p}\t{}\t{}", t.id, e.as_str()))
+            }))
             .collect();
         lines.sort_unstable();
         let mut h = Sha256::new();
@@ -598,6 +695,26 @@ impl Catalogue {
         self.matcher
             .find(host)
             .map(|id| &self.patterns[id as usize])
+    }
+
+    /// What a normalized (lowercase) host is to the catalogue: the pattern that matches it
+    /// and the role the host plays, which is the pattern's unless the host is a vendor web
+    /// page right below a suffix pattern ([`VENDOR_WEB_LABELS`]).
+    pub fn classify(&self, host: &[u8]) -> Option<Hit<'_>> {
+        let pattern = self.find_host(host)?;
+        let role = if pattern.shape == Shape::Suffix && is_vendor_web(host, pattern.host()) {
+            Role::Docs
+        } else {
+            pattern.role
+        };
+        Some(Hit { pattern, role })
+    }
+
+    /// The evidence of an event that reached a host of `tool` whose role gives `host`, with
+    /// the URL path where the log has one: the tool's path rules decide where one matches.
+    pub fn evidence(&self, tool: ToolId, host: Evidence, path: Option<&[u8]>) -> Evidence {
+        path.and_then(|p| self.tools[tool as usize].paths.evidence(p))
+            .unwrap_or(host)
     }
 
     /// The tool whose desktop executable is `process` (a path or file name, any case).
@@ -742,6 +859,225 @@ mod tests {
         ] {
             assert!(c.find_host(host.as_bytes()).is_none(), "{host}");
         }
+    }
+
+    /// Issue 18: every case of the issue's "Why" list, as real URLs, is incidental to its
+    /// tool, and real use of the same tools is use. A path decides only where the tool has a
+    /// rule for it; a bare host (DNS, `CONNECT`) takes its role.
+    #[test]
+    fn issue_18_url_shapes_have_their_evidence() {
+        let c = Catalogue::embedded(&psl()).unwrap();
+        let (u, i) = (Evidence::Use, Evidence::Incidental);
+        let cases = [
+            // Widgets and embeds on third-party pages.
+            ("https://www.chatbase.co/embed.min.js", "chatbase", i),
+            (
+                "https://www.chatbase.co/chatbot-iframe/Zk3x9Qp2",
+                "chatbase",
+                i,
+            ),
+            ("www.chatbase.co", "chatbase", i),
+            (
+                "https://cdn.botpress.cloud/webchat/v2.2/inject.js",
+                "botpress",
+                i,
+            ),
+            (
+                "https://elevenlabs.io/convai-widget/index.js",
+                "elevenlabs",
+                i,
+            ),
+            (
+                "wss://api.elevenlabs.io/v1/convai/conversation?agent_id=x",
+                "elevenlabs",
+                i,
+            ),
+            (
+                "https://share.synthesia.io/embeds/videos/6f1c2a4e",
+                "synthesia",
+                i,
+            ),
+            // Links a colleague sent.
+            (
+                "https://chatgpt.com/share/6812a0f3-5c4c-8001-9f2e-1b2c3d4e5f60",
+                "chatgpt",
+                i,
+            ),
+            ("https://claude.site/artifacts/0b1c2d3e", "claude", i),
+            ("https://claude.ai/share/2f6e1a9b", "claude", i),
+            ("https://fathom.video/share/pQ2xVb7kLmN4rT8s", "fathom", i),
+            ("https://otter.ai/u/Xy7Qp2Lm9Rt4", "otter", i),
+            (
+                "https://app.fireflies.ai/view/Weekly-sync::01HZX3Y4",
+                "fireflies",
+                i,
+            ),
+            ("https://gemini.google.com/share/a1b2c3d4e5f6", "gemini", i),
+            // Vendor docs, help and status pages, and the vendors' own sites.
+            ("docs.anthropic.com", "anthropic-api", i),
+            ("status.openai.com", "chatgpt", i),
+            ("help.openai.com", "chatgpt", i),
+            ("openai.com", "chatgpt", i),
+            ("www.openai.com", "chatgpt", i),
+            ("anthropic.com", "claude", i),
+            ("mistral.ai", "le-chat", i),
+            ("docs.mistral.ai", "mistral-api", i),
+            ("https://platform.openai.com/docs/overview", "openai-api", i),
+            // Hot-linked media.
+            (
+                "https://image.pollinations.ai/prompt/a%20red%20fox",
+                "pollinations",
+                i,
+            ),
+            (
+                "https://replicate.delivery/pbxt/abc/out-0.png",
+                "replicate",
+                i,
+            ),
+            ("v3.fal.media", "fal-ai", i),
+            ("cdn.midjourney.com", "midjourney", i),
+            // Sites users published.
+            ("x.gptengineer.app", "lovable", i),
+            ("acme.lovable.app", "lovable", i),
+            ("https://mixo.io/site/acme-bakery", "mixo", i),
+            // Real use of the same tools.
+            ("https://chatgpt.com/backend-api/conversation", "chatgpt", u),
+            ("chatgpt.com", "chatgpt", u),
+            ("chat.openai.com", "chatgpt", u),
+            ("auth.openai.com", "chatgpt", u),
+            (
+                "https://claude.ai/api/organizations/4f1e/chat_conversations",
+                "claude",
+                u,
+            ),
+            (
+                "https://www.chatbase.co/dashboard/acme/chatbot/Zk3x9Qp2",
+                "chatbase",
+                u,
+            ),
+            ("https://www.chatbase.co/api/v1/chat", "chatbase", u),
+            ("chat.mistral.ai", "le-chat", u),
+            ("api.anthropic.com", "anthropic-api", u),
+            ("studio.botpress.cloud", "botpress", u),
+            ("app.synthesia.io", "synthesia", u),
+            (
+                "https://elevenlabs.io/app/speech-synthesis",
+                "elevenlabs",
+                u,
+            ),
+            ("lovable.dev", "lovable", u),
+            ("gptengineer.app", "lovable", u),
+            // A Yandex Station streams what the room says to Alice: use, of the speaker's
+            // address (docs/catalogue.md explains the choice).
+            ("uniproxy.alice.yandex.net", "yandex-alice", u),
+        ];
+        let mut host = Vec::new();
+        for (raw, tool, want) in cases {
+            crate::normalize::lowercase_into(
+                &mut host,
+                crate::normalize::host_part(raw.as_bytes()),
+            );
+            let hit = c
+                .classify(&host)
+                .unwrap_or_else(|| panic!("{raw}: no match"));
+            assert_eq!(c.tools[hit.pattern.tool as usize].id, tool, "{raw}");
+            let path = crate::normalize::path_part(raw.as_bytes());
+            let got = c.evidence(hit.pattern.tool, hit.role.evidence(), path);
+            assert_eq!(got, want, "{raw}");
+        }
+    }
+
+    /// A vendor web label right below a suffix pattern is docs; deeper, under a wildcard, or
+    /// named by a pattern of its own, it is not.
+    #[test]
+    fn vendor_web_pages_below_a_pattern_are_docs() {
+        let mut c = Catalogue::empty();
+        let text = "[[tool]]\nid = \"a\"\nname = \"A\"\nvendor = \"V\"\ncategory = \"chat-assistant\"\napp = [\"a.example\", \"help.a.example\", \"*.sites.example\"]\napi = [\"api.a.example\"]\n";
+        c.add_source("t.toml", text, &psl()).unwrap();
+        let role = |h: &str| c.classify(h.as_bytes()).map(|hit| hit.role);
+        assert_eq!(role("docs.a.example"), Some(Role::Docs));
+        assert_eq!(role("status.api.a.example"), Some(Role::Docs));
+        assert_eq!(
+            role("help.a.example"),
+            Some(Role::App),
+            "its own pattern wins"
+        );
+        assert_eq!(
+            role("x.docs.a.example"),
+            Some(Role::App),
+            "one label below only"
+        );
+        assert_eq!(role("docsx.a.example"), Some(Role::App));
+        assert_eq!(role("a.example"), Some(Role::App));
+        assert_eq!(role("docs.sites.example"), Some(Role::App), "a user's site");
+        assert_eq!(role("docs.example"), None);
+    }
+
+    /// The new role keys load; path rules are checked, and change the matching fingerprint
+    /// (a partial matched with other rules must not merge).
+    #[test]
+    fn roles_and_path_rules_are_checked() {
+        let tool = |extra: &str| {
+            format!(
+                "[[tool]]\nid = \"w\"\nname = \"W\"\nvendor = \"V\"\ncategory = \"agent-builder\"\n{extra}"
+            )
+        };
+        let load = |text: &str| {
+            let mut c = Catalogue::empty();
+            c.add_source("w.toml", text, &psl()).map(|()| c)
+        };
+        let good = load(&tool(
+            "app = [\"w.example\"]\nembed = [\"cdn.w.example\"]\nshare = [\"w-share.example\"]\ndocs = [\"=w.example\"]\nmedia = [\"img.w.example\"]\nsite = [\"*.w-sites.example\"]\npath_use = [\"/dashboard\"]\npath_incidental = [\"/share/\"]\n",
+        ))
+        .unwrap();
+        let roles: Vec<&str> = good.patterns.iter().map(|p| p.role.as_str()).collect();
+        assert_eq!(roles, ["app", "embed", "share", "docs", "media", "site"]);
+        let rules: Vec<(&str, Evidence)> = good.tools[0].paths.iter().collect();
+        assert_eq!(
+            rules,
+            [
+                ("/dashboard", Evidence::Use),
+                ("/share/", Evidence::Incidental)
+            ]
+        );
+        let errors = |extra: &str| -> Vec<String> {
+            load(&tool(extra))
+                .err()
+                .unwrap_or_default()
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(
+            errors(
+                "app = [\"w.example\"]\npath_use = [\"dashboard\", \"/\"]\npath_incidental = [\"/a\", \"/a\"]\n"
+            ),
+            [
+                "w.toml:7: path rule `dashboard` must start with `/`",
+                "w.toml:7: path rule `/` would match every path; give the host a role instead",
+                "w.toml:8: path rule `/a` is listed twice (already path_incidental)",
+            ]
+        );
+        assert_eq!(
+            errors("app = [\"w.example\"]\npath_use = [\"/a\"]\npath_incidental = [\"/a\"]\n"),
+            ["w.toml:8: path rule `/a` is listed twice (already path_use)"]
+        );
+        assert_eq!(
+            errors("exe = [\"w.exe\"]\npath_incidental = [\"/share/\"]\n"),
+            ["w.toml:2: tool `w` has path rules but no host pattern whose paths they could judge"]
+        );
+        assert_eq!(
+            errors("app = [\"w.example\"]\nwidget = [\"x.example\"]\n")[0]
+                .split(" unknown field")
+                .next(),
+            Some("w.toml:7:")
+        );
+        let plain = load(&tool("app = [\"w.example\"]\n")).unwrap();
+        let as_docs = load(&tool("docs = [\"w.example\"]\n")).unwrap();
+        let with_rule = load(&tool("app = [\"w.example\"]\npath_use = [\"/x\"]\n")).unwrap();
+        let digests = [&plain, &as_docs, &with_rule].map(Catalogue::matching_digest);
+        assert_ne!(digests[0], digests[1]);
+        assert_ne!(digests[0], digests[2]);
     }
 
     #[test]

@@ -8,6 +8,11 @@
 use super::ToolId;
 
 /// What a pattern is for within its tool; the TOML key it is listed under.
+///
+/// The role says what reaching the host is evidence of ([`Role::evidence`]): the product, its
+/// API, its upload and telemetry endpoints are reached by people who use the tool; its CDN,
+/// its embeddable widgets, its shared-content links, its vendor web pages, its hot-linked media
+/// and its users' published sites are reached by anyone who reads a page that carries them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     /// `app`: the product people use.
@@ -18,8 +23,18 @@ pub enum Role {
     Assets,
     /// `upload`: file upload endpoints.
     Upload,
-    /// `telemetry`: metrics and error reporting.
+    /// `telemetry`: metrics and error reporting of the tool's own app or program.
     Telemetry,
+    /// `embed`: widget and embed scripts or frames that third-party sites load.
+    Embed,
+    /// `share`: shared-content links and share domains.
+    Share,
+    /// `docs`: the vendor's web site, docs, help, status, blog and community pages.
+    Docs,
+    /// `media`: generated media and its CDNs, hot-linked from other pages.
+    Media,
+    /// `site`: apps and sites the tool's users publish.
+    Site,
 }
 
 impl Role {
@@ -31,6 +46,48 @@ impl Role {
             Role::Assets => "assets",
             Role::Upload => "upload",
             Role::Telemetry => "telemetry",
+            Role::Embed => "embed",
+            Role::Share => "share",
+            Role::Docs => "docs",
+            Role::Media => "media",
+            Role::Site => "site",
+        }
+    }
+
+    /// What reaching a host of this role is evidence of. The one place the mapping lives.
+    ///
+    /// `assets` is incidental: a CDN is also loaded by the vendor's marketing pages, share
+    /// pages and embeds, and whoever really uses the tool reaches its app or API host too, so
+    /// nothing is lost. `telemetry` is use: the catalogue lists only the tool's own app or
+    /// desktop program reporting home there.
+    pub fn evidence(self) -> Evidence {
+        match self {
+            Role::App | Role::Api | Role::Upload | Role::Telemetry => Evidence::Use,
+            Role::Assets | Role::Embed | Role::Share | Role::Docs | Role::Media | Role::Site => {
+                Evidence::Incidental
+            }
+        }
+    }
+}
+
+/// How strongly an event shows that its person used the tool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Evidence {
+    /// The person worked with the tool: its app, API, uploads, sign-in or desktop program.
+    #[default]
+    Use,
+    /// The person only touched the vendor's web presence: an embedded widget, a shared link,
+    /// a docs, help or status page, a CDN or hot-linked media, a site a user published.
+    Incidental,
+}
+
+impl Evidence {
+    /// The name in outputs and in signature files (`path_use`, `path_incidental`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Use => "use",
+            Evidence::Incidental => "incidental",
         }
     }
 }
@@ -160,6 +217,34 @@ mod tests {
             .map(|t| p(t).shape.match_kind())
             .collect();
         assert_eq!(kinds, ["exact", "suffix", "wildcard", "wildcard"]);
+    }
+
+    /// The product, its API, uploads and its own telemetry are use; the vendor's CDN, widgets,
+    /// share links, web pages, hot-linked media and users' sites are not.
+    #[test]
+    fn roles_map_to_evidence() {
+        let roles = [
+            Role::App,
+            Role::Api,
+            Role::Assets,
+            Role::Upload,
+            Role::Telemetry,
+            Role::Embed,
+            Role::Share,
+            Role::Docs,
+            Role::Media,
+            Role::Site,
+        ];
+        let incidental: Vec<&str> = roles
+            .iter()
+            .filter(|r| r.evidence() == Evidence::Incidental)
+            .map(|r| r.as_str())
+            .collect();
+        assert_eq!(
+            incidental,
+            ["assets", "embed", "share", "docs", "media", "site"]
+        );
+        assert_eq!(Evidence::default(), Evidence::Use);
     }
 
     #[test]

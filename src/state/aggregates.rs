@@ -78,7 +78,7 @@ impl State {
         let mut agg = Agg::default();
         let mut unknown = 0u64;
         let mut st = conn.prepare(&format!(
-            "SELECT day, user, tool_id, events, bytes_out, first, last FROM usage WHERE {in_window}"
+            "SELECT day, user, tool_id, events, bytes_out, first, last, incidental FROM usage WHERE {in_window}"
         ))?;
         let mut rows = st.query(params![NO_DAY, from, to])?;
         while let Some(r) = rows.next()? {
@@ -99,6 +99,7 @@ impl State {
                 bytes_out: to_u64(r.get(4)?),
                 first: r.get(5)?,
                 last: r.get(6)?,
+                incidental: to_u64(r.get(7)?),
             };
             agg.usage
                 .entry(user.into_boxed_slice())
@@ -155,9 +156,9 @@ impl State {
             let user: Vec<u8> = r.get(2)?;
             let cell = Cell {
                 events: to_u64(r.get(3)?),
-                bytes_out: 0,
                 first: r.get(4)?,
                 last: r.get(5)?,
+                ..Cell::default()
             };
             let reasons = u32::try_from(r.get::<_, i64>(6)?).unwrap_or(0);
             agg.add_candidate_row(&domain, &host, &user, &cell, reasons);
@@ -170,10 +171,9 @@ impl State {
             let day: i64 = r.get(0)?;
             if day != NO_DAY {
                 agg.window.merge(&Cell {
-                    events: 0,
-                    bytes_out: 0,
                     first: r.get(1)?,
                     last: r.get(2)?,
+                    ..Cell::default()
                 });
             }
             agg.attributed += to_u64(r.get(3)?);
@@ -191,9 +191,10 @@ pub(super) fn write_aggregates(
 ) -> anyhow::Result<()> {
     let tool_id = |t: ToolId| catalogue.tools.get(t as usize).map(|t| t.id.as_str());
     let mut st = tx.prepare_cached(&format!(
-        "INSERT INTO usage (day, user, tool_id, events, bytes_out, first, last)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO usage (day, user, tool_id, events, bytes_out, first, last, incidental)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (day, user, tool_id) DO UPDATE SET events = events + excluded.events,
+             incidental = incidental + excluded.incidental,
              bytes_out = MIN(bytes_out, {MAX} - excluded.bytes_out) + excluded.bytes_out,
              {FIRST}, {LAST}",
         MAX = i64::MAX
@@ -208,7 +209,8 @@ pub(super) fn write_aggregates(
                 to_i64(c.events),
                 to_i64(c.bytes_out),
                 c.first,
-                c.last
+                c.last,
+                to_i64(c.incidental)
             ])?;
         }
     }

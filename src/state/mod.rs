@@ -30,8 +30,9 @@ mod ledger;
 
 pub use ledger::{Fate, Known, Record};
 
-/// Schema version in `meta`; a database with another version is refused, not guessed at.
-const SCHEMA_VERSION: &str = "1";
+/// Schema version in `meta`; a database of a newer version is refused, not guessed at, and
+/// one of an older version is migrated ([`migrate`]).
+const SCHEMA_VERSION: &str = "2";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -44,7 +45,7 @@ CREATE INDEX IF NOT EXISTS inputs_head ON inputs(head_len, head_hash);
 CREATE INDEX IF NOT EXISTS inputs_path ON inputs(path, size, mtime);
 CREATE TABLE IF NOT EXISTS usage (
     day INT, user BLOB, tool_id TEXT, events INT, bytes_out INT, first INT, last INT,
-    PRIMARY KEY (day, user, tool_id));
+    incidental INT NOT NULL DEFAULT 0, PRIMARY KEY (day, user, tool_id));
 CREATE TABLE IF NOT EXISTS seen_on (
     user BLOB, tool_id TEXT, kind TEXT, value BLOB, PRIMARY KEY (user, tool_id, kind, value));
 CREATE TABLE IF NOT EXISTS coverage (source TEXT, day INT, PRIMARY KEY (source, day));
@@ -54,6 +55,18 @@ CREATE TABLE IF NOT EXISTS candidates (
 CREATE TABLE IF NOT EXISTS days (
     day INT PRIMARY KEY, events INT, first INT, last INT, attributed INT, unattributed INT);
 ";
+
+/// Brings a schema 1 database to the current schema in one transaction: `usage` gains the
+/// `incidental` count (issue 18). The rows stored before were counted without evidence and
+/// stay use (`incidental` 0), as they were reported; new rows carry their evidence.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!(
+        "BEGIN IMMEDIATE;
+         ALTER TABLE usage ADD COLUMN incidental INT NOT NULL DEFAULT 0;
+         UPDATE meta SET value = '{SCHEMA_VERSION}' WHERE key = 'schema';
+         COMMIT;"
+    ))
+}
 
 /// An open state database, locked for this process.
 pub struct State {
@@ -117,6 +130,8 @@ impl State {
                 )?;
             }
             Some(SCHEMA_VERSION) => {}
+            Some("1") => migrate(&conn)
+                .with_context(|| format!("migrating {} from schema 1", path.display()))?,
             Some(v) => {
                 return Err(UsageError(format!(
                     "{}: state schema version {v}, this shadowai reads version {SCHEMA_VERSION}",
@@ -148,6 +163,43 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A schema 1 database (before evidence) opens as schema 2, its usage rows kept as use;
+    /// a newer schema is still refused.
+    #[test]
+    fn a_schema_1_state_is_migrated_and_its_usage_stays_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&db).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+                 INSERT INTO meta VALUES ('schema', '1');
+                 CREATE TABLE usage (day INT, user BLOB, tool_id TEXT, events INT, bytes_out INT,
+                     first INT, last INT, PRIMARY KEY (day, user, tool_id));
+                 INSERT INTO usage VALUES (20000, x'616c696365', 'chatgpt', 3, 0, 1728000000, 1728000100);",
+            )
+            .unwrap();
+        }
+        let state = State::open(&db).unwrap();
+        let conn = state.conn();
+        let (schema, incidental): (String, i64) = conn
+            .query_row(
+                "SELECT (SELECT value FROM meta WHERE key = 'schema'), incidental FROM usage",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((schema.as_str(), incidental), (SCHEMA_VERSION, 0));
+        drop(conn);
+        drop(state);
+        let conn = Connection::open(&db).unwrap();
+        conn.execute("UPDATE meta SET value = '9' WHERE key = 'schema'", [])
+            .unwrap();
+        drop(conn);
+        let err = State::open(&db).err().unwrap().to_string();
+        assert!(err.contains("state schema version 9"), "{err}");
+    }
 
     #[test]
     fn second_open_is_refused_naming_the_lock() {

@@ -34,18 +34,16 @@ fn day_series(r: &Report) -> Option<DaySeries> {
     let n = n.min(MAX_CHART_DAYS) as usize;
     let mut days = vec![[0u64; 4]; n];
     let mut undated = 0;
-    for cells in r.scan.agg.usage.values() {
-        for (&(tool, day), cell) in cells {
-            let t = r.policy.tier(tool).index();
-            match day {
-                None => undated += cell.events,
-                Some(d) => {
-                    if let Some(slot) = usize::try_from(i64::from(d) - i64::from(from))
-                        .ok()
-                        .and_then(|i| days.get_mut(i))
-                    {
-                        slot[t] += cell.events;
-                    }
+    // The rows of `daily.csv`: the tools' users, without contact without use.
+    for row in &r.daily {
+        match row.day_number {
+            None => undated += row.events,
+            Some(d) => {
+                if let Some(slot) = usize::try_from(i64::from(d) - i64::from(from))
+                    .ok()
+                    .and_then(|i| days.get_mut(i))
+                {
+                    slot[row.tier.index()] += row.events;
                 }
             }
         }
@@ -59,7 +57,7 @@ fn day_series(r: &Report) -> Option<DaySeries> {
 }
 
 pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
-    p.raw("<p>AI tool events per day (UTC) over the audit window, stacked by policy tier. A day without a bar had no AI tool events; days with no log data at all are listed under Data quality.</p>");
+    p.raw("<p>AI tool events per day (UTC) over the audit window, stacked by policy tier: the events of each tool's users, as in <code>daily.csv</code> (contact without use is left out). A day without a bar had no such events; days with no log data at all are listed under Data quality.</p>");
     legend(p);
     match day_series(r) {
         Some(s) => {

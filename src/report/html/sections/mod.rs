@@ -5,6 +5,7 @@
 //! says so in a note rather than disappearing, so the numbers never shift between reports.
 
 mod candidates;
+mod contact;
 mod daily;
 mod findings;
 mod method;
@@ -63,6 +64,12 @@ const SECTIONS: &[Section] = &[
         nav: "Users",
         title: "Users and the tools they used",
         body: users::body,
+    },
+    Section {
+        id: "contact",
+        nav: "Contact without use",
+        title: "Contact without use",
+        body: contact::body,
     },
     Section {
         id: "candidates",

@@ -66,6 +66,13 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         r.candidates.len() as u64,
         false,
     );
+    kpi(
+        p,
+        "incidental_only_users",
+        "people with contact without use",
+        o.incidental_only_people as u64,
+        false,
+    );
     p.raw("</div>");
     p.raw("<dl class=\"facts\"><dt>Audit window</dt><dd>")
         .text(&window_text(o))

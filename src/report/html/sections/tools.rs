@@ -1,4 +1,5 @@
-//! Section "Top tools by users": a chart of the most used tools, then all tools in a table.
+//! Section "Top tools by users": a chart of the most used tools, then all tools in use in a
+//! table. Tools only touched incidentally are in "Contact without use".
 
 use crate::report::Report;
 use crate::report::html::Page;
@@ -10,19 +11,20 @@ use crate::report::svg;
 const TOP_TOOLS: usize = 15;
 
 pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
-    if r.per_tool.is_empty() {
-        p.raw("<p class=\"note\">No catalogue tool was seen.</p>");
+    let tools = r.tools_in_use();
+    if tools.is_empty() {
+        p.raw("<p class=\"note\">No catalogue tool was used.</p>");
         return;
     }
-    let top = &r.per_tool[..r.per_tool.len().min(TOP_TOOLS)];
+    let top = &tools[..tools.len().min(TOP_TOOLS)];
     legend(p);
     svg::tools_chart(p, top);
     p.raw("<figcaption>Distinct users per tool");
-    if r.per_tool.len() > top.len() {
+    if tools.len() > top.len() {
         p.raw(", top ")
             .num(top.len() as u64)
             .raw(" of ")
-            .num(r.per_tool.len() as u64);
+            .num(tools.len() as u64);
     }
     p.raw(". The badge is the tool's policy tier.</figcaption></figure>");
     p.raw("<h3>All tools</h3><div class=\"table-scroll\"><table class=\"sortable\" id=\"tools-table\">");
@@ -39,7 +41,7 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
         ("Last seen", false),
     ]);
     p.raw("<tbody>");
-    for t in &r.per_tool {
+    for t in tools {
         p.raw("<tr>")
             .td_text(&t.tool.tool)
             .td_text(&t.tool.vendor)

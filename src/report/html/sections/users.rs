@@ -1,4 +1,5 @@
-//! Section "Users and the tools they used": one row per user × tool.
+//! Section "Users and the tools they used": one row per user × tool of evidence `use`. The
+//! rows of contact without use are the next section's.
 
 use crate::report::Report;
 use crate::report::html::Page;
@@ -10,7 +11,7 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
         p.raw("; users (<code>u-…</code>) and devices (<code>d-…</code>) are pseudonymized tokens (<code>shadowai reveal</code> maps them back for whoever holds the key)");
     }
     p.raw(". Click a column heading to sort.</p>");
-    if r.per_user.is_empty() {
+    if r.use_rows().next().is_none() {
         p.raw("<p class=\"note\">No user used a catalogue tool.</p>");
         return;
     }
@@ -27,7 +28,7 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
         ("Processes", false),
     ]);
     p.raw("<tbody>");
-    for u in &r.per_user {
+    for u in r.use_rows() {
         p.raw("<tr>")
             .td_text(&u.user)
             .td_text(&u.tool.tool)
