@@ -302,7 +302,7 @@ fn report_html_renders_in_headless_chromium() {
         ("users", totals["users"].as_u64()),
         ("tools", totals["tools"].as_u64()),
         ("unregistered_tools", totals["unregistered_tools"].as_u64()),
-        ("matched_events", totals["matched_events"].as_u64()),
+        ("use_events", totals["use_events"].as_u64()),
         (
             "unknown_ai_candidates",
             totals["unknown_ai_candidates"].as_u64(),

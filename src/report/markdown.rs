@@ -189,7 +189,7 @@ pub(crate) fn render(r: &Report) -> String {
             "Tools not in the AI Tool Register",
             grouped(o.unregistered as u64),
         ),
-        ("AI tool events", grouped(o.matched_events)),
+        ("AI tool events of use", grouped(o.use_events)),
         ("Findings by severity", severities),
         (
             "Files read",

@@ -23,8 +23,9 @@ pub(crate) struct Overview {
     pub(crate) tools: usize,
     /// Tools seen that the register does not list.
     pub(crate) unregistered: usize,
-    /// Events that matched a tool, as `summary.json` `totals.matched_events`.
-    pub(crate) matched_events: u64,
+    /// Events that are evidence of use, as `summary.json` `totals.use_events` (the headline
+    /// counts use only; incidental contact has its own section).
+    pub(crate) use_events: u64,
     /// Input files.
     pub(crate) files: usize,
     /// Input files with a read error.
@@ -82,7 +83,14 @@ impl Overview {
             users: users.len(),
             tools: r.tools_in_use().len(),
             unregistered: r.register_candidates.len(),
-            matched_events: r.files.iter().map(|f| f.matched).sum(),
+            use_events: r
+                .scan
+                .agg
+                .usage
+                .values()
+                .flat_map(|cells| cells.values())
+                .map(|c| c.use_events())
+                .sum(),
             files: r.files.len(),
             files_with_errors: r.files.iter().filter(|f| f.error.is_some()).count(),
             skipped: r.files.iter().map(|f| f.skipped).sum(),

@@ -47,9 +47,9 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
     );
     kpi(
         p,
-        "matched_events",
-        "AI tool events",
-        o.matched_events,
+        "use_events",
+        "AI tool events of use",
+        o.use_events,
         false,
     );
     kpi(
