@@ -466,17 +466,21 @@ fn issue17_blocklist_refuses_a_register_with_a_row_it_cannot_join() {
     // ChatGPT approved under a typo: blocking every unlisted tool would block ChatGPT.
     let tmp = tempfile::tempdir().unwrap();
     let register = tmp.path().join("register.csv");
-    std::fs::write(&register, "Tool,Tier\nChatGTP,1\nDeepSeek,4\n").unwrap();
     let out = tmp.path().join("block.txt");
-    let run = shadowai(&[
-        "blocklist",
-        "--register",
-        register.to_str().unwrap(),
-        "--format",
-        "plain",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let blocklist = |rows: &str| {
+        std::fs::write(&register, format!("Tool,Tier\n{rows}")).unwrap();
+        let (r, o) = (register.to_str().unwrap(), out.to_str().unwrap());
+        shadowai(&[
+            "blocklist",
+            "--register",
+            r,
+            "--format",
+            "plain",
+            "--out",
+            o,
+        ])
+    };
+    let run = blocklist("ChatGTP,1\nDeepSeek,4\n");
     let err = String::from_utf8(run.stderr).unwrap();
     assert_eq!(run.status.code(), Some(2), "{err}");
     assert!(
@@ -485,17 +489,10 @@ fn issue17_blocklist_refuses_a_register_with_a_row_it_cannot_join() {
     );
     assert!(!out.exists(), "no blocklist is written");
     // Fixed, the same register gives a blocklist without ChatGPT.
-    std::fs::write(&register, "Tool,Tier\nChatGPT Team,1\nDeepSeek,4\n").unwrap();
-    let run = shadowai(&[
-        "blocklist",
-        "--register",
-        register.to_str().unwrap(),
-        "--format",
-        "plain",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(run.status.code(), Some(0));
+    assert_eq!(
+        blocklist("ChatGPT Team,1\nDeepSeek,4\n").status.code(),
+        Some(0)
+    );
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.lines().any(|l| l == "deepseek.com"), "{text}");
     assert!(!text.lines().any(|l| l == "chatgpt.com"), "{text}");

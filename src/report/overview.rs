@@ -2,8 +2,9 @@
 //! human-readable reports can never disagree with each other or with `summary.json` (the
 //! browser test compares the page against `summary.json`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::json::Totals;
 use super::{Audit, Report, audit, audit_window, gaps};
 use crate::policy::{Rule, Severity, Tier};
 use crate::time::fmt_day;
@@ -51,16 +52,12 @@ impl Overview {
     /// Computes the numbers from the built rows.
     pub(crate) fn of(r: &Report) -> Self {
         let (from, to) = audit_window(r);
-        let users: HashSet<&str> = r.use_rows().map(|u| u.user.as_str()).collect();
+        // The counts `summary.json` has, by the same code.
+        let totals = Totals::of(r);
         let unapproved_people: BTreeSet<&str> = r
             .use_rows()
             .filter(|u| u.tool.tier == Tier::Unapproved)
             .map(|u| u.user.as_str())
-            .collect();
-        let incidental_only: HashSet<&str> = r
-            .incidental_rows()
-            .map(|u| u.user.as_str())
-            .filter(|u| !users.contains(u))
             .collect();
         let mut by_severity: BTreeMap<Severity, u64> = [
             Severity::High,
@@ -80,17 +77,10 @@ impl Overview {
             from,
             to,
             audit: audit(r),
-            users: users.len(),
+            users: totals.users as usize,
             tools: r.tools_in_use().len(),
             unregistered: r.register_candidates.len(),
-            use_events: r
-                .scan
-                .agg
-                .usage
-                .values()
-                .flat_map(|cells| cells.values())
-                .map(|c| c.use_events())
-                .sum(),
+            use_events: totals.use_events,
             files: r.files.len(),
             files_with_errors: r.files.iter().filter(|f| f.error.is_some()).count(),
             skipped: r.files.iter().map(|f| f.skipped).sum(),
@@ -103,7 +93,7 @@ impl Overview {
             by_severity,
             by_rule,
             incidental_rows: r.incidental_rows().count(),
-            incidental_only_people: incidental_only.len(),
+            incidental_only_people: totals.incidental_only_users as usize,
         }
     }
 

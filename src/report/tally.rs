@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use super::json::Totals;
-use super::overview::grouped;
+use super::overview::{Overview, grouped};
 use super::{Exporter, Report};
 use crate::aggregate::Agg;
 use crate::policy::Severity;
@@ -90,22 +90,10 @@ pub struct Tally {
 impl Tally {
     /// The numbers of a report about to be written.
     pub fn of(r: &Report) -> Tally {
-        let mut findings: BTreeMap<Severity, u64> = [
-            Severity::High,
-            Severity::Medium,
-            Severity::Low,
-            Severity::Info,
-        ]
-        .into_iter()
-        .map(|s| (s, 0))
-        .collect();
-        for f in &r.findings {
-            *findings.entry(f.severity).or_default() += 1;
-        }
         Tally {
             totals: Totals::of(r),
             duplicates: r.files.iter().filter(|f| f.duplicate.is_some()).count() as u64,
-            findings,
+            findings: Overview::of(r).by_severity,
             register: r.policy.register.is_some(),
             report: r.config.out.join(super::html::Html.file_name()),
         }
