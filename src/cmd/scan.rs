@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::files_outcome;
 use super::partial_out::PartialOut;
-use super::render::{ReportOut, View};
+use super::render::{OutOptions, ReportOut, View};
 use super::setup::{Setup, settings_command};
 use crate::cli::ScanArgs;
 use crate::config::Config;
@@ -18,6 +18,7 @@ use crate::identity::Identity;
 use crate::input::{Found, Own};
 use crate::partial::{self, Meta};
 use crate::pipeline::{self, Context};
+use crate::report::new_since;
 use crate::state::{Fate, State};
 
 /// `shadowai scan`.
@@ -30,7 +31,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         Some(Identity::read(&args.identity)?)
     };
     let threads = args.threads;
-    let jsonl = args.report.jsonl;
+    let out_options = OutOptions::new(&args.report, args.state.is_some());
     let identity_files: Vec<String> = args
         .identity
         .iter()
@@ -65,7 +66,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         Some(dest) => Sink::Partial(PartialOut::create(dest)?),
         None => Sink::Reports {
             state: state_path.as_deref().map(State::open).transpose()?,
-            out: ReportOut::create(&config.out, jsonl)?,
+            out: Box::new(ReportOut::create(&config.out, out_options)?),
         },
     };
     // With a state, everything is ingested; --since/--until bound only the report window.
@@ -105,11 +106,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     };
     match sink {
         Sink::Reports {
-            out,
+            mut out,
             state: Some(state),
         } => {
             let started = Instant::now();
+            let before = state.seen_pairs()?;
             let ingest = pipeline::ingest(&ctx, &state);
+            // Judged before --retain ages days out: what this run read is in the state now.
+            let news = render.news(&before, &state.seen_pairs()?);
             if let Some(days) = retain
                 && let Some(latest) = state.latest_day()?
             {
@@ -135,8 +139,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
                 since,
                 until,
             };
-            render.write_window(&state, &view, ingest.files, config, out)?;
+            let news_out = out.news.take();
+            render.write_window(&state, &view, ingest.files, config, *out)?;
+            if let Some(staged) = news_out {
+                staged.write(&news, &setup.catalogue)?;
+            }
             eprintln!("{line}");
+            eprintln!("{}", new_since::summary_line(&news));
             Ok(setup.exit(exit))
         }
         Sink::Reports { out, state: None } => {
@@ -152,7 +161,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
                 );
                 return Ok(exit);
             }
-            render.write(&result, &config, identity.is_some(), out)?;
+            render.write(&result, &config, identity.is_some(), *out)?;
             let skipped: u64 = result.files.iter().map(|f| f.skipped).sum();
             if skipped > 0 {
                 eprintln!("shadowai: {skipped} malformed line(s) skipped; see summary.json");
@@ -184,15 +193,22 @@ enum Sink {
     /// The reports in `--out`: of this scan, or with `--state` of the database's window once the
     /// scan is added to it.
     Reports {
-        out: ReportOut,
+        out: Box<ReportOut>,
         state: Option<State>,
     },
     /// The partial aggregate for `merge` (`--emit-partial`).
     Partial(PartialOut),
 }
 
-/// The JSONL exports `--jsonl` writes into `--out` (beside [`crate::report::EXPORTERS`]).
-const JSONL_FILES: [&str; 2] = ["findings.jsonl", "per-user.jsonl"];
+/// The outputs options add to [`crate::report::EXPORTERS`] in `--out`: the JSONL exports
+/// (`--jsonl`), `per-department.csv` (`--directory`), `new-since-last-run.*` (`--state`).
+const OPTIONAL_FILES: [&str; 5] = [
+    "findings.jsonl",
+    "per-user.jsonl",
+    "per-department.csv",
+    new_since::CSV_FILE,
+    new_since::JSONL_FILE,
+];
 
 /// What this run writes, left out of the input folders it lies in: the report folder (and,
 /// when it is itself an input folder, the reports by name), the partial, and the `--state`
@@ -202,7 +218,7 @@ fn own_outputs(config: &Config, partial: Option<&Path>, state: Option<&Path>) ->
     let dir = (!config.out.as_os_str().is_empty()).then(|| config.out.clone());
     if let Some(dir) = &dir {
         let names = crate::report::EXPORTERS.iter().map(|e| e.file_name());
-        files.extend(names.chain(JSONL_FILES).map(|name| dir.join(name)));
+        files.extend(names.chain(OPTIONAL_FILES).map(|name| dir.join(name)));
     }
     files.extend(
         partial

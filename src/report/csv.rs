@@ -33,6 +33,29 @@ pub struct Candidates;
 pub struct Findings;
 /// `register-candidates.csv`.
 pub struct RegisterCandidates;
+/// `per-department.csv`, written with `--directory` only.
+pub struct PerDepartment;
+
+impl Exporter for PerDepartment {
+    fn file_name(&self) -> &'static str {
+        "per-department.csv"
+    }
+    fn write(&self, r: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+        let header = [
+            "department",
+            "tool_id",
+            "tool",
+            "tier",
+            "users",
+            "events",
+            "bytes_out",
+            "first_seen",
+            "last_seen",
+        ];
+        let rows = r.departments.as_ref().map_or(&[][..], |d| &d.rows);
+        write_table(rows, &header, w)
+    }
+}
 
 impl Exporter for Findings {
     fn file_name(&self) -> &'static str {
@@ -51,6 +74,8 @@ impl Exporter for Findings {
             "first_seen",
             "last_seen",
             "detail",
+            "department",
+            "manager",
         ];
         write_table(&r.findings, &header, w)
     }
@@ -82,7 +107,13 @@ impl Exporter for PerUser {
             .into_iter()
             .chain(TOOL_COLS)
             .chain(STAT_COLS)
-            .chain(["devices", "processes", "registered"])
+            .chain([
+                "devices",
+                "processes",
+                "registered",
+                "department",
+                "manager",
+            ])
             .collect();
         write_table(&r.per_user, &header, w)
     }

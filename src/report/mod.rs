@@ -11,6 +11,7 @@ pub mod html;
 pub mod json;
 pub mod jsonl;
 pub mod markdown;
+pub mod new_since;
 mod overview;
 mod svg;
 
@@ -24,6 +25,7 @@ use serde::Serialize;
 use crate::aggregate::{Cell, Day, FileStats, SeenOn};
 use crate::atomic::AtomicFile;
 use crate::config::Config;
+use crate::directory::{Departments, NOT_IN_DIRECTORY, People};
 use crate::event::SourceKind;
 use crate::findings::{self, Finding};
 use crate::pipeline::Scan;
@@ -49,6 +51,10 @@ pub struct UserRow {
     pub processes: String,
     /// Whether the AI Tool Register lists the tool (`false`: never reviewed).
     pub registered: bool,
+    /// The user's department from `--directory` (empty without one).
+    pub department: String,
+    /// The user's manager from `--directory` (empty without one; a token when users are).
+    pub manager: String,
 }
 
 /// The tool columns every row carries.
@@ -194,6 +200,8 @@ pub struct Report<'a> {
     pub catalogue: &'a Catalogue,
     /// Settings.
     pub config: &'a Config,
+    /// The department roll-up, with `--directory` (see [`Report::join_directory`]).
+    pub departments: Option<Departments>,
 }
 
 /// Distinct users, borrowed from the aggregates.
@@ -259,6 +267,8 @@ impl<'a> Report<'a> {
                     devices: seen.map(|s| devices(&s.devices)).unwrap_or_default(),
                     processes: seen.map(|s| join(&s.processes)).unwrap_or_default(),
                     registered: policy.registered(tool),
+                    department: String::new(),
+                    manager: String::new(),
                     user,
                     tool: tool_cols(tool),
                     stats: Stats::from(&cell),
@@ -342,7 +352,40 @@ impl<'a> Report<'a> {
             scan,
             catalogue,
             config,
+            departments: None,
         }
+    }
+
+    /// Joins the directory: fills the `department` and `manager` of every per-user row and
+    /// finding, and rolls the usage up by department. Rows carry users as shown (tokens when
+    /// pseudonymized), so each is looked up through the aggregates' own user names.
+    pub fn join_directory(&mut self, people: &People) {
+        let shown: HashMap<String, &[u8]> = self
+            .scan
+            .agg
+            .usage
+            .keys()
+            .map(|u| (self.users.show(u), &**u))
+            .collect();
+        let team = |user: &str| match shown.get(user) {
+            Some(raw) => people.show(raw, self.users),
+            None => (NOT_IN_DIRECTORY.to_string(), String::new()),
+        };
+        for row in &mut self.per_user {
+            (row.department, row.manager) = team(&row.user);
+        }
+        for f in &mut self.findings {
+            // Register rules name no user: no team either.
+            if !f.user.is_empty() {
+                (f.department, f.manager) = team(&f.user);
+            }
+        }
+        self.departments = Some(crate::directory::departments(
+            &self.scan.agg.usage,
+            people,
+            self.catalogue,
+            self.policy,
+        ));
     }
 }
 
@@ -578,21 +621,28 @@ impl Staged {
     }
 }
 
+/// The outputs written only with `--directory`.
+pub const DIRECTORY_EXPORTERS: &[&dyn Exporter] = &[&csv::PerDepartment];
+
 /// The output folder with a temporary file per exporter, created before the scan.
-pub struct Outputs(Staged);
+pub struct Outputs(Staged, Vec<&'static dyn Exporter>);
 
 impl Outputs {
-    /// Creates `dir` and a temporary file for every exporter in it.
-    pub fn create(dir: &Path) -> anyhow::Result<Self> {
-        Ok(Outputs(Staged::create(
-            dir,
-            EXPORTERS.iter().map(|e| e.file_name()),
-        )?))
+    /// Creates `dir` and a temporary file for every exporter in it, and for each of `extra`
+    /// (the outputs some options add, such as [`DIRECTORY_EXPORTERS`]).
+    pub fn create(dir: &Path, extra: &[&'static dyn Exporter]) -> anyhow::Result<Self> {
+        let exporters: Vec<&'static dyn Exporter> =
+            EXPORTERS.iter().chain(extra).copied().collect();
+        Ok(Outputs(
+            Staged::create(dir, exporters.iter().map(|e| e.file_name()))?,
+            exporters,
+        ))
     }
 
     /// Writes every exporter's output and renames it into place.
     pub fn write(self, report: &Report) -> anyhow::Result<()> {
-        self.0.write_each(|i, w| EXPORTERS[i].write(report, w))
+        let exporters = self.1;
+        self.0.write_each(|i, w| exporters[i].write(report, w))
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod candidates;
 mod daily;
+mod departments;
 mod findings;
 mod method;
 mod quality;
@@ -63,6 +64,12 @@ const SECTIONS: &[Section] = &[
         nav: "Users",
         title: "Users and the tools they used",
         body: users::body,
+    },
+    Section {
+        id: "departments",
+        nav: "By department",
+        title: "By department",
+        body: departments::body,
     },
     Section {
         id: "candidates",
