@@ -14,6 +14,7 @@ mod hostile;
 mod identity;
 mod inputs;
 mod partial;
+mod people;
 mod privacy;
 mod register;
 mod report_html;
