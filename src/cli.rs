@@ -63,6 +63,13 @@ pub enum Command {
         after_help = "Example:\n  shadowai reveal --pseudonymize-key audit.key --users ad-users.txt u-3f9c2a7d51e08b64\n  shadowai reveal --pseudonymize-key audit.key --users ad-users.txt --devices cmdb-hosts.txt"
     )]
     Reveal(RevealArgs),
+    /// Write one Markdown and one CSV file per manager (or department) from an audit's
+    /// findings.csv and per-user.csv: their people's findings, tools by tier, the policy
+    /// clause each finding breaks. Needs an audit run with --directory.
+    #[command(
+        after_help = "Example:\n  shadowai scan /var/log/squid --directory ad-users.csv --register register.csv --out audit\n  shadowai digest --from audit --by manager --out audit/digests"
+    )]
+    Digest(DigestArgs),
     /// List the supported log formats.
     #[command(
         after_help = "Example:\n  shadowai formats            # name, kind, fields, an example line, the spec\n  shadowai formats --markdown # the table in docs/formats.md"
@@ -187,6 +194,10 @@ pub struct ReportOptions {
     /// The AI Tool Register (CSV export, or .xlsx/.ods): tiers, assessment dates, owners, domains.
     #[arg(long, value_name = "FILE", help_heading = POLICY)]
     pub register: Option<PathBuf>,
+    /// HR/AD/Entra export (CSV or workbook: account or mail, department, manager) naming each
+    /// person's department and manager; adds per-department.csv; repeatable.
+    #[arg(long, value_name = "FILE", help_heading = POLICY)]
+    pub directory: Vec<PathBuf>,
     /// Uploads per user, tool and day above this are findings: bytes, or with KiB/MiB/GiB.
     #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_size, help_heading = POLICY)]
     pub upload_threshold: u64,
@@ -510,6 +521,39 @@ pub enum RegisterCommand {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+/// `shadowai digest`.
+#[derive(Args, Debug)]
+pub struct DigestArgs {
+    /// An audit's output folder (its findings.csv and per-user.csv, written with --directory).
+    #[arg(long, value_name = "OUT")]
+    pub from: PathBuf,
+    /// One file per manager or per department.
+    #[arg(long, value_enum, default_value = "manager")]
+    pub by: DigestBy,
+    /// Folder for the digests (created if missing; files of the same name are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// What `digest` groups people by: a column of per-user.csv.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DigestBy {
+    /// The `manager` column.
+    Manager,
+    /// The `department` column.
+    Department,
+}
+
+impl DigestBy {
+    /// The column name in per-user.csv and findings.csv.
+    pub fn column(self) -> &'static str {
+        match self {
+            DigestBy::Manager => "manager",
+            DigestBy::Department => "department",
+        }
+    }
 }
 
 /// `shadowai reveal`.

@@ -38,6 +38,10 @@ pub struct Finding {
     pub last_seen: String,
     /// Why, in words.
     pub detail: String,
+    /// The user's department from `--directory` (empty without one).
+    pub department: String,
+    /// The user's manager from `--directory` (empty without one; a token when users are).
+    pub manager: String,
 }
 
 fn finding(
@@ -61,6 +65,8 @@ fn finding(
         first_seen: cell.first.map(fmt_rfc3339).unwrap_or_default(),
         last_seen: cell.last.map(fmt_rfc3339).unwrap_or_default(),
         detail,
+        department: String::new(),
+        manager: String::new(),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod blocklist;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub(crate) mod directory;
 pub mod discovery;
 pub(crate) mod error;
 pub mod event;

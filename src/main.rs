@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Command::Formats { markdown } => cmd::formats::run(markdown),
         Command::Register(cmd) => cmd::register::run(cmd),
         Command::Reveal(args) => cmd::reveal::run(args),
+        Command::Digest(args) => cmd::digest::run(args),
         Command::Blocklist(args) => cmd::blocklist::run(args),
         Command::Completions { shell } => cmd::completions::run(shell),
         Command::Man { out } => cmd::man::run(out),

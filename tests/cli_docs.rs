@@ -25,6 +25,7 @@ fn shell_integration_completions_man_and_help_examples() {
         &["match"],
         &["blocklist"],
         &["reveal"],
+        &["digest"],
         &["formats"],
         &["completions"],
         &["man"],

@@ -190,8 +190,8 @@ fn issue_18_contact_without_use_is_no_finding_and_real_use_is() {
             .lines()
             .next()
             .unwrap()
-            .ends_with(",registered,evidence"),
-        "evidence is the last column"
+            .ends_with(",registered,evidence,department,manager"),
+        "evidence follows registered, before the directory's columns"
     );
 
     let findings = read_csv(&out.join("findings.csv"));
@@ -408,4 +408,82 @@ fn blocklists_leave_incidental_hosts_out() {
     ] {
         assert!(!listed.contains(&host), "{host} must not be blocked");
     }
+}
+
+/// Issue 21's roll-ups count use only, as `per-tool.csv` does: anna, who only touched
+/// incidental URLs, is in no department row and in no "new since the last run" line; bert's
+/// use of Claude is in both.
+#[test]
+fn departments_and_nightly_news_count_use_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let log: String = [
+        squid(1, "anna", "GET", "https://chatgpt.com/share/6f1e2d3c"),
+        squid(2, "anna", "GET", "https://docs.anthropic.com/en/api"),
+        squid(3, "anna", "CONNECT", "claude.site:443"),
+        squid(4, "bert", "GET", "https://claude.ai/api/organizations"),
+    ]
+    .concat();
+    std::fs::write(logs.join("access.log"), log).unwrap();
+    let directory = tmp.path().join("ad.csv");
+    std::fs::write(
+        &directory,
+        "sAMAccountName,Department,Manager\nanna,Sales,carl\nbert,Sales,carl\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let state = tmp.path().join("state.db");
+    let run = scan(
+        &[&logs],
+        &out,
+        &[
+            "--directory",
+            directory.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let depts: Vec<(String, String, String)> = read_csv(&out.join("per-department.csv"))
+        .into_iter()
+        .map(|r| {
+            (
+                r["department"].clone(),
+                r["tool_id"].clone(),
+                r["users"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(depts, [("Sales".into(), "claude".into(), "1".into())]);
+    let news: Vec<(String, String, String)> = read_csv(&out.join("new-since-last-run.csv"))
+        .into_iter()
+        .map(|r| (r["kind"].clone(), r["tool_id"].clone(), r["user"].clone()))
+        .collect();
+    assert_eq!(
+        news,
+        [
+            ("tool".into(), "claude".into(), String::new()),
+            ("user".into(), "claude".into(), "bert".into()),
+        ]
+    );
+    assert!(rows(&out).contains_key(&("anna".into(), "chatgpt".into())));
+    // carl's digest tells of bert's Claude, not of anna's shared link.
+    let digests = tmp.path().join("digests");
+    let (from, to) = (out.to_str().unwrap(), digests.to_str().unwrap());
+    let run = shadowai(&["digest", "--from", from, "--by", "manager", "--out", to]);
+    assert_eq!(run.status.code(), Some(0));
+    let md: String = std::fs::read_dir(&digests)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(md.contains("bert") && md.contains("Claude"), "{md}");
+    assert!(!md.contains("anna") && !md.contains("ChatGPT"), "{md}");
 }

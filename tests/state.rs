@@ -257,7 +257,8 @@ fn report_from_the_state_reproduces_the_scan_outputs() {
     }
     for entry in std::fs::read_dir(&scanned).unwrap() {
         let name = entry.unwrap().file_name();
-        if !name.to_string_lossy().ends_with(".csv") {
+        // What is new since the last run is written only by a run that reads data.
+        if !name.to_string_lossy().ends_with(".csv") || name == "new-since-last-run.csv" {
             continue;
         }
         assert_eq!(

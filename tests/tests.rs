@@ -17,6 +17,7 @@ mod identity;
 mod inputs;
 mod outcome;
 mod partial;
+mod people;
 mod privacy;
 mod register;
 mod report_html;

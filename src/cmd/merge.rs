@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::partial_out::PartialOut;
-use super::render::{ReportOut, View};
+use super::render::{OutOptions, ReportOut, View};
 use super::setup::{Setup, settings_command};
 use super::{files_outcome, no_data};
 use crate::cli::MergeArgs;
@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::exit::{Exit, UsageError};
 use crate::identity::Identity;
 use crate::partial::{self, Partial};
+use crate::report::new_since::summary_line;
 use crate::state::State;
 
 /// `shadowai merge`: partials in, reports (or one partial, or the state) out.
@@ -23,7 +24,10 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
     let sink = match &args.emit_partial {
         Some(dest) => Sink::Partial(PartialOut::create(dest)?),
         None => Sink::Reports {
-            out: ReportOut::create(&out_dir, args.report.jsonl)?,
+            out: ReportOut::create(
+                &out_dir,
+                OutOptions::new(&args.report, args.state.is_some()),
+            )?,
             setup: Box::new(Setup::load(&args.report)?),
         },
     };
@@ -105,7 +109,13 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
     );
     if let Some(path) = &args.state {
         let state = State::open(path)?;
+        let before = state.seen_pairs()?;
         let added = state.commit_merge(&scan.files, &scan.agg, &setup.catalogue)?;
+        let news = render.news(&before, &state.seen_pairs()?);
+        let mut out = out;
+        if let Some(staged) = out.news.take() {
+            staged.write(&news, &setup.catalogue)?;
+        }
         if !added {
             eprintln!(
                 "shadowai: {}: every input of these partials is in the state already; nothing added",
@@ -132,6 +142,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
         let summary = render.write_window(&state, &view, files, config, out)?;
         if !args.quiet {
             summary.print();
+            eprintln!("{}", summary_line(&news));
         }
         return Ok(setup.exit(exit));
     }

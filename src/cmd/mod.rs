@@ -6,6 +6,7 @@
 
 pub mod blocklist;
 pub mod completions;
+pub mod digest;
 pub mod formats;
 pub mod man;
 pub mod match_hosts;

@@ -4,38 +4,79 @@
 use std::path::{Path, PathBuf};
 
 use crate::aggregate::{self, Agg, FileStats};
+use crate::cli::ReportOptions;
 use crate::config::Config;
+use crate::directory::Directory;
 use crate::exit::UsageError;
 use crate::pipeline::Scan;
 use crate::policy::Policy;
 use crate::pseudonym::Users;
+use crate::report::new_since::{NewOut, NewRow, new_rows};
 use crate::report::tally::Tally;
 use crate::report::{Outputs, Report};
 use crate::signatures::Catalogue;
-use crate::state::State;
+use crate::state::{SeenPairs, State};
 use crate::time::{day_of, fmt_day};
+
+/// Which optional outputs a run writes.
+#[derive(Clone, Copy)]
+pub(super) struct OutOptions {
+    /// `--jsonl`.
+    pub jsonl: bool,
+    /// `--directory` given: `per-department.csv`.
+    pub directory: bool,
+    /// Data added to a `--state`: `new-since-last-run.*`.
+    pub news: bool,
+}
+
+impl OutOptions {
+    pub fn new(opts: &ReportOptions, news: bool) -> OutOptions {
+        OutOptions {
+            jsonl: opts.jsonl,
+            directory: !opts.directory.is_empty(),
+            news,
+        }
+    }
+}
 
 /// Where the reports go: the files in `--out` (with `--jsonl`, the JSONL export too). Created
 /// before any input is read, so a bad folder fails at once, and renamed into place when written.
 pub(super) struct ReportOut {
     outputs: Outputs,
+    /// `new-since-last-run.*`, staged for runs with `--state` that read logs or partials.
+    pub news: Option<NewOut>,
     /// The output folder when this run created it.
     created: Option<PathBuf>,
 }
 
 impl ReportOut {
-    pub fn create(dir: &Path, jsonl: bool) -> anyhow::Result<ReportOut> {
+    /// Stages the outputs in `dir`: the JSONL exports with `--jsonl`, `per-department.csv`
+    /// with a `--directory`, and `new-since-last-run.*` when `news` (a run that adds data to a
+    /// `--state`).
+    pub fn create(dir: &Path, opts: OutOptions) -> anyhow::Result<ReportOut> {
         let created = (!dir.is_dir()).then(|| dir.to_path_buf());
-        let outputs = Outputs::create(dir, jsonl)?;
-        Ok(ReportOut { outputs, created })
+        let outputs = Outputs::create(dir, opts.jsonl, opts.directory, opts.news)?;
+        let news = opts
+            .news
+            .then(|| NewOut::create(dir, opts.jsonl))
+            .transpose()?;
+        Ok(ReportOut {
+            outputs,
+            news,
+            created,
+        })
     }
 
     /// Writes no report: the temporary files are removed unwritten, so the files already in
     /// the folder stay as they were, and a folder this run created is removed again (only
     /// when still empty: nothing of anyone else's is removed).
     pub fn discard(self) {
-        let ReportOut { outputs, created } = self;
-        drop(outputs);
+        let ReportOut {
+            outputs,
+            news,
+            created,
+        } = self;
+        drop((outputs, news));
         if let Some(dir) = created {
             // Not empty (another run wrote into it meanwhile): then it stays, which is fine.
             let _ = std::fs::remove_dir(dir);
@@ -66,6 +107,8 @@ pub(super) struct Render<'a> {
     pub catalogue: &'a Catalogue,
     pub policy: Policy<'a>,
     pub users: &'a Users,
+    /// `--directory`, joined to every report.
+    pub directory: Option<&'a Directory>,
 }
 
 impl Render<'_> {
@@ -80,8 +123,16 @@ impl Render<'_> {
     ) -> anyhow::Result<Tally> {
         let mut report = Report::build(scan, self.catalogue, config, &self.policy, self.users);
         report.identity_used = identity_used;
+        if let Some(directory) = self.directory {
+            report.join_directory(&directory.index(config.keep_user_domain));
+        }
         out.write(&report)?;
         Ok(Tally::of(&report))
+    }
+
+    /// What `after` (the state with this run's data) holds that `before` did not.
+    pub fn news(&self, before: &SeenPairs, after: &SeenPairs) -> Vec<NewRow> {
+        new_rows(before, after, self.catalogue, &self.policy, self.users)
     }
 
     /// Renders every output from the state for the window, through the same

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::partial_out::PartialOut;
-use super::render::{ReportOut, View};
+use super::render::{OutOptions, ReportOut, View};
 use super::setup::{Setup, settings_command};
 use super::{files_outcome, no_data, paths_text};
 use crate::cli::ScanArgs;
@@ -18,6 +18,7 @@ use crate::identity::Identity;
 use crate::input::{Found, Own};
 use crate::partial::{self, Meta};
 use crate::pipeline::{self, Context};
+use crate::report::new_since;
 use crate::state::{Fate, State};
 
 /// `shadowai scan`.
@@ -31,7 +32,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         Some(Identity::read(&args.identity)?)
     };
     let (threads, quiet) = (args.threads, args.quiet);
-    let jsonl = args.report.jsonl;
+    let out_options = OutOptions::new(&args.report, args.state.is_some());
     let identity_files: Vec<String> = args
         .identity
         .iter()
@@ -78,7 +79,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         Some(dest) => Sink::Partial(PartialOut::create(dest)?),
         None => Sink::Reports {
             state: state_path.as_deref().map(State::open).transpose()?,
-            out: ReportOut::create(&config.out, jsonl)?,
+            out: Box::new(ReportOut::create(&config.out, out_options)?),
         },
     };
     // With a state, everything is ingested; --since/--until bound only the report window.
@@ -118,11 +119,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     };
     match sink {
         Sink::Reports {
-            out,
+            mut out,
             state: Some(state),
         } => {
             let started = Instant::now();
+            let before = state.seen_pairs()?;
             let ingest = pipeline::ingest(&ctx, &state);
+            // Judged before --retain ages days out: what this run read is in the state now.
+            let news = render.news(&before, &state.seen_pairs()?);
             if let Some(days) = retain
                 && let Some(latest) = state.latest_day()?
             {
@@ -162,10 +166,15 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
                 since,
                 until,
             };
-            let summary = render.write_window(&state, &view, ingest.files, config, out)?;
+            let news_out = out.news.take();
+            let summary = render.write_window(&state, &view, ingest.files, config, *out)?;
+            if let Some(staged) = news_out {
+                staged.write(&news, &setup.catalogue)?;
+            }
             eprintln!("{line}");
             if !quiet {
                 summary.print();
+                eprintln!("{}", new_since::summary_line(&news));
             }
             Ok(setup.exit(exit))
         }
@@ -182,7 +191,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
                 );
                 return Ok(Exit::Fatal);
             }
-            let summary = render.write(&result, &config, identity.is_some(), out)?;
+            let summary = render.write(&result, &config, identity.is_some(), *out)?;
             let skipped: u64 = result.files.iter().map(|f| f.skipped).sum();
             if skipped > 0 {
                 eprintln!("shadowai: {skipped} malformed line(s) skipped; see summary.json");
@@ -217,7 +226,7 @@ enum Sink {
     /// The reports in `--out`: of this scan, or with `--state` of the database's window once the
     /// scan is added to it.
     Reports {
-        out: ReportOut,
+        out: Box<ReportOut>,
         state: Option<State>,
     },
     /// The partial aggregate for `merge` (`--emit-partial`).
@@ -232,7 +241,7 @@ fn own_outputs(config: &Config, partial: Option<&Path>, state: Option<&Path>) ->
     let dir = (!config.out.as_os_str().is_empty()).then(|| config.out.clone());
     if let Some(dir) = &dir {
         let names = crate::report::EXPORTERS.iter().map(|e| e.file_name());
-        files.extend(names.map(|name| dir.join(name)));
+        files.extend(names.chain(new_since::FILES).map(|name| dir.join(name)));
     }
     files.extend(
         partial

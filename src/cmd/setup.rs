@@ -5,6 +5,7 @@ use publicsuffix::List;
 
 use super::render::Render;
 use crate::cli::{CatalogueArgs, ReportOptions};
+use crate::directory::Directory;
 use crate::discovery::load_psl;
 use crate::exit::{Exit, UsageError};
 use crate::policy::Policy;
@@ -41,6 +42,7 @@ pub(super) struct Setup {
     register: Option<Register>,
     rows: Vec<Option<usize>>,
     users: Users,
+    directory: Option<Directory>,
 }
 
 impl Setup {
@@ -59,12 +61,16 @@ impl Setup {
             Some(key) => Users::keyed(key)?,
             None => Users::plain(),
         };
+        let directory = (!opts.directory.is_empty())
+            .then(|| Directory::read(&opts.directory))
+            .transpose()?;
         Ok(Setup {
             catalogue,
             psl,
             register,
             rows,
             users,
+            directory,
         })
     }
 
@@ -94,6 +100,7 @@ impl Setup {
                 upload_threshold: opts.upload_threshold,
             },
             users: &self.users,
+            directory: self.directory.as_ref(),
         }
     }
 }
@@ -130,6 +137,9 @@ pub(super) fn settings_command(
     }
     if let Some(r) = &opts.register {
         flag("register", Some(&r.display().to_string()));
+    }
+    for f in &opts.directory {
+        flag("directory", Some(&f.display().to_string()));
     }
     for f in &opts.catalogue.signatures {
         flag("signatures", Some(&f.display().to_string()));

@@ -109,6 +109,11 @@ impl Rule {
         self.spec().0
     }
 
+    /// The rule an output names (`shadow-ai`), for readers of `findings.csv`.
+    pub fn by_name(name: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.name() == name)
+    }
+
     /// How serious a breach of the rule is.
     pub fn severity(self) -> Severity {
         self.spec().1

@@ -135,7 +135,7 @@ pub fn parse_date(cell: &str) -> Option<i32> {
 }
 
 /// The delimiter a spreadsheet export used: `;` when the header has semicolons and no commas.
-fn sniff_delimiter(text: &[u8]) -> u8 {
+pub(crate) fn sniff_delimiter(text: &[u8]) -> u8 {
     let header = text.split(|&b| b == b'\n').next().unwrap_or_default();
     if header.contains(&b';') && !header.contains(&b',') {
         b';'

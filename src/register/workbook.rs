@@ -15,7 +15,7 @@ pub fn is_workbook(path: &Path) -> bool {
 
 /// The first sheet of a workbook as CSV bytes, so one parser serves both. Line numbers in
 /// messages are rows of the sheet's used range (row 1 = the header when the table starts at A1).
-pub(super) fn workbook_as_csv(path: &Path) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn workbook_as_csv(path: &Path) -> anyhow::Result<Vec<u8>> {
     use calamine::Reader;
     let mut book = calamine::open_workbook_auto(path).map_err(|e| error(path, 0, e))?;
     let sheet = book

@@ -10,7 +10,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::csv_out::CsvWriter;
-use super::{Exporter, Report};
+use super::{Exporter, Report, When};
 
 /// Writes the header and one row per struct (only the header when there are none, so an
 /// empty report still has its columns).
@@ -33,6 +33,32 @@ pub struct Candidates;
 pub struct Findings;
 /// `register-candidates.csv`.
 pub struct RegisterCandidates;
+/// `per-department.csv`, written with `--directory` only.
+pub struct PerDepartment;
+
+impl Exporter for PerDepartment {
+    fn file_name(&self) -> &'static str {
+        "per-department.csv"
+    }
+    fn when(&self) -> When {
+        When::Directory
+    }
+    fn write(&self, r: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+        let header = [
+            "department",
+            "tool_id",
+            "tool",
+            "tier",
+            "users",
+            "events",
+            "bytes_out",
+            "first_seen",
+            "last_seen",
+        ];
+        let rows = r.departments.as_ref().map_or(&[][..], |d| &d.rows);
+        write_table(rows, &header, w)
+    }
+}
 
 impl Exporter for Findings {
     fn file_name(&self) -> &'static str {
@@ -51,6 +77,8 @@ impl Exporter for Findings {
             "first_seen",
             "last_seen",
             "detail",
+            "department",
+            "manager",
         ];
         write_table(&r.findings, &header, w)
     }
@@ -82,7 +110,14 @@ impl Exporter for PerUser {
             .into_iter()
             .chain(TOOL_COLS)
             .chain(STAT_COLS)
-            .chain(["devices", "processes", "registered", "evidence"])
+            .chain([
+                "devices",
+                "processes",
+                "registered",
+                "evidence",
+                "department",
+                "manager",
+            ])
             .collect();
         write_table(&r.per_user, &header, w)
     }

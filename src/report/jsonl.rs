@@ -32,7 +32,7 @@ const REGISTER_RULES: &[Rule] = &[Rule::StaleAssessment, Rule::RegisterUnused];
 
 /// The tool's primary host: its first literal (non-wildcard) pattern, `app` role first. The
 /// aggregates do not keep hosts per row, so this names the service, not a logged request.
-fn primary_domain(catalogue: &Catalogue, tool_id: &str) -> Option<String> {
+pub(crate) fn primary_domain(catalogue: &Catalogue, tool_id: &str) -> Option<String> {
     let tool = catalogue.tool_by_id(tool_id)?;
     let mut patterns: Vec<_> = catalogue
         .patterns
@@ -45,12 +45,12 @@ fn primary_domain(catalogue: &Catalogue, tool_id: &str) -> Option<String> {
         .map(|p| p.text.trim_start_matches('=').to_string())
 }
 
-fn put(m: &mut Map<String, Value>, k: &str, v: impl Into<Value>) {
+pub(crate) fn put(m: &mut Map<String, Value>, k: &str, v: impl Into<Value>) {
     m.insert(k.to_string(), v.into());
 }
 
 /// Puts a string field unless it is empty (ECS: absent rather than empty).
-fn put_str(m: &mut Map<String, Value>, k: &str, v: &str) {
+pub(crate) fn put_str(m: &mut Map<String, Value>, k: &str, v: &str) {
     if !v.is_empty() {
         put(m, k, v);
     }
@@ -104,6 +104,8 @@ pub fn finding(r: &Report, f: &Finding) -> Value {
     put(&mut m, "shadowai.tool.tier", f.tier.number());
     put(&mut m, "shadowai.events", f.events);
     put(&mut m, "shadowai.bytes_out", f.bytes_out);
+    put_str(&mut m, "shadowai.department", &f.department);
+    put_str(&mut m, "shadowai.manager", &f.manager);
     Value::Object(m)
 }
 
@@ -146,6 +148,8 @@ pub fn per_user(r: &Report, u: &UserRow) -> Value {
     put(&mut m, "shadowai.devices", list(&u.devices));
     put(&mut m, "shadowai.processes", list(&u.processes));
     put(&mut m, "shadowai.evidence", u.evidence.as_str());
+    put_str(&mut m, "shadowai.department", &u.department);
+    put_str(&mut m, "shadowai.manager", &u.manager);
     Value::Object(m)
 }
 

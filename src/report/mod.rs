@@ -11,6 +11,7 @@ pub mod html;
 pub mod json;
 pub mod jsonl;
 pub mod markdown;
+pub mod new_since;
 mod overview;
 mod svg;
 pub mod tally;
@@ -25,6 +26,7 @@ use serde::Serialize;
 use crate::aggregate::{Cell, Day, FileStats, SeenOn};
 use crate::atomic::AtomicFile;
 use crate::config::Config;
+use crate::directory::{Departments, NOT_IN_DIRECTORY, People};
 use crate::event::SourceKind;
 use crate::findings::{self, Finding};
 use crate::pipeline::Scan;
@@ -53,6 +55,10 @@ pub struct UserRow {
     /// `use` when any of the row's events is evidence of use, else `incidental`: the person
     /// only touched the vendor's web presence (a widget, a shared link, a docs page).
     pub evidence: Evidence,
+    /// The user's department from `--directory` (empty without one).
+    pub department: String,
+    /// The user's manager from `--directory` (empty without one; a token when users are).
+    pub manager: String,
 }
 
 /// The tool columns every row carries.
@@ -207,6 +213,8 @@ pub struct Report<'a> {
     pub catalogue: &'a Catalogue,
     /// Settings.
     pub config: &'a Config,
+    /// The department roll-up, with `--directory` (see [`Report::join_directory`]).
+    pub departments: Option<Departments>,
 }
 
 /// Distinct users, borrowed from the aggregates.
@@ -306,6 +314,8 @@ impl<'a> Report<'a> {
                     devices: seen.map(|s| devices(&s.devices)).unwrap_or_default(),
                     processes: seen.map(|s| join(&s.processes)).unwrap_or_default(),
                     registered: policy.registered(tool),
+                    department: String::new(),
+                    manager: String::new(),
                     user,
                     tool: tool_cols(tool),
                     stats: Stats::from(&cell),
@@ -403,7 +413,40 @@ impl<'a> Report<'a> {
             scan,
             catalogue,
             config,
+            departments: None,
         }
+    }
+
+    /// Joins the directory: fills the `department` and `manager` of every per-user row and
+    /// finding, and rolls the usage up by department. Rows carry users as shown (tokens when
+    /// pseudonymized), so each is looked up through the aggregates' own user names.
+    pub fn join_directory(&mut self, people: &People) {
+        let shown: HashMap<String, &[u8]> = self
+            .scan
+            .agg
+            .usage
+            .keys()
+            .map(|u| (self.users.show(u), &**u))
+            .collect();
+        let team = |user: &str| match shown.get(user) {
+            Some(raw) => people.show(raw, self.users),
+            None => (NOT_IN_DIRECTORY.to_string(), String::new()),
+        };
+        for row in &mut self.per_user {
+            (row.department, row.manager) = team(&row.user);
+        }
+        for f in &mut self.findings {
+            // Register rules name no user: no team either.
+            if !f.user.is_empty() {
+                (f.department, f.manager) = team(&f.user);
+            }
+        }
+        self.departments = Some(crate::directory::departments(
+            &self.scan.agg.usage,
+            people,
+            self.catalogue,
+            self.policy,
+        ));
     }
 }
 
@@ -603,6 +646,8 @@ pub enum When {
     Always,
     /// Runs with `--jsonl`.
     Jsonl,
+    /// Runs with `--directory`.
+    Directory,
 }
 
 /// Writes one output file.
@@ -628,6 +673,7 @@ pub const EXPORTERS: &[&dyn Exporter] = &[
     &csv::Candidates,
     &csv::Findings,
     &csv::RegisterCandidates,
+    &csv::PerDepartment,
     &json::Summary,
     &html::Html,
     &markdown::Markdown,
@@ -689,22 +735,31 @@ pub struct Outputs {
     /// The exporters this run writes, in [`EXPORTERS`] order.
     chosen: Vec<&'static dyn Exporter>,
     staged: Staged,
+    /// Whether `new-since-last-run.*` are written this run (staged apart, as they are
+    /// written after the state is updated): else a stale copy is removed like the others.
+    news: bool,
 }
 
 impl Outputs {
     /// Creates `dir` and a temporary file in it for every exporter this run writes: those
-    /// [`When::Always`] written, and with `jsonl` the [`When::Jsonl`] ones.
-    pub fn create(dir: &Path, jsonl: bool) -> anyhow::Result<Self> {
+    /// [`When::Always`] written, with `jsonl` the [`When::Jsonl`] ones and with `directory`
+    /// the [`When::Directory`] ones. `news`: this run writes `new-since-last-run.*`.
+    pub fn create(dir: &Path, jsonl: bool, directory: bool, news: bool) -> anyhow::Result<Self> {
         let chosen: Vec<&'static dyn Exporter> = EXPORTERS
             .iter()
             .copied()
-            .filter(|e| jsonl || e.when() == When::Always)
+            .filter(|e| match e.when() {
+                When::Always => true,
+                When::Jsonl => jsonl,
+                When::Directory => directory,
+            })
             .collect();
         let staged = Staged::create(dir, chosen.iter().map(|e| e.file_name()))?;
         Ok(Outputs {
             dir: dir.to_path_buf(),
             chosen,
             staged,
+            news,
         })
     }
 
@@ -717,14 +772,21 @@ impl Outputs {
             dir,
             chosen,
             staged,
+            news,
         } = self;
         staged.write_each(|i, w| chosen[i].write(report, w))?;
+        let not_written = EXPORTERS
+            .iter()
+            .map(|e| e.file_name())
+            .filter(|name| !chosen.iter().any(|c| c.file_name() == *name))
+            .chain(
+                if news { &[][..] } else { &new_since::FILES[..] }
+                    .iter()
+                    .copied(),
+            );
         let mut kept = Vec::new();
-        for e in EXPORTERS {
-            if chosen.iter().any(|c| c.file_name() == e.file_name()) {
-                continue;
-            }
-            let path = dir.join(e.file_name());
+        for name in not_written {
+            let path = dir.join(name);
             match std::fs::remove_file(&path) {
                 Err(err) if err.kind() != std::io::ErrorKind::NotFound => kept.push((path, err)),
                 _ => {}

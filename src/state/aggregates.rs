@@ -18,6 +18,9 @@ pub const NO_DAY: i64 = i32::MIN as i64;
 const FIRST: &str = "first = coalesce(min(first, excluded.first), first, excluded.first)";
 const LAST: &str = "last = coalesce(max(last, excluded.last), last, excluded.last)";
 
+/// (user, tool id) → earliest event time (`None`: only events without a timestamp).
+pub type SeenPairs = HashMap<(Box<[u8]>, String), Option<i64>>;
+
 fn day_key(d: Day) -> i64 {
     d.map_or(NO_DAY, i64::from)
 }
@@ -34,6 +37,25 @@ impl State {
             |r| r.get(0),
         )?;
         Ok(d.and_then(|d| i32::try_from(d).ok()))
+    }
+
+    /// Every (user, tool id) pair of use the stored days hold (some event not incidental:
+    /// contact without use is nobody's news), with its earliest event time: what "new since
+    /// the last run" is judged against (read before a run adds its data, and again after,
+    /// before `--retain` ages anything out).
+    pub fn seen_pairs(&self) -> anyhow::Result<SeenPairs> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT user, tool_id, min(first) FROM usage GROUP BY user, tool_id
+             HAVING sum(events) > sum(incidental)",
+        )?;
+        let mut rows = st.query([])?;
+        let mut seen = SeenPairs::new();
+        while let Some(r) = rows.next()? {
+            let user: Vec<u8> = r.get(0)?;
+            seen.insert((user.into_boxed_slice(), r.get(1)?), r.get(2)?);
+        }
+        Ok(seen)
     }
 
     /// Deletes the day rows before `keep_from` (days since the epoch). Rows of events without

@@ -28,6 +28,7 @@ use crate::exit::UsageError;
 mod aggregates;
 mod ledger;
 
+pub use aggregates::SeenPairs;
 pub use ledger::{Fate, Known, Record};
 
 /// Schema version in `meta`; a database of a newer version is refused, not guessed at, and

@@ -7,6 +7,7 @@
 mod candidates;
 mod contact;
 mod daily;
+mod departments;
 mod findings;
 mod method;
 mod quality;
@@ -70,6 +71,12 @@ const SECTIONS: &[Section] = &[
         nav: "Contact without use",
         title: "Contact without use",
         body: contact::body,
+    },
+    Section {
+        id: "departments",
+        nav: "By department",
+        title: "By department",
+        body: departments::body,
     },
     Section {
         id: "candidates",
