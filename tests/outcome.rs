@@ -250,6 +250,18 @@ fn outputs_of_an_earlier_run_not_written_now_are_removed() {
     want.extend(["findings.jsonl", "per-user.jsonl"]);
     want.sort_unstable();
     assert_eq!(names(&out), want);
+    // The outputs of `--directory` and `--state` (issue 21) are removed the same way.
+    let ad = tmp.path().join("ad.csv");
+    std::fs::write(&ad, "sAMAccountName,Department\nalice,Sales\n").unwrap();
+    let state = tmp.path().join("state.db");
+    let (ad, state) = (ad.to_str().unwrap(), state.to_str().unwrap());
+    let run = scan(&[&squid], &out, &["--directory", ad, "--state", state]);
+    assert_eq!(run.status.code(), Some(0));
+    for name in ["per-department.csv", "new-since-last-run.csv"] {
+        assert!(out.join(name).exists(), "{name}");
+    }
+    assert_eq!(scan(&[&squid], &out, &["--jsonl"]).status.code(), Some(0));
+    assert_eq!(names(&out), want);
 }
 
 /// The end-of-run block, its lines by their label.
