@@ -147,23 +147,8 @@ impl Directory {
     }
 
     fn parse(&mut self, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-        let mut rdr = csv::ReaderBuilder::new()
-            .delimiter(crate::register::sniff_delimiter(bytes))
-            .flexible(true)
-            .has_headers(false)
-            .from_reader(bytes);
-        let mut records = rdr.byte_records();
-        let header = match records.next() {
-            Some(Ok(h)) => h,
-            Some(Err(e)) => return Err(error(path, 1, e)),
-            None => return Err(error(path, 1, "empty directory: a header line is needed")),
-        };
+        let (names, records) = crate::register::csv_with_header(path, bytes, "directory")?;
         let mut cols: HashMap<Field, usize> = HashMap::new();
-        let names: Vec<String> = header
-            .iter()
-            .map(|h| String::from_utf8_lossy(h).trim().to_string())
-            .collect();
         for (i, name) in names.iter().enumerate() {
             let k = key(name);
             if let Some((_, f)) = HEADERS.iter().find(|(h, _)| *h == k) {

@@ -29,7 +29,7 @@ use crate::signatures::ToolId;
 pub use columns::Columns;
 pub use join::{Joined, Suggestion, Unmatched};
 pub use names::key;
-pub(crate) use read::sniff_delimiter;
+pub(crate) use read::csv_with_header;
 pub use read::{STATUSES, parse_date};
 pub use update::{DISCOVERED_STATUS, encode_rows, update};
 pub(crate) use workbook::{is_workbook, workbook_as_csv};

@@ -134,8 +134,41 @@ pub fn parse_date(cell: &str) -> Option<i32> {
     valid.then(|| days_from_civil(i64::from(y), m, d) as i32)
 }
 
+/// A spreadsheet's CSV export, as registers and `--directory` files come: a UTF-8 BOM
+/// dropped, the delimiter sniffed, rows of any length, and the header line (cells trimmed),
+/// which must be there (`what` names the kind of file in the error). The records follow it.
+pub(crate) fn csv_with_header<'b>(
+    path: &Path,
+    bytes: &'b [u8],
+    what: &str,
+) -> anyhow::Result<(Vec<String>, csv::ByteRecordsIntoIter<&'b [u8]>)> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let mut records = csv::ReaderBuilder::new()
+        .delimiter(sniff_delimiter(bytes))
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(bytes)
+        .into_byte_records();
+    let header = match records.next() {
+        Some(Ok(h)) => h,
+        Some(Err(e)) => return Err(error(path, 1, e)),
+        None => {
+            return Err(error(
+                path,
+                1,
+                format!("empty {what}: a header line is needed"),
+            ));
+        }
+    };
+    let names = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    Ok((names, records))
+}
+
 /// The delimiter a spreadsheet export used: `;` when the header has semicolons and no commas.
-pub(crate) fn sniff_delimiter(text: &[u8]) -> u8 {
+fn sniff_delimiter(text: &[u8]) -> u8 {
     let header = text.split(|&b| b == b'\n').next().unwrap_or_default();
     if header.contains(&b';') && !header.contains(&b',') {
         b';'
@@ -172,23 +205,8 @@ impl Register {
 
     /// Parses register CSV bytes (`path` is used in messages).
     pub fn parse(path: &Path, bytes: &[u8]) -> anyhow::Result<Register> {
-        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         let delimiter = sniff_delimiter(bytes);
-        let mut rdr = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .has_headers(false)
-            .from_reader(bytes);
-        let mut records = rdr.byte_records();
-        let header = match records.next() {
-            Some(Ok(h)) => h,
-            Some(Err(e)) => return Err(error(path, 1, e)),
-            None => return Err(error(path, 1, "empty register: a header line is needed")),
-        };
-        let headers: Vec<String> = header
-            .iter()
-            .map(|h| String::from_utf8_lossy(h).trim().to_string())
-            .collect();
+        let (headers, records) = csv_with_header(path, bytes, "register")?;
         let columns = Columns::from_headers(&headers);
         if columns.get(Column::Tier).is_none() {
             return Err(error(
