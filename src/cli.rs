@@ -205,6 +205,10 @@ pub struct ReportOptions {
     /// file's bytes).
     #[arg(long, value_name = "FILE", help_heading = POLICY)]
     pub pseudonymize_key: Option<PathBuf>,
+    /// The organization's name, shown in report.html's running header and title, so a printed
+    /// page says whose audit it is.
+    #[arg(long, value_name = "NAME", help_heading = OUTPUTS, display_order = 899)]
+    pub org: Option<String>,
     /// Also write findings.jsonl and per-user.jsonl: one JSON object per line, ECS field names,
     /// for Splunk HEC, Elastic or Sentinel.
     // Listed last under its heading: clap lists options in declaration order, and each command

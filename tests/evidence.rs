@@ -281,7 +281,7 @@ fn issue_18_contact_without_use_is_no_finding_and_real_use_is() {
     let contact = &html[html.find("<section id=\"contact\"").unwrap()..];
     let contact = &contact[..contact.find("</section>").unwrap()];
     assert_eq!(
-        contact.matches("<td class=\"w\">anna</td>").count(),
+        contact.matches("<td class=\"p\">anna</td>").count(),
         anna_tools.len()
     );
     assert!(!contact.contains("bert"));

@@ -398,9 +398,9 @@ fn report_html_renders_in_headless_chromium() {
     let pdf = std::fs::read(&pdf).expect("PDF written");
     assert!(pdf.starts_with(b"%PDF"), "not a PDF");
     assert!(pdf.len() > 20_000, "PDF is {} bytes", pdf.len());
-    // Page breaks between sections: at least one A4 page per section.
+    // No forced page per section: the samples, every row shown, print on about 20 pages.
     let pages = pdf_pages(&pdf);
-    assert!(pages >= 8, "{pages} pages");
+    assert!((2..=30).contains(&pages), "{pages} pages");
 }
 
 /// Page objects in a PDF: `/Type /Page` (or `/Type/Page`) not followed by `s` (`/Pages` is

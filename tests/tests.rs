@@ -20,6 +20,7 @@ mod partial;
 mod people;
 mod privacy;
 mod register;
+mod report_bounded;
 mod report_html;
 mod scan;
 mod siem_export;

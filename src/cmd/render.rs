@@ -109,6 +109,8 @@ pub(super) struct Render<'a> {
     pub users: &'a Users,
     /// `--directory`, joined to every report.
     pub directory: Option<&'a Directory>,
+    /// `--org`: the organization named in report.html.
+    pub org: Option<String>,
 }
 
 impl Render<'_> {
@@ -123,6 +125,7 @@ impl Render<'_> {
     ) -> anyhow::Result<Tally> {
         let mut report = Report::build(scan, self.catalogue, config, &self.policy, self.users);
         report.identity_used = identity_used;
+        report.org = self.org.clone();
         if let Some(directory) = self.directory {
             report.join_directory(&directory.index(config.keep_user_domain));
         }

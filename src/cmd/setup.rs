@@ -101,6 +101,7 @@ impl Setup {
             },
             users: &self.users,
             directory: self.directory.as_ref(),
+            org: opts.org.clone(),
         }
     }
 }

@@ -215,6 +215,8 @@ pub struct Report<'a> {
     pub config: &'a Config,
     /// The department roll-up, with `--directory` (see [`Report::join_directory`]).
     pub departments: Option<Departments>,
+    /// `--org`: the organization named in report.html's header and title (none without it).
+    pub org: Option<String>,
 }
 
 /// Distinct users, borrowed from the aggregates.
@@ -414,6 +416,7 @@ impl<'a> Report<'a> {
             catalogue,
             config,
             departments: None,
+            org: None,
         }
     }
 

@@ -245,14 +245,16 @@ pub(crate) fn daily_chart(p: &mut Page, s: &DaySeries) {
         .raw("</text></svg>");
 }
 
-/// Top-tools chart layout: name column, badge, bar.
+/// Top-tools chart layout: name column, badge, bar. The longest bar ends at 718 of 960, so
+/// its label ("30,000 users · 1,234,567 events") still fits inside the chart.
 const ROW_H: f64 = 26.0;
 const NAME_RIGHT: f64 = 270.0;
 const BADGE_X: f64 = 280.0;
 const BAR_X: f64 = 318.0;
-const BAR_MAX_W: f64 = 480.0;
-/// Tool names longer than this are cut with `…` in the chart (the table has them whole).
-const NAME_CHARS: usize = 38;
+const BAR_MAX_W: f64 = 400.0;
+/// Tool names longer than this are cut with `…` in the chart (the `<title>` and the table
+/// have them whole): 34 characters of 12 px text fit the 270 units left of the badge.
+const NAME_CHARS: usize = 34;
 
 /// `text` cut to `max` characters with a trailing `…`.
 pub(crate) fn truncate(text: &str, max: usize) -> String {

@@ -6,6 +6,7 @@
 //! by omission.
 
 use super::escape::escape;
+use crate::policy::Severity;
 use crate::report::overview::{bytes, grouped, short_time};
 
 /// An HTML string builder where escaping is the default: text is always escaped, markup only
@@ -73,6 +74,17 @@ impl Page {
             .raw("</td>")
     }
 
+    /// A severity badge cell that sorts most severe first.
+    pub(super) fn td_severity(&mut self, sev: Severity) -> &mut Self {
+        self.raw("<td data-v=\"")
+            .int(sev as i64)
+            .raw("\"><span class=\"sev ")
+            .raw(sev.name())
+            .raw("\">")
+            .raw(sev.name())
+            .raw("</span></td>")
+    }
+
     /// A text cell (names, details) that wraps between words.
     pub(super) fn td_text(&mut self, s: &str) -> &mut Self {
         self.raw("<td class=\"w\">").text(s).raw("</td>")
@@ -118,6 +130,26 @@ impl Page {
             .raw("\"></span></p><div class=\"table-scroll\"><table class=\"sortable\" id=\"")
             .raw(id)
             .raw("\">")
+    }
+
+    /// The line under a table cut at its cap: `… and N more rows: FILE holds all M.`, or
+    /// nothing when no row was left out. `file` is a literal: the output beside the report
+    /// that holds every row.
+    pub(super) fn omitted(&mut self, shown: usize, total: usize, file: &'static str) -> &mut Self {
+        if total <= shown {
+            return self;
+        }
+        self.raw("<p class=\"note more\">… and ")
+            .num((total - shown) as u64)
+            .raw(if total - shown == 1 {
+                " more row: "
+            } else {
+                " more rows: "
+            })
+            .raw(file)
+            .raw(" holds all ")
+            .num(total as u64)
+            .raw(".</p>")
     }
 
     /// A table header row; names are literals, `n` marks right-aligned numeric columns.

@@ -54,5 +54,5 @@ pub(crate) fn render(r: &Report) -> anyhow::Result<String> {
     page::header(&mut p, r, &o);
     sections::write(&mut p, r, &o);
     page::footer(&mut p);
-    page::fill_template(&p.into_string())
+    page::fill_template(&page::title(r, &o), &p.into_string())
 }

@@ -19,7 +19,11 @@ const BODY_SLOT: &str = "<!--BODY-->";
 /// The title block, the navigation (one link per section, [`sections::numbered`]) and the
 /// banner of what to know before the numbers.
 pub(super) fn header(p: &mut Page, r: &Report, o: &Overview) {
-    p.raw("<header class=\"top\"><div class=\"kicker\">Shadow-AI audit</div><h1>AI tool use found in network and endpoint logs</h1><div class=\"meta\">Audit window: ")
+    p.raw("<header class=\"top\"><div class=\"kicker\">Shadow-AI audit");
+    if let Some(org) = &r.org {
+        p.raw(" · ").text(org);
+    }
+    p.raw("</div><h1>AI tool use found in network and endpoint logs</h1><div class=\"meta\">Audit window: ")
         .text(&window_text(o))
         .raw(" · ")
         .num(o.files as u64)
@@ -49,21 +53,54 @@ pub(super) fn footer(p: &mut Page) {
         .raw(". Self-contained: this file loads nothing from the network. The same data is in the CSV files and <code>summary.json</code> beside it.</footer>");
 }
 
-/// Puts the body into the template and pins its own style and script by hash in the CSP.
-pub(super) fn fill_template(body: &str) -> anyhow::Result<String> {
-    let (head, tail) = TEMPLATE
+/// The `<title>` and the running header of every printed page: organization (`--org`) and
+/// audit window.
+pub(super) fn title(r: &Report, o: &Overview) -> String {
+    let window = window_text(o);
+    match &r.org {
+        Some(org) => format!("Shadow-AI audit · {org} · {window}"),
+        None => format!("Shadow-AI audit · {window}"),
+    }
+}
+
+/// Puts the body into the template, `title` into its `<title>` and print header, and pins
+/// its own style and script by hash in the CSP (the style is hashed with the header in it).
+pub(super) fn fill_template(title: &str, body: &str) -> anyhow::Result<String> {
+    // The running header is a CSS string in the template's style; every character but
+    // letters, digits and spaces becomes a CSS escape, so no name can end the string, the
+    // rule or the `<style>` element, and no `{{…}}` slot survives for the replaces below.
+    let template = TEMPLATE.replace("{{RUNNING_HEADER}}", &css_string(title));
+    let (head, tail) = template
         .split_once(BODY_SLOT)
         .ok_or_else(|| anyhow::anyhow!("report template has no {BODY_SLOT} slot"))?;
-    let style = between(TEMPLATE, "<style>", "</style>")?;
-    let script = between(TEMPLATE, "<script>", "</script>")?;
+    let style = between(&template, "<style>", "</style>")?;
+    let script = between(&template, "<script>", "</script>")?;
     let head = head
         .replace("{{STYLE_HASH}}", &csp_hash(style))
         .replace("{{SCRIPT_HASH}}", &csp_hash(script))
         .replace(
             "{{GENERATOR}}",
             &escape(&format!("shadowai {}", env!("CARGO_PKG_VERSION"))),
-        );
+        )
+        // Last, so text in the title is never taken for a slot.
+        .replace("{{TITLE}}", &escape(title));
     Ok(format!("{head}{body}{tail}"))
+}
+
+/// `s` as a quoted CSS string in which only ASCII letters, digits and spaces stand as
+/// themselves; everything else is a hex escape (`\\3c `), inert in CSS and in HTML.
+fn css_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || c == ' ' {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\{:x} ", u32::from(c)));
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The text between the first `open` and the following `close`.
@@ -125,12 +162,22 @@ mod tests {
     }
 
     #[test]
+    fn css_string_escapes_all_but_letters_digits_and_spaces() {
+        assert_eq!(css_string("Acme 1"), "\"Acme 1\"");
+        assert_eq!(
+            css_string("a\"</style>{{TITLE}}ü"),
+            "\"a\\22 \\3c \\2f style\\3e \\7b \\7b TITLE\\7d \\7d \\fc \""
+        );
+    }
+
+    #[test]
     fn template_has_its_slots_and_no_network_reference() {
-        let page = fill_template("<p>body</p>").unwrap();
+        let page = fill_template("t", "<p>body</p>").unwrap();
         assert!(page.contains("<p>body</p>"));
         assert!(!page.contains("{{"));
         assert!(page.contains("script-src 'sha256-"));
         assert!(page.contains("default-src 'none'"));
+        assert!(page.contains("<title>t</title>"));
         for bad in ["http://", "https://", "<link", "src=", "url(", "@import"] {
             assert!(!TEMPLATE.contains(bad), "template contains {bad}");
         }

@@ -1,6 +1,7 @@
 //! Section "Register candidates and unknown AI": tools in use that the register does not list,
 //! and domains no signature knows that look like AI services.
 
+use super::caps;
 use crate::report::Report;
 use crate::report::html::Page;
 use crate::report::overview::Overview;
@@ -23,7 +24,7 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
             ("Heaviest users (events)", false),
         ]);
         p.raw("<tbody>");
-        for c in &r.register_candidates {
+        for c in r.register_candidates.iter().take(caps::REGISTER_CANDIDATES) {
             p.raw("<tr>")
                 .td_text(&c.tool)
                 .td_text(&c.vendor)
@@ -36,7 +37,11 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
                 .td_path(&c.top_users)
                 .raw("</tr>");
         }
-        p.raw("</tbody></table></div>");
+        p.raw("</tbody></table></div>").omitted(
+            caps::REGISTER_CANDIDATES,
+            r.register_candidates.len(),
+            "<code>register-candidates.csv</code>",
+        );
     }
     p.raw("<h3>Unknown-AI candidates</h3><p>Domains no signature knows whose names look like AI services (<code>.ai</code>, <code>gpt</code>, <code>llm</code>, …), strongest signals first. Review them and add real AI tools to the catalogue with <code>--signatures</code>.</p>");
     if r.candidates.is_empty() {
@@ -54,7 +59,7 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
             ("Score", true),
         ]);
         p.raw("<tbody>");
-        for c in &r.candidates {
+        for c in r.candidates.iter().take(caps::UNKNOWN_CANDIDATES) {
             p.raw("<tr>")
                 .td_path(&c.registrable_domain)
                 .td_num(c.hosts)
@@ -66,6 +71,10 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
                 .td_num(u64::from(c.score))
                 .raw("</tr>");
         }
-        p.raw("</tbody></table></div>");
+        p.raw("</tbody></table></div>").omitted(
+            caps::UNKNOWN_CANDIDATES,
+            r.candidates.len(),
+            "<code>unknown-ai-candidates.csv</code>",
+        );
     }
 }

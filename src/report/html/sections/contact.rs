@@ -1,6 +1,7 @@
 //! Section "Contact without use": the people × tools whose every event was incidental, so
 //! that what the findings and headline leave out is still shown.
 
+use super::caps;
 use crate::report::Report;
 use crate::report::html::Page;
 use crate::report::overview::Overview;
@@ -20,7 +21,12 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
             " people"
         })
         .raw(" had no other contact with AI tools. <code>per-user.csv</code> marks them <code>evidence=incidental</code>.</p>");
-    if r.incidental_rows().next().is_none() {
+    let mut rows: Vec<_> = r.incidental_rows().collect();
+    let total = rows.len();
+    // Stable: ties keep per-user.csv order.
+    rows.sort_by_key(|u| std::cmp::Reverse(u.stats.events));
+    rows.truncate(caps::CONTACT_ROWS);
+    if rows.is_empty() {
         p.raw("<p class=\"note\">No contact without use.</p>");
         return;
     }
@@ -34,9 +40,9 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         ("Last seen", false),
     ]);
     p.raw("<tbody>");
-    for u in r.incidental_rows() {
+    for u in rows {
         p.raw("<tr>")
-            .td_text(&u.user)
+            .td_path(&u.user)
             .td_text(&u.tool.tool)
             .td_tier(u.tool.tier)
             .td_num(u.stats.events)
@@ -44,5 +50,9 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
             .td_time(&u.stats.last_seen)
             .raw("</tr>");
     }
-    p.raw("</tbody></table></div>");
+    p.raw("</tbody></table></div>").omitted(
+        caps::CONTACT_ROWS,
+        total,
+        "<code>per-user.csv</code> (its rows of evidence <code>incidental</code>)",
+    );
 }

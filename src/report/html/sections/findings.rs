@@ -1,12 +1,17 @@
-//! Section "Findings": the rules with their counts, then every finding.
+//! Section "Findings": the rules with their counts, the findings rolled up per rule × tool,
+//! then the heaviest single findings; `findings.csv` has every one.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::caps;
+use crate::findings::Finding;
 use crate::policy::Rule;
 use crate::report::Report;
 use crate::report::html::Page;
 use crate::report::overview::Overview;
 
 pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
-    p.raw("<p>Each finding is a breach of a clause of the AI acceptable-use policy, most severe first. The same rows are in <code>findings.csv</code>.</p>");
+    p.raw("<p>Each finding is a breach of a clause of the AI acceptable-use policy, most severe first. Every finding is in <code>findings.csv</code>.</p>");
     p.raw("<table><caption>Rules and the policy clause each enforces</caption>");
     p.thead(&[
         ("Severity", false),
@@ -34,11 +39,15 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         p.raw("<p class=\"note\">No findings.</p>");
         return;
     }
-    p.raw("<h3>All findings</h3>").filterable_table(
-        "findings-table",
-        "findings",
-        "user, tool, rule…",
-    );
+    rollup(p, r);
+    let mut top: Vec<&Finding> = r.findings.iter().collect();
+    // Stable: ties keep findings.csv order. Impact decides, never the user's name.
+    top.sort_by(|a, b| {
+        (a.severity, b.events, b.bytes_out).cmp(&(b.severity, a.events, a.bytes_out))
+    });
+    top.truncate(caps::FINDING_ROWS);
+    p.raw("<h3>Heaviest findings</h3><p>Single findings, most severe first, then most events and bytes.</p>")
+        .filterable_table("findings-table", "findings", "user, tool, rule…");
     p.thead(&[
         ("Severity", false),
         ("Rule", false),
@@ -52,19 +61,15 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         ("Detail", false),
     ]);
     p.raw("<tbody>");
-    for f in &r.findings {
-        p.raw("<tr><td data-v=\"")
-            .int(f.severity as i64)
-            .raw("\"><span class=\"sev ")
-            .raw(f.severity.name())
-            .raw("\">")
-            .raw(f.severity.name())
-            .raw("</span></td><td title=\"")
+    for f in top {
+        p.raw("<tr>")
+            .td_severity(f.severity)
+            .raw("<td title=\"")
             .text(f.rule.clause())
             .raw("\"><code>")
             .text(f.rule.name())
             .raw("</code></td>")
-            .td_text(&f.user)
+            .td_path(&f.user)
             .td_text(&f.tool)
             .td_tier(f.tier)
             .td_num(f.events)
@@ -74,5 +79,85 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
             .td_text(&f.detail)
             .raw("</tr>");
     }
-    p.raw("</tbody></table></div>");
+    p.raw("</tbody></table></div>").omitted(
+        caps::FINDING_ROWS,
+        r.findings.len(),
+        "<code>findings.csv</code>",
+    );
+}
+
+/// One rule × tool of the findings: how many people, events and bytes it covers.
+struct Group<'r> {
+    /// Its first finding, for severity, tool name and tier (the same in every one).
+    first: &'r Finding,
+    people: BTreeSet<&'r str>,
+    rows: u64,
+    events: u64,
+    bytes: u64,
+}
+
+/// The findings rolled up per rule × tool, most severe first, then most people, bytes and
+/// events: the table that stays readable at any population.
+fn rollup(p: &mut Page, r: &Report) {
+    let mut groups: BTreeMap<(&str, &str), Group> = BTreeMap::new();
+    for f in &r.findings {
+        let g = groups
+            .entry((f.rule.name(), f.tool_id.as_str()))
+            .or_insert_with(|| Group {
+                first: f,
+                people: BTreeSet::new(),
+                rows: 0,
+                events: 0,
+                bytes: 0,
+            });
+        if !f.user.is_empty() {
+            g.people.insert(&f.user);
+        }
+        g.rows += 1;
+        g.events += f.events;
+        g.bytes += f.bytes_out;
+    }
+    let total = groups.len();
+    let mut groups: Vec<((&str, &str), Group)> = groups.into_iter().collect();
+    groups.sort_by(|(ka, a), (kb, b)| {
+        (a.first.severity, b.people.len(), b.bytes, b.events)
+            .cmp(&(b.first.severity, a.people.len(), a.bytes, a.events))
+            .then_with(|| ka.cmp(kb))
+    });
+    groups.truncate(caps::FINDING_GROUPS);
+    p.raw("<h3>Findings by rule and tool</h3>")
+        .raw("<div class=\"table-scroll\"><table class=\"sortable\" id=\"rollup-table\">");
+    p.thead(&[
+        ("Severity", false),
+        ("Rule", false),
+        ("Tool", false),
+        ("Tier", false),
+        ("People", true),
+        ("Findings", true),
+        ("Events", true),
+        ("Uploaded", true),
+    ]);
+    p.raw("<tbody>");
+    for (_, g) in &groups {
+        let rule = g.first.rule;
+        p.raw("<tr>")
+            .td_severity(g.first.severity)
+            .raw("<td title=\"")
+            .text(rule.clause())
+            .raw("\"><code>")
+            .text(rule.name())
+            .raw("</code></td>")
+            .td_text(&g.first.tool)
+            .td_tier(g.first.tier)
+            .td_num(g.people.len() as u64)
+            .td_num(g.rows)
+            .td_num(g.events)
+            .td_bytes(g.bytes)
+            .raw("</tr>");
+    }
+    p.raw("</tbody></table></div>").omitted(
+        caps::FINDING_GROUPS,
+        total,
+        "<code>findings.csv</code>",
+    );
 }

@@ -5,6 +5,7 @@
 //! says so in a note rather than disappearing, so the numbers never shift between reports.
 
 mod candidates;
+mod caps;
 mod contact;
 mod daily;
 mod departments;

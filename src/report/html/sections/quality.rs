@@ -1,13 +1,11 @@
-//! Section "Data quality": what was read from each file, and the days without data per source.
+//! Section "Data quality": what was read from each file (problems first, up to
+//! [`caps::FILES`]; `summary.json` lists every file), and the days without data per source.
 
 use crate::report::html::Page;
 use crate::report::overview::{Overview, missing_ranges, range_text};
 use crate::report::{AUDIT_DAYS, Report};
 
-use super::window_text;
-
-/// Gaps (runs of days without data) listed per source in Data quality.
-const MAX_GAPS_LISTED: usize = 40;
+use super::{caps, window_text};
 
 pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
     p.raw("<p>What was read from each file. <em>Lines</em> are data lines; <em>ignored</em> lines were well-formed but named no host; <em>skipped</em> lines were malformed (the first few are quoted); <em>out of window</em> events fell outside <code>--since</code>/<code>--until</code>.</p>");
@@ -24,7 +22,11 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         ("Errors", false),
     ]);
     p.raw("<tbody>");
-    for f in r.files {
+    // Files with an error or skipped lines first, so a cap never hides a problem; stable, so
+    // the rest keep walk order.
+    let mut files: Vec<_> = r.files.iter().collect();
+    files.sort_by_key(|f| (f.error.is_none(), std::cmp::Reverse(f.skipped)));
+    for f in files.into_iter().take(caps::FILES) {
         p.raw("<tr>")
             .td_path(&f.path.display().to_string())
             .raw("<td>")
@@ -56,7 +58,11 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         }
         p.raw("</td></tr>");
     }
-    p.raw("</tbody></table></div>");
+    p.raw("</tbody></table></div>").omitted(
+        caps::FILES,
+        r.files.len(),
+        "<code>summary.json</code>",
+    );
     p.raw("<h3>Days with no data, per source</h3>");
     if o.audit.sources.is_empty() {
         p.raw("<p class=\"note\">No source has timestamped events, so day coverage cannot be judged.</p>");
@@ -94,15 +100,15 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
             if ranges.is_empty() {
                 p.raw("none");
             }
-            for (i, range) in ranges.iter().take(MAX_GAPS_LISTED).enumerate() {
+            for (i, range) in ranges.iter().take(caps::GAPS_LISTED).enumerate() {
                 if i > 0 {
                     p.raw(", ");
                 }
                 p.text(&range_text(*range));
             }
-            if ranges.len() > MAX_GAPS_LISTED {
+            if ranges.len() > caps::GAPS_LISTED {
                 p.raw(" … and ")
-                    .num((ranges.len() - MAX_GAPS_LISTED) as u64)
+                    .num((ranges.len() - caps::GAPS_LISTED) as u64)
                     .raw(" more gaps (summary.json lists the days)");
             }
             p.raw("</td></tr>");

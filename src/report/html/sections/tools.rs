@@ -1,14 +1,12 @@
 //! Section "Top tools by users": a chart of the most used tools, then all tools in use in a
 //! table. Tools only touched incidentally are in "Contact without use".
 
+use super::caps;
 use crate::report::Report;
 use crate::report::html::Page;
 use crate::report::html::tier::legend;
 use crate::report::overview::Overview;
 use crate::report::svg;
-
-/// Tools shown in the top-tools chart; the table below it lists all.
-const TOP_TOOLS: usize = 15;
 
 pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
     let tools = r.tools_in_use();
@@ -16,7 +14,7 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
         p.raw("<p class=\"note\">No catalogue tool was used.</p>");
         return;
     }
-    let top = &tools[..tools.len().min(TOP_TOOLS)];
+    let top = &tools[..tools.len().min(caps::TOP_TOOLS)];
     legend(p);
     svg::tools_chart(p, top);
     p.raw("<figcaption>Distinct users per tool");

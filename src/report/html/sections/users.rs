@@ -1,6 +1,8 @@
-//! Section "Users and the tools they used": one row per user × tool of evidence `use`. The
-//! rows of contact without use are the next section's.
+//! Section "Users and the tools they used": the heaviest user × tool rows of evidence `use`,
+//! most events first, up to [`caps::USER_ROWS`]; `per-user.csv` has every one. The rows of
+//! contact without use are the next section's.
 
+use super::caps;
 use crate::report::Report;
 use crate::report::html::Page;
 use crate::report::overview::Overview;
@@ -10,8 +12,15 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
     if r.users.pseudonymized() {
         p.raw("; users (<code>u-…</code>) and devices (<code>d-…</code>) are pseudonymized tokens (<code>shadowai reveal</code> maps them back for whoever holds the key)");
     }
-    p.raw(". Click a column heading to sort.</p>");
-    if r.use_rows().next().is_none() {
+    p.raw(". Most events first; click a column heading to sort.</p>");
+    let mut rows: Vec<_> = r.use_rows().collect();
+    let total = rows.len();
+    // Stable: ties keep per-user.csv order.
+    rows.sort_by(|a, b| {
+        (b.stats.events, b.stats.bytes_out).cmp(&(a.stats.events, a.stats.bytes_out))
+    });
+    rows.truncate(caps::USER_ROWS);
+    if rows.is_empty() {
         p.raw("<p class=\"note\">No user used a catalogue tool.</p>");
         return;
     }
@@ -28,9 +37,9 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
         ("Processes", false),
     ]);
     p.raw("<tbody>");
-    for u in r.use_rows() {
+    for u in rows {
         p.raw("<tr>")
-            .td_text(&u.user)
+            .td_path(&u.user)
             .td_text(&u.tool.tool)
             .td_tier(u.tool.tier)
             .td_num(u.stats.events)
@@ -41,5 +50,9 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
             .td_path(&u.processes.replace(';', "; "))
             .raw("</tr>");
     }
-    p.raw("</tbody></table></div>");
+    p.raw("</tbody></table></div>").omitted(
+        caps::USER_ROWS,
+        total,
+        "<code>per-user.csv</code> (its rows of evidence <code>use</code>)",
+    );
 }
