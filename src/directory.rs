@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::aggregate::{Cell, Usage};
-use crate::exit::UsageError;
+use crate::exit::at_line as error;
 use crate::policy::{Policy, Tier};
 use crate::pseudonym::Users;
 use crate::register::key;
@@ -101,10 +101,6 @@ pub struct Directory {
     people: Vec<Person>,
     /// Rows without an account or email, as `FILE:LINE`: told, not silently dropped.
     pub keyless: Vec<String>,
-}
-
-fn error(path: &Path, line: usize, msg: impl std::fmt::Display) -> anyhow::Error {
-    UsageError(format!("{}:{line}: {msg}", path.display())).into()
 }
 
 /// An AD `manager` attribute is a distinguished name (`CN=Bob Smith,OU=Staff,DC=corp`): the
@@ -457,7 +453,7 @@ mod tests {
         let e = dir("user,title\nx,y\n").unwrap_err().to_string();
         assert!(e.contains("no `department` or `manager`"), "{e}");
         let e = Directory::read(&[PathBuf::from("no/such/ad.csv")]).unwrap_err();
-        assert!(e.downcast_ref::<UsageError>().is_some());
+        assert!(e.downcast_ref::<crate::exit::UsageError>().is_some());
         assert!(e.to_string().starts_with("no/such/ad.csv:0:"), "{e}");
         let d = dir("user,department\n,Finance\n").unwrap();
         assert_eq!(d.keyless, vec!["ad.csv:2".to_string()]);

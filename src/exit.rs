@@ -33,3 +33,9 @@ impl From<Exit> for ExitCode {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
+
+/// A configuration problem at `line` of `path` (`FILE:LINE: msg`), as the register, the
+/// identity file and the directory report them.
+pub fn at_line(path: &std::path::Path, line: usize, msg: impl std::fmt::Display) -> anyhow::Error {
+    UsageError(format!("{}:{line}: {msg}", path.display())).into()
+}

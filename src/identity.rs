@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::exit::UsageError;
+use crate::exit::at_line as usage;
 use crate::time::{days_from_civil, parse_epoch, parse_iso8601};
 
 /// One lease: `user` held the address from `start` to `end` (inclusive, Unix seconds).
@@ -24,10 +24,6 @@ struct Lease {
 #[derive(Debug, Default)]
 pub struct Identity {
     leases: HashMap<Box<[u8]>, Vec<Lease>>,
-}
-
-fn usage(path: &Path, line: usize, msg: impl std::fmt::Display) -> anyhow::Error {
-    UsageError(format!("{}:{line}: {msg}", path.display())).into()
 }
 
 /// ISO 8601 (date alone = midnight UTC) or Unix seconds.

@@ -20,9 +20,9 @@ mod read;
 mod update;
 mod workbook;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::exit::UsageError;
+use crate::exit::at_line as error;
 use crate::policy::Tier;
 use crate::signatures::ToolId;
 
@@ -74,10 +74,4 @@ pub struct Register {
     pub delimiter: u8,
     /// The rows [`Register::join`] could not tie to a tool, in file order.
     pub unmatched: Vec<Unmatched>,
-}
-
-/// A usage error naming `path:line` (line 0: the file as a whole), the form of every register
-/// message.
-fn error(path: &Path, line: usize, msg: impl std::fmt::Display) -> anyhow::Error {
-    UsageError(format!("{}:{line}: {msg}", path.display())).into()
 }
