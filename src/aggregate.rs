@@ -142,6 +142,9 @@ pub struct FileStats {
     /// Set when another input holds this one's content: this one was not read and counts
     /// nothing.
     pub duplicate: Option<Duplicate>,
+    /// SHA-256 (hex) of the stored bytes (a gzip's compressed bytes), when this run read the
+    /// whole file without error: the evidence manifest ties the reports to their inputs.
+    pub sha256: Option<String>,
 }
 
 /// An input not read because another input holds its content (issue 17: a log and its gzip
