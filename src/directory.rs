@@ -101,6 +101,9 @@ pub struct Directory {
     people: Vec<Person>,
     /// Rows without an account or email, as `FILE:LINE`: told, not silently dropped.
     pub keyless: Vec<String>,
+    /// The files read, with the SHA-256 of each (a workbook's own bytes), for the evidence
+    /// manifest.
+    pub files: Vec<crate::hash::HashedFile>,
 }
 
 fn error(path: &Path, line: usize, msg: impl std::fmt::Display) -> anyhow::Error {
@@ -136,10 +139,15 @@ impl Directory {
     pub fn read(paths: &[PathBuf]) -> anyhow::Result<Directory> {
         let mut dir = Directory::default();
         for path in paths {
+            let stored = std::fs::read(path).map_err(|e| error(path, 0, e))?;
+            dir.files.push(crate::hash::HashedFile {
+                path: path.display().to_string(),
+                sha256: crate::hash::sha256(&stored),
+            });
             let bytes = if crate::register::is_workbook(path) {
                 crate::register::workbook_as_csv(path)?
             } else {
-                std::fs::read(path).map_err(|e| error(path, 0, e))?
+                stored
             };
             dir.parse(path, &bytes)?;
         }

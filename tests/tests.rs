@@ -15,6 +15,7 @@ mod generate;
 mod hostile;
 mod identity;
 mod inputs;
+mod manifest;
 mod outcome;
 mod partial;
 mod people;

@@ -124,6 +124,7 @@ impl Render<'_> {
         let mut report = Report::build(scan, self.catalogue, config, &self.policy, self.users);
         report.identity_used = identity_used;
         if let Some(directory) = self.directory {
+            report.manifest.directory.clone_from(&directory.files);
             report.join_directory(&directory.index(config.keep_user_domain));
         }
         out.write(&report)?;

@@ -74,6 +74,8 @@ pub struct Register {
     pub delimiter: u8,
     /// The rows [`Register::join`] could not tie to a tool, in file order.
     pub unmatched: Vec<Unmatched>,
+    /// SHA-256 (hex) of the file's bytes as read (the workbook's, for a workbook).
+    pub sha256: String,
 }
 
 /// A usage error naming `path:line` (line 0: the file as a whole), the form of every register
