@@ -28,6 +28,10 @@ pub struct Cell {
     pub events: u64,
     /// Uploaded bytes, summed where the format records them.
     pub bytes_out: u64,
+    /// Whether any event came from a source that records uploaded bytes: without one,
+    /// `bytes_out` is 0 because nothing measured it, and the reports say "not measured"
+    /// (partials and the state database keep it as an empty / NULL `bytes_out`).
+    pub bytes_measured: bool,
     /// Earliest timestamp.
     pub first: Option<i64>,
     /// Latest timestamp.
@@ -54,6 +58,7 @@ impl Cell {
         self.events += 1;
         // Byte counts come from the log: two absurd ones must not overflow (saturate instead).
         self.bytes_out = self.bytes_out.saturating_add(bytes_out.unwrap_or(0));
+        self.bytes_measured |= bytes_out.is_some();
         self.first = min_opt(self.first, ts);
         self.last = max_opt(self.last, ts);
     }
@@ -64,6 +69,11 @@ impl Cell {
         if evidence == Evidence::Incidental {
             self.incidental += 1;
         }
+    }
+
+    /// The uploaded bytes, `None` when no source measured them.
+    pub fn uploaded(&self) -> Option<u64> {
+        self.bytes_measured.then_some(self.bytes_out)
     }
 
     /// Events that are evidence of use.
@@ -85,6 +95,7 @@ impl Cell {
         self.events += o.events;
         self.incidental += o.incidental;
         self.bytes_out = self.bytes_out.saturating_add(o.bytes_out);
+        self.bytes_measured |= o.bytes_measured;
         self.first = min_opt(self.first, o.first);
         self.last = max_opt(self.last, o.last);
     }
@@ -142,6 +153,9 @@ pub struct FileStats {
     /// Set when another input holds this one's content: this one was not read and counts
     /// nothing.
     pub duplicate: Option<Duplicate>,
+    /// SHA-256 (hex) of the stored bytes (a gzip's compressed bytes), when this run read the
+    /// whole file without error: the evidence manifest ties the reports to their inputs.
+    pub sha256: Option<String>,
 }
 
 /// An input not read because another input holds its content (issue 17: a log and its gzip
@@ -347,6 +361,8 @@ pub struct DeferredCount {
     pub events: u64,
     /// Uploaded bytes.
     pub bytes_out: u64,
+    /// Whether a source measured them ([`Cell::bytes_measured`]).
+    pub bytes_measured: bool,
     /// Incidental events among them.
     pub incidental: u64,
 }
@@ -369,6 +385,7 @@ impl Deferred {
         merge_map(&mut self.usage, o.usage, |mine, c| {
             mine.events += c.events;
             mine.bytes_out = mine.bytes_out.saturating_add(c.bytes_out);
+            mine.bytes_measured |= c.bytes_measured;
             mine.incidental += c.incidental;
         });
         merge_map(&mut self.candidates, o.candidates, |mine, (e, r)| {
@@ -555,6 +572,7 @@ mod tests {
             Cell {
                 events: 1,
                 bytes_out: 7,
+                bytes_measured: true,
                 first: Some(50),
                 last: Some(50),
                 incidental: 0,
@@ -567,6 +585,7 @@ mod tests {
             Cell {
                 events: 2,
                 bytes_out: 12,
+                bytes_measured: true,
                 first: Some(50),
                 last: Some(100),
                 incidental: 1,

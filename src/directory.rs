@@ -101,6 +101,9 @@ pub struct Directory {
     people: Vec<Person>,
     /// Rows without an account or email, as `FILE:LINE`: told, not silently dropped.
     pub keyless: Vec<String>,
+    /// The files read, with the SHA-256 of each (a workbook's own bytes), for the evidence
+    /// manifest.
+    pub files: Vec<crate::hash::HashedFile>,
 }
 
 /// An AD `manager` attribute is a distinguished name (`CN=Bob Smith,OU=Staff,DC=corp`): the
@@ -132,10 +135,15 @@ impl Directory {
     pub fn read(paths: &[PathBuf]) -> anyhow::Result<Directory> {
         let mut dir = Directory::default();
         for path in paths {
+            let stored = std::fs::read(path).map_err(|e| error(path, 0, e))?;
+            dir.files.push(crate::hash::HashedFile {
+                path: path.display().to_string(),
+                sha256: crate::hash::sha256(&stored),
+            });
             let bytes = if crate::register::is_workbook(path) {
                 crate::register::workbook_as_csv(path)?
             } else {
-                std::fs::read(path).map_err(|e| error(path, 0, e))?
+                stored
             };
             dir.parse(path, &bytes)?;
         }
@@ -301,8 +309,8 @@ pub struct DepartmentRow {
     pub users: u64,
     /// Events.
     pub events: u64,
-    /// Uploaded bytes.
-    pub bytes_out: u64,
+    /// Uploaded bytes; `None` (an empty cell) when no source measured them.
+    pub bytes_out: Option<u64>,
     /// RFC 3339, empty when unknown.
     pub first_seen: String,
     /// RFC 3339, empty when unknown.
@@ -370,7 +378,7 @@ pub fn departments(
                 tier: policy.tier(tool),
                 users: users.len() as u64,
                 events: cell.events,
-                bytes_out: cell.bytes_out,
+                bytes_out: cell.uploaded(),
                 first_seen: cell.first.map(fmt_rfc3339).unwrap_or_default(),
                 last_seen: cell.last.map(fmt_rfc3339).unwrap_or_default(),
             }

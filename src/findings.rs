@@ -30,8 +30,8 @@ pub struct Finding {
     pub tier: Tier,
     /// Events the finding covers.
     pub events: u64,
-    /// Bytes uploaded in those events.
-    pub bytes_out: u64,
+    /// Bytes uploaded in those events; `None` when no source measured them.
+    pub bytes_out: Option<u64>,
     /// RFC 3339.
     pub first_seen: String,
     /// RFC 3339.
@@ -61,7 +61,7 @@ fn finding(
         tool: name.to_string(),
         tier,
         events: cell.events,
-        bytes_out: cell.bytes_out,
+        bytes_out: cell.uploaded(),
         first_seen: cell.first.map(fmt_rfc3339).unwrap_or_default(),
         last_seen: cell.last.map(fmt_rfc3339).unwrap_or_default(),
         detail,
@@ -323,7 +323,7 @@ mod tests {
         );
         assert!(found[1].detail.contains("reviewed and not approved"));
         assert!(found[0].detail.contains("never reviewed"));
-        assert_eq!(found[2].bytes_out, 2000);
+        assert_eq!(found[2].bytes_out, Some(2000));
     }
 
     /// Issue 18: a person × tool of only incidental events (a shared link, a docs page, an

@@ -29,6 +29,22 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// The lowercase hex SHA-256 of `bytes`.
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+/// A file read whole before the scan (a `--directory` file) and the SHA-256
+/// of its bytes as read: the evidence manifest ties the report to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HashedFile {
+    /// As given on the command line.
+    pub path: String,
+    /// Lowercase hex.
+    pub sha256: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

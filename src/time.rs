@@ -123,6 +123,20 @@ pub fn fmt_rfc3339(ts: i64) -> String {
     )
 }
 
+/// The time a report is generated, Unix seconds: `SOURCE_DATE_EPOCH` when it holds Unix
+/// seconds (the reproducible-builds convention, so that two runs over the same inputs write
+/// byte-identical outputs), else the clock. A value that is not a number is ignored.
+pub fn generated() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        })
+}
+
 /// Parses ASCII digits to a number; `None` on anything else or overflow.
 pub fn parse_u64(b: &[u8]) -> Option<u64> {
     if b.is_empty() || b.len() > 19 {

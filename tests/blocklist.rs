@@ -249,7 +249,7 @@ fn checked_files(dir: &Path) -> Vec<(String, &'static str, PathBuf)> {
         std::fs::write(&small, build(format, &[Tier::Unapproved]).text).unwrap();
         files.push((format!("golden {format}"), format, small));
         let full = dir.join(format!("full-{format}.txt"));
-        let o = Command::new(env!("CARGO_BIN_EXE_shadowai"))
+        let o = crate::util::command()
             .args(["blocklist", "--register"])
             .arg(&reg)
             .args(["--format", format, "--serial", "7", "--out"])

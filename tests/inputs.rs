@@ -31,7 +31,7 @@ fn squid_lines(n: usize) -> String {
 /// Runs `shadowai scan --quiet ARGS…`, killed after 20 s so that a scan that hangs fails the
 /// test instead of hanging it. Returns the exit code (`None` when killed) and stderr.
 fn scan_within_20s(args: &[&Path], extra: &[&str], stderr: &Path) -> (Option<i32>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shadowai"))
+    let mut child = crate::util::command()
         .arg("scan")
         .arg("--quiet")
         .args(args)
@@ -289,10 +289,7 @@ fn outputs_inside_an_input_folder_are_not_read_back() {
         args.extend(extra);
         let mut first = None;
         for run in 1..=2 {
-            let result = Command::new(env!("CARGO_BIN_EXE_shadowai"))
-                .args(&args)
-                .output()
-                .unwrap();
+            let result = crate::util::command().args(&args).output().unwrap();
             let stderr = String::from_utf8_lossy(&result.stderr);
             let what = format!("layout {layout:?}, run {run}");
             assert_eq!(result.status.code(), Some(0), "{what}: {stderr}");

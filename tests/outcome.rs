@@ -370,11 +370,11 @@ fn runs_end_with_a_summary_on_stderr_unless_quiet() {
 #[cfg(unix)]
 #[test]
 fn a_closed_stderr_does_not_fail_the_run() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     // stderr is a pipe whose reading end is closed before the run ends.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shadowai"))
+    let mut child = crate::util::command()
         .args(["scan", repo("sample-logs").to_str().unwrap(), "--out"])
         .arg(&out)
         .stdout(Stdio::null())

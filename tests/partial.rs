@@ -196,7 +196,7 @@ fn shards_cover_every_input_once_and_merge_to_one_scan() {
     // The merge reads one partial from standard input, gzip-compressed.
     let gz = gzip(&std::fs::read(&parts[2]).unwrap());
     let got = tmp.path().join("got");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shadowai"))
+    let mut child = crate::util::command()
         .args(["merge", "-"])
         .args(&parts[..2])
         .args(["--out", got.to_str().unwrap()])
@@ -224,7 +224,7 @@ fn merge_refuses_future_versions_double_inputs_and_other_catalogues() {
         .enumerate()
         .map(|(i, l)| {
             if i == 2 {
-                format!("3{}\n", &l[1..])
+                format!("4{}\n", &l[1..])
             } else {
                 format!("{l}\n")
             }
@@ -236,7 +236,7 @@ fn merge_refuses_future_versions_double_inputs_and_other_catalogues() {
     let (part, future_part) = (part.to_str().unwrap(), future_part.to_str().unwrap());
     // (partials and options, what the refusal says)
     let refusals: [(&[&str], &str); 3] = [
-        (&[future_part], "future.tsv:3: partial format version 3"),
+        (&[future_part], "future.tsv:3: partial format version 4"),
         (
             &[part, part],
             "sample-logs/squid/access.log` is already in another partial",
@@ -290,12 +290,12 @@ fn merge_refuses_malformed_partials_naming_file_and_line() {
     emit(&[&repo("sample-logs/squid")], &part);
     let text = std::fs::read_to_string(&part).unwrap();
     // A `file` record whose lines are not events + ignored + skipped.
-    let (counts, counts_at) = edit_first(&text, "2\tfile\t", |f| {
+    let (counts, counts_at) = edit_first(&text, "3\tfile\t", |f| {
         let lines: u64 = f[5].parse().unwrap();
         f[5] = (lines + 1).to_string();
     });
     // A tool this catalogue lacks.
-    let (tool, tool_at) = edit_first(&text, "2\tusage\t", |f| f[4] = "x".into());
+    let (tool, tool_at) = edit_first(&text, "3\tusage\t", |f| f[4] = "x".into());
     let gz = gzip(text.as_bytes());
     let cases: [(&str, Vec<u8>, String); 4] = [
         (
@@ -519,7 +519,7 @@ fn thousands_of_one_line_files_emit_a_partial_that_merges_to_the_scan() {
     );
     emit(&[Path::new(logs)], &part);
     let text = std::fs::read_to_string(&part).unwrap();
-    let files = text.lines().filter(|l| l.starts_with("2\tfile\t")).count();
+    let files = text.lines().filter(|l| l.starts_with("3\tfile\t")).count();
     assert_eq!(files, FILES, "one file record per input");
     ok(
         &run(&strings(&[

@@ -322,16 +322,28 @@ fn report_html_renders_in_headless_chromium() {
     // Contact without use (evidence `incidental`) is not use: not in the headline.
     let per_user = read_csv(&out.join("per-user.csv"));
     let (used, contact): (Vec<_>, Vec<_>) = per_user.iter().partition(|r| r["evidence"] == "use");
+    // Every tier-4 user is counted; the headline counts the people among them and names the
+    // client addresses and devices after (issue 16). Without a register every tool is tier 4,
+    // so the kinds are those of `totals`.
     let people: std::collections::BTreeSet<&str> = used
         .iter()
         .filter(|r| r["tier"] == "4")
         .map(|r| r["user"].as_str())
         .collect();
+    let kinds = ["people", "addresses", "devices"].map(|k| totals[k].as_u64().unwrap() as usize);
+    assert_eq!(
+        kinds.iter().sum::<usize>(),
+        people.len(),
+        "every user has a kind"
+    );
     let tools = read_csv(&out.join("per-tool.csv"))
         .iter()
         .filter(|r| r["tier"] == "4" && r["users"] != "0")
         .count();
-    let headline = format!("{} people used {} unapproved AI tools", people.len(), tools);
+    let headline = format!(
+        "{} people used {} unapproved AI tools (plus {} client addresses and {} devices not attributed to a person)",
+        kinds[0], tools, kinds[1], kinds[2]
+    );
     assert!(dom.contains(&headline), "no headline {headline:?}");
     // Both charts drew bars; every per-user row is in the table.
     for chart in ["id=\"daily-chart\"", "id=\"tools-chart\""] {

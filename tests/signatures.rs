@@ -83,13 +83,13 @@ fn user_signatures_add_tools_and_bad_ones_name_file_and_line() {
 /// certain rather than a race with the reader.
 #[test]
 fn a_closed_pipe_ends_csv_output_quietly() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     for args in [
         &["signatures", "list"][..],
         &["signatures", "export", "--format", "csv"],
         &["signatures", "export", "--format", "splunk-lookup"],
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_shadowai"))
+        let mut child = crate::util::command()
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -51,7 +51,7 @@ fn compare(
 ) {
     let (scan_out, spark_out) = (work.join("scan"), work.join("spark"));
     let kept = work.join("reduced.partial");
-    run(Command::new(BIN)
+    run(crate::util::command()
         .current_dir(cwd)
         .args(["scan", "--quiet"])
         .args(inputs)
@@ -61,6 +61,7 @@ fn compare(
         .args(render));
     let started = Instant::now();
     let job = run(Command::new("python3")
+        .env("SOURCE_DATE_EPOCH", crate::util::GENERATED)
         .current_dir(cwd)
         .arg(repo("contrib/spark/shadowai_spark.py"))
         .args(["--shadowai", BIN, "--master", "local[2]", "--out"])
@@ -83,7 +84,7 @@ fn compare(
     // The reduced partial the job kept is the whole aggregate: merged alone, it renders the
     // same reports again.
     let again = work.join("again");
-    run(Command::new(BIN)
+    run(crate::util::command()
         .current_dir(cwd)
         .arg("merge")
         .arg(&kept)

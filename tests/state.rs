@@ -3,7 +3,7 @@
 
 use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use crate::generate::{self, Rng, Truth, write_logs};
@@ -157,7 +157,7 @@ fn a_run_killed_midway_then_rerun_equals_a_clean_run() {
     nightly(&logs, &clean_db, &tmp.path().join("clean"));
 
     let db = tmp.path().join("killed.db");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shadowai"))
+    let mut child = crate::util::command()
         .args(["scan", "--quiet", "-j", "2"])
         .arg(&logs)
         .arg("--out")

@@ -7,12 +7,20 @@ use std::process::{Command, Output};
 
 use crate::generate::Truth;
 
+/// The generation time every run spawned by the tests reports (`SOURCE_DATE_EPOCH`), so two
+/// runs over the same inputs write byte-identical outputs: 2026-12-01T00:00:00Z.
+pub const GENERATED: &str = "1796083200";
+
+/// The built `shadowai`, with [`GENERATED`] as its `SOURCE_DATE_EPOCH`.
+pub fn command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_shadowai"));
+    c.env("SOURCE_DATE_EPOCH", GENERATED);
+    c
+}
+
 /// Runs the built `shadowai` with `args`.
 pub fn shadowai(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shadowai"))
-        .args(args)
-        .output()
-        .expect("run shadowai")
+    command().args(args).output().expect("run shadowai")
 }
 
 /// `shadowai scan --quiet INPUTS --out OUT EXTRA...`.

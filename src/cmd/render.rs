@@ -127,6 +127,7 @@ impl Render<'_> {
         report.identity_used = identity_used;
         report.org = self.org.clone();
         if let Some(directory) = self.directory {
+            report.manifest.directory.clone_from(&directory.files);
             report.join_directory(&directory.index(config.keep_user_domain));
         }
         out.write(&report)?;

@@ -19,6 +19,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use indicatif::ProgressBar;
+use sha2::Digest as _;
 
 use super::Opened;
 
@@ -135,7 +136,36 @@ impl Handle {
             offset == 0,
             bar,
             super::expansion_limit(self.size, min_expansion),
+            false,
         )
+    }
+
+    /// The whole file as [`Handle::open_at`] from 0, its stored bytes hashed as they are read
+    /// ([`Opened::sha256`]).
+    pub fn open_hashed(&self, bar: &ProgressBar, min_expansion: u64) -> io::Result<Opened> {
+        super::decoded(
+            self.bytes_from(0),
+            true,
+            bar,
+            super::expansion_limit(self.size, min_expansion),
+            true,
+        )
+    }
+
+    /// The SHA-256 (hex) of the file's stored bytes up to its planned size, read in one pass:
+    /// for a file read in chunks by several workers, hashed by one more task alongside them.
+    pub fn sha256(&self) -> io::Result<String> {
+        let mut hasher = sha2::Sha256::new();
+        let mut reader = self.bytes_from(0);
+        let mut buf = vec![0; 1 << 20];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => return Ok(crate::hash::hex(&hasher.finalize())),
+                Ok(n) => hasher.update(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Checks, after reading, that the file still holds at least its planned size: a file

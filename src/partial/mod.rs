@@ -2,7 +2,7 @@
 //! be the map step of a distributed engine (Spark, a Kubernetes Indexed Job) and the reduce
 //! step stays exact.
 //!
-//! # Format, version 2
+//! # Format, version 3
 //! UTF-8 text, one record per line, fields separated by TAB. Field 1 is the format version
 //! (`2`), field 2 the record kind, then the kind's key fields, then its value fields. Every
 //! line stands alone, so an engine may shuffle, split and regroup records freely: any multiset
@@ -149,7 +149,7 @@ pub fn write_scan(
             line.text(user);
             line.text(tool(tid));
             line.num(c.events);
-            line.num(c.bytes_out);
+            line.uploaded(c.bytes_out, c.bytes_measured);
             line.int(c.first);
             line.int(c.last);
             line.num(c.incidental);
@@ -223,7 +223,7 @@ pub fn write_scan(
         line.int(*ts);
         line.text(tool(*tid));
         line.num(c.events);
-        line.num(c.bytes_out);
+        line.uploaded(c.bytes_out, c.bytes_measured);
         line.num(c.incidental);
         out.push(IPUSAGE, &mut line);
     }
@@ -290,6 +290,7 @@ fn file_line(line: &mut RecordLine, f: &FileStats) {
     line.text(id.map_or(&b""[..], |s| s.head_hash.as_bytes()));
     line.int(n(id.map(|s| s.consumed)));
     line.text(id.map_or(&b""[..], |s| s.tail_hash.as_bytes()));
+    line.text(f.sha256.as_deref().unwrap_or_default().as_bytes());
 }
 
 impl Partial {
@@ -440,6 +441,7 @@ impl Partial {
                         first: i(&v[2]),
                         last: i(&v[3]),
                         incidental: u(&v[4]),
+                        bytes_measured: matches!(v[1], Val::N(Some(_))),
                     };
                     agg.usage
                         .entry(bytes(key[1]).into_boxed_slice())
@@ -539,6 +541,7 @@ fn file_stats(path: PathBuf, v: &[Val]) -> FileStats {
             .collect(),
         error: (!error.is_empty()).then(|| String::from_utf8_lossy(&error).into_owned()),
         warning: None,
+        sha256: Some(String::from_utf8_lossy(&t(&v[16])).into_owned()).filter(|h| !h.is_empty()),
         duplicate: None,
         size: i(&v[10]).and_then(|s| u64::try_from(s).ok()),
         mtime: i(&v[11]),
@@ -585,6 +588,7 @@ mod tests {
             crate::aggregate::DeferredCount {
                 events: 2,
                 bytes_out: 0,
+                bytes_measured: false,
                 incidental: 1,
             },
         );
@@ -668,9 +672,9 @@ mod tests {
             } else {
                 format!("d{n:02}")
             };
-            text.push_str(&format!("2\tseen\tab\tc\tdevice\t{name}\n"));
+            text.push_str(&format!("3\tseen\tab\tc\tdevice\t{name}\n"));
         }
-        text.push_str("2\tseen\ta\tbc\tdevice\tzz\n");
+        text.push_str("3\tseen\ta\tbc\tdevice\tzz\n");
         let mut p = read(&text).unwrap();
         p.cap_seen();
         let out = written(&p);
@@ -692,27 +696,27 @@ mod tests {
         )
         .unwrap();
         let id = Identity::read(&[leases]).unwrap();
-        let text = "2\tipusage\t10.0.0.5\t1500\tchatgpt\t2\t0\t1\n2\tipusage\t10.0.0.5\t2500\tchatgpt\t1\t9\t0\n2\tipusage\t10.0.0.9\t2500\tchatgpt\t4\t0\t4\n";
+        let text = "3\tipusage\t10.0.0.5\t1500\tchatgpt\t2\t0\t1\n3\tipusage\t10.0.0.5\t2500\tchatgpt\t1\t9\t0\n3\tipusage\t10.0.0.9\t2500\tchatgpt\t4\t0\t4\n";
         let mut p = read(text).unwrap();
         p.resolve(Some((&id, &["leases.csv".to_string()])));
         let out = written(&p);
         assert!(
-            out.contains("2\tusage\t0\talice\tchatgpt\t2\t0\t1500\t1500\t1\n"),
+            out.contains("3\tusage\t0\talice\tchatgpt\t2\t0\t1500\t1500\t1\n"),
             "{out}"
         );
         assert!(
-            out.contains("2\tusage\t0\tbob\tchatgpt\t1\t9\t2500\t2500\t0\n"),
+            out.contains("3\tusage\t0\tbob\tchatgpt\t1\t9\t2500\t2500\t0\n"),
             "{out}"
         );
         assert!(
-            out.contains("2\tusage\t0\t10.0.0.9\tchatgpt\t4\t0\t2500\t2500\t4\n"),
+            out.contains("3\tusage\t0\t10.0.0.9\tchatgpt\t4\t0\t2500\t2500\t4\n"),
             "{out}"
         );
-        assert!(out.contains("2\tday\t0\t0\t\t\t3\t4\n"), "{out}");
+        assert!(out.contains("3\tday\t0\t0\t\t\t3\t4\n"), "{out}");
         assert_eq!(p.meta().identity, Some(vec!["leases.csv".to_string()]));
         let mut plain = read(text).unwrap();
         plain.resolve(None);
-        assert!(written(&plain).contains("2\tusage\t0\t10.0.0.5\tchatgpt\t3\t9\t1500\t2500\t1\n"));
+        assert!(written(&plain).contains("3\tusage\t0\t10.0.0.5\tchatgpt\t3\t9\t1500\t2500\t1\n"));
         assert_eq!(plain.meta().identity, None);
     }
 }

@@ -14,8 +14,11 @@ use crate::lines::{Line, LineReader};
 
 /// The format version written, and the only one read. Version 2 added the incidental-event
 /// count to `usage` and `ipusage` (issue 18): a version 1 partial, matched without evidence,
-/// is refused rather than read as all use.
-pub const VERSION: u32 = 2;
+/// is refused rather than read as all use. Version 3 added the input's SHA-256 to `file`
+/// (issue 16), so merged reports carry the evidence manifest of the scans, and leaves the
+/// `bytes_out` of `usage` and `ipusage` empty where no source measured uploads ("not
+/// measured", not 0).
+pub const VERSION: u32 = 3;
 
 /// One field's type and, for values, how two records' fields combine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +61,7 @@ pub(super) const KINDS: &[Kind] = &[
         keys: &[Text],
         values: &[
             Text, Int, Int, Int, Int, Int, Int, Int, Text, Text, Int, Int, Int, Text, Int, Text,
+            Text,
         ],
         unique: true,
     },
@@ -262,7 +266,11 @@ pub(super) fn combine(col: Col, a: &mut Val, b: Val) -> Result<(), ()> {
             }
         }
         (Sum, Val::N(x), Val::N(y)) => {
-            *x = Some(x.unwrap_or(0).saturating_add(y.unwrap_or(0)));
+            // Empty stays empty only when both are: uploaded bytes no source measured.
+            *x = match (*x, y) {
+                (None, None) => None,
+                (x, y) => Some(x.unwrap_or(0).saturating_add(y.unwrap_or(0))),
+            };
             Ok(())
         }
         (Min, Val::N(x), Val::N(y)) => {
@@ -446,6 +454,11 @@ fn check(kind: u8, f: &[Val]) -> Result<(), String> {
             None => Err(format!("a `{name}` record has no {what}")),
         }
     };
+    // Empty: no source of these events measured uploads.
+    let uploaded = |i: usize| match num(i) {
+        Some(n) if n < 0 => Err(format!("a `{name}` record's bytes_out is negative ({n})")),
+        _ => Ok(()),
+    };
     let day = |i: usize| -> Result<Option<i64>, String> {
         match num(i) {
             Some(d) if i32::try_from(d).is_err() => {
@@ -517,7 +530,7 @@ fn check(kind: u8, f: &[Val]) -> Result<(), String> {
         USAGE => {
             tool(2)?;
             let events = count(3, "events")?;
-            count(4, "bytes_out")?;
+            uploaded(4)?;
             incidental(events, count(7, "incidental")?)?;
             span(0, 5, 6)
         }
@@ -551,7 +564,7 @@ fn check(kind: u8, f: &[Val]) -> Result<(), String> {
             time(1)?;
             tool(2)?;
             let events = count(3, "events")?;
-            count(4, "bytes_out")?;
+            uploaded(4)?;
             incidental(events, count(5, "incidental")?)
         }
         IPCAND => {
@@ -680,6 +693,9 @@ fn check_file(f: &[Val]) -> Result<(), String> {
         let h = txt(i);
         h.len() == 64 && h.iter().all(u8::is_ascii_hexdigit)
     };
+    if !txt(17).is_empty() && !hash(17) {
+        return Err("a `file` record's sha256 is not 64 hex digits".into());
+    }
     match (num(13), num(15)) {
         (None, None) if txt(14).is_empty() && txt(16).is_empty() => Ok(()),
         (Some(head), Some(consumed)) if 0 <= head && head <= consumed && hash(14) && hash(16) => {
@@ -910,6 +926,15 @@ impl RecordLine {
         push_int(&mut self.buf, v);
     }
 
+    /// Uploaded bytes: empty when no source measured them.
+    pub(super) fn uploaded(&mut self, bytes: u64, measured: bool) {
+        if measured {
+            self.num(bytes);
+        } else {
+            self.int(None);
+        }
+    }
+
     /// A count.
     pub(super) fn num(&mut self, v: u64) {
         self.int(Some(i64::try_from(v).unwrap_or(i64::MAX)));
@@ -982,20 +1007,20 @@ pub(super) mod tests {
 
     #[test]
     fn records_combine_by_rule_in_any_order() {
-        let a = "2\tusage\t0\talice\tchatgpt\t2\t10\t100\t200\t1\n2\tcand\t0\tx.ai\tx.ai\tbob\t1\t\t\t4\n";
-        let b = "2\tusage\t0\talice\tchatgpt\t3\t5\t50\t150\t2\n2\tcand\t0\tx.ai\tx.ai\tbob\t2\t7\t7\t1\n";
+        let a = "3\tusage\t0\talice\tchatgpt\t2\t10\t100\t200\t1\n3\tcand\t0\tx.ai\tx.ai\tbob\t1\t\t\t4\n";
+        let b = "3\tusage\t0\talice\tchatgpt\t3\t5\t50\t150\t2\n3\tcand\t0\tx.ai\tx.ai\tbob\t2\t7\t7\t1\n";
         let ab = read(&format!("{a}{b}")).unwrap();
         let ba = read(&format!("{b}{a}")).unwrap();
         assert_eq!(written(&ab), written(&ba));
         assert_eq!(
             written(&ab),
-            "2\tusage\t0\talice\tchatgpt\t5\t15\t50\t200\t3\n2\tcand\t0\tx.ai\tx.ai\tbob\t3\t7\t7\t5\n"
+            "3\tusage\t0\talice\tchatgpt\t5\t15\t50\t200\t3\n3\tcand\t0\tx.ai\tx.ai\tbob\t3\t7\t7\t5\n"
         );
     }
 
     #[test]
     fn other_versions_and_malformed_lines_are_refused_with_file_and_line() {
-        let err = read("2\tcover\tdns\t20400\n1\tusage\t0\talice\tchatgpt\t1\t0\t\t\n")
+        let err = read("3\tcover\tdns\t20400\n1\tusage\t0\talice\tchatgpt\t1\t0\t\t\n")
             .unwrap_err()
             .to_string();
         assert!(
@@ -1004,21 +1029,21 @@ pub(super) mod tests {
         );
         let err = read("hello\n").unwrap_err().to_string();
         assert!(err.contains("p:1: not a shadowai partial"), "{err}");
-        let err = read("2\tusage\tx\talice\tchatgpt\t1\t0\t\t\t0\n")
+        let err = read("3\tusage\tx\talice\tchatgpt\t1\t0\t\t\t0\n")
             .unwrap_err()
             .to_string();
         assert!(err.contains("p:1: field 3 is not a number"), "{err}");
-        let err = read("2\tusage\t1\n").unwrap_err().to_string();
+        let err = read("3\tusage\t1\n").unwrap_err().to_string();
         assert!(err.contains("has 1 fields after its kind, not 8"), "{err}");
-        let err = read("2\tbogus\n").unwrap_err().to_string();
+        let err = read("3\tbogus\n").unwrap_err().to_string();
         assert!(err.contains("unknown record kind `bogus`"), "{err}");
     }
 
     #[test]
     fn records_that_break_an_invariant_are_refused_with_file_and_line() {
-        // A `file` record with its 16 values after the path; `counts` = lines … out_of_window.
+        // A `file` record with its 17 values after the path; `counts` = lines … out_of_window.
         let file = |counts: &str, examples: &str, stream: &str| {
-            format!("2\tfile\ta.log\tsquid\t0\t{counts}\t{examples}\t\t10\t5\t{stream}\n")
+            format!("3\tfile\ta.log\tsquid\t0\t{counts}\t{examples}\t\t10\t5\t{stream}\t\n")
         };
         let hash = "0".repeat(64);
         let good_stream = format!("4\t{hash}\t9\t{hash}");
@@ -1050,71 +1075,71 @@ pub(super) mod tests {
                 "stream identity",
             ),
             (
-                "2\tfile\ta.log\tnot-a-format\t0\t0\t0\t0\t0\t0\t0\t\t\t\t\t\t\t\t\n".into(),
+                "3\tfile\ta.log\tnot-a-format\t0\t0\t0\t0\t0\t0\t0\t\t\t\t\t\t\t\t\t\n".into(),
                 "unknown format `not-a-format`",
             ),
             (
-                "2\tusage\t0\talice\tchatgpt\t1\t0\t200\t100\t0\n".into(),
+                "3\tusage\t0\talice\tchatgpt\t1\t0\t200\t100\t0\n".into(),
                 "first time 200 is after its last 100",
             ),
             (
-                "2\tusage\t1\talice\tchatgpt\t1\t0\t100\t100\t0\n".into(),
+                "3\tusage\t1\talice\tchatgpt\t1\t0\t100\t100\t0\n".into(),
                 "of day 1 has times 100 to 100 of another day",
             ),
             (
-                "2\tusage\t\talice\tchatgpt\t1\t0\t100\t100\t0\n".into(),
+                "3\tusage\t\talice\tchatgpt\t1\t0\t100\t100\t0\n".into(),
                 "without a day has times",
             ),
             (
-                "2\tusage\t0\talice\tchatgpt\t-4\t0\t\t\t0\n".into(),
+                "3\tusage\t0\talice\tchatgpt\t-4\t0\t\t\t0\n".into(),
                 "events is negative (-4)",
             ),
             (
-                "2\tusage\t0\talice\t\t1\t0\t\t\t0\n".into(),
+                "3\tusage\t0\talice\t\t1\t0\t\t\t0\n".into(),
                 "names no tool",
             ),
             (
-                "2\tusage\t0\talice\tchatgpt\t1\t0\t\t\t2\n".into(),
+                "3\tusage\t0\talice\tchatgpt\t1\t0\t\t\t2\n".into(),
                 "counts 2 incidental of only 1 events",
             ),
             (
-                "2\tipusage\t10.0.0.1\t5\tchatgpt\t1\t0\t-1\n".into(),
+                "3\tipusage\t10.0.0.1\t5\tchatgpt\t1\t0\t-1\n".into(),
                 "incidental is negative (-1)",
             ),
             (
-                "2\tday\t9999999999\t1\t\t\t0\t0\n".into(),
+                "3\tday\t9999999999\t1\t\t\t0\t0\n".into(),
                 "day 9999999999 is out of range",
             ),
             (
-                "2\tipusage\t10.0.0.1\t999999999999999999\tchatgpt\t1\t0\t0\n".into(),
+                "3\tipusage\t10.0.0.1\t999999999999999999\tchatgpt\t1\t0\t0\n".into(),
                 "time 999999999999999999 is out of range",
             ),
-            ("2\tcover\tsmtp\t3\n".into(), "source `smtp`"),
-            ("2\tcover\tdns\t\n".into(), "has no day"),
+            ("3\tcover\tsmtp\t3\n".into(), "source `smtp`"),
+            ("3\tcover\tdns\t\n".into(), "has no day"),
             (
-                "2\tseen\ta\tchatgpt\tprinter\tx\n".into(),
+                "3\tseen\ta\tchatgpt\tprinter\tx\n".into(),
                 "`printer` is neither",
             ),
             (
-                "2\tcand\t0\tx.ai\tx.ai\tbob\t1\t\t\t4294967296\n".into(),
+                "3\tcand\t0\tx.ai\tx.ai\tbob\t1\t\t\t4294967296\n".into(),
                 "reasons 4294967296 are out of range",
             ),
             (
-                "2\tmeta\tcolour\tblue\n".into(),
+                "3\tmeta\tcolour\tblue\n".into(),
                 "unknown `meta` record `colour`",
             ),
             (
-                "2\tmeta\tsince\tyesterday\n".into(),
+                "3\tmeta\tsince\tyesterday\n".into(),
                 "`since` has the malformed value",
             ),
             (
-                "2\tmeta\tkeep-user-domain\t2\n".into(),
+                "3\tmeta\tkeep-user-domain\t2\n".into(),
                 "malformed value `2`",
             ),
-            ("2\tmeta\tidentity\tsometimes\n".into(), "malformed value"),
+            ("3\tmeta\tidentity\tsometimes\n".into(), "malformed value"),
         ];
         for (record, says) in cases {
-            let text = format!("2\tcover\tdns\t0\n{record}");
+            let text = format!("3\tcover\tdns\t0\n{record}");
             let err = read(&text).unwrap_err();
             assert!(err.downcast_ref::<UsageError>().is_some(), "{err}");
             let err = err.to_string();
@@ -1127,13 +1152,13 @@ pub(super) mod tests {
 
     #[test]
     fn a_last_record_without_its_line_end_is_a_cut_partial() {
-        let err = read("2\tcover\tdns\t0\n2\tcover\tdns\t1").unwrap_err();
+        let err = read("3\tcover\tdns\t0\n3\tcover\tdns\t1").unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("p:2: the last record has no line end"),
             "{err}"
         );
-        assert!(read("2\tcover\tdns\t0\r\n\n").is_ok());
+        assert!(read("3\tcover\tdns\t0\r\n\n").is_ok());
     }
 
     #[test]
@@ -1141,7 +1166,7 @@ pub(super) mod tests {
         use std::io::Write as _;
         let dir = tempfile::tempdir().unwrap();
         let text: String = (0..20_000)
-            .map(|d| format!("2\tcover\tdns\t{d}\n"))
+            .map(|d| format!("3\tcover\tdns\t{d}\n"))
             .collect();
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         enc.write_all(text.as_bytes()).unwrap();
@@ -1174,16 +1199,16 @@ pub(super) mod tests {
 
     #[test]
     fn an_input_twice_or_different_settings_are_refused() {
-        let file = "2\tfile\ta.log\tsquid\t0\t1\t1\t0\t0\t0\t0\t\t\t10\t5\t\t\t\t\n";
+        let file = "3\tfile\ta.log\tsquid\t0\t1\t1\t0\t0\t0\t0\t\t\t10\t5\t\t\t\t\t\n";
         let err = read(&format!("{file}{file}")).unwrap_err().to_string();
         assert!(
             err.contains("input `a.log` is already in another partial"),
             "{err}"
         );
-        let err = read("2\tmeta\tsince\t5\n2\tmeta\tsince\t6\n")
+        let err = read("3\tmeta\tsince\t5\n3\tmeta\tsince\t6\n")
             .unwrap_err()
             .to_string();
         assert!(err.contains("different `since` settings"), "{err}");
-        assert!(read("2\tmeta\tsince\t5\n2\tmeta\tsince\t5\n").is_ok());
+        assert!(read("3\tmeta\tsince\t5\n3\tmeta\tsince\t5\n").is_ok());
     }
 }

@@ -272,6 +272,7 @@ impl Plan {
             source: Source::None,
             left: AtomicUsize::new(0),
             head_key: None,
+            sha256: OnceLock::new(),
         }
     }
 }

@@ -81,6 +81,9 @@ struct Plan {
     /// when it is shorter): only files that share it can hold the same content
     /// ([`duplicates`]).
     head_key: Option<u64>,
+    /// The SHA-256 (hex) of the stored bytes, once read to the end without error: by the
+    /// task that reads the whole file, or for a file read in chunks by a task of its own.
+    sha256: OnceLock<String>,
 }
 
 /// What a planned input is read through.
@@ -104,6 +107,7 @@ struct StreamRest {
     head: Vec<u8>,
     rest: Box<dyn Read + Send>,
     trailing: Arc<OnceLock<String>>,
+    sha256: Arc<OnceLock<String>>,
 }
 
 /// Files whose planning handle stays open until they are read. A scan of 20,000 files must not
@@ -147,6 +151,8 @@ struct Task {
     chunk: usize,
     start: u64,
     end: Option<u64>,
+    /// Not a chunk to parse: the SHA-256 of a file read in chunks, in one pass alongside them.
+    hash: bool,
 }
 
 /// One task's statistics, and how many physical lines it covered (for renumbering).
@@ -231,7 +237,14 @@ fn read_plans(ctx: &Context, plans: Vec<Plan>) -> Scan {
         );
     parts.sort_by_key(|p| (p.file, p.chunk));
     let sizes: Vec<(u64, Option<i64>)> = plans.iter().map(|p| (p.size, p.mtime)).collect();
-    let mut files: Vec<Option<FileStats>> = plans.into_iter().map(|p| p.done).collect();
+    let mut hashes: Vec<Option<String>> = Vec::with_capacity(plans.len());
+    let mut files: Vec<Option<FileStats>> = plans
+        .into_iter()
+        .map(|p| {
+            hashes.push(p.sha256.into_inner());
+            p.done
+        })
+        .collect();
     let mut offset: HashMap<usize, u64> = HashMap::new();
     for part in parts {
         let before = offset.entry(part.file).or_insert(0);
@@ -248,11 +261,16 @@ fn read_plans(ctx: &Context, plans: Vec<Plan>) -> Scan {
     let mut files: Vec<FileStats> = files
         .into_iter()
         .zip(sizes)
-        .filter_map(|(f, (size, mtime))| {
+        .zip(hashes)
+        .filter_map(|((f, (size, mtime)), sha256)| {
+            let f = f?;
+            // A hash is evidence of what was read: none for a file whose reading failed.
+            let sha256 = sha256.filter(|_| f.error.is_none());
             Some(FileStats {
                 size: Some(size),
                 mtime,
-                ..f?
+                sha256,
+                ..f
             })
         })
         .collect();
@@ -321,6 +339,7 @@ fn plan(ctx: &Context, found: input::Found) -> Plan {
         source: Source::None,
         left: AtomicUsize::new(0),
         head_key: None,
+        sha256: OnceLock::new(),
     };
     let fail = |plan: &mut Plan, msg: String| {
         plan.done = Some(FileStats {
@@ -407,14 +426,22 @@ fn plan(ctx: &Context, found: input::Found) -> Plan {
             head: head.bytes,
             rest,
             trailing: opened.trailing,
+            sha256: opened.sha256,
         })));
     }
     plan
 }
 
 /// The tasks of the planned files: one per file, or per chunk of a large plain file whose
-/// format keeps no header state. Each plan learns how many tasks it has.
+/// format keeps no header state, plus one that hashes such a file. Each plan learns how many
+/// tasks it has.
+///
+/// # Performance
+/// A chunked file's hash is one sequential pass over pages its chunks bring into the cache
+/// (or it brings in for them), on one worker while the others parse; it costs that worker's
+/// time (about 0.5 s a GB with SHA extensions), not a second read from disk.
 fn tasks(plans: &[Plan], chunk_bytes: u64) -> Vec<Task> {
+    let mut hashes = Vec::new();
     let mut out = Vec::new();
     for (file, p) in plans.iter().enumerate() {
         let Some(format) = p.format.filter(|_| p.done.is_none()) else {
@@ -428,12 +455,22 @@ fn tasks(plans: &[Plan], chunk_bytes: u64) -> Vec<Task> {
                 chunk: 0,
                 start: 0,
                 end: None,
+                hash: false,
             });
             continue;
         }
         let n = p.size.div_ceil(chunk_bytes);
-        p.left
-            .store(usize::try_from(n).unwrap_or(usize::MAX), Ordering::Release);
+        p.left.store(
+            usize::try_from(n + 1).unwrap_or(usize::MAX),
+            Ordering::Release,
+        );
+        hashes.push(Task {
+            file,
+            chunk: 0,
+            start: 0,
+            end: None,
+            hash: true,
+        });
         for chunk in 0..n {
             let start = chunk * chunk_bytes;
             let end = (chunk + 1 < n).then(|| start + chunk_bytes);
@@ -442,10 +479,21 @@ fn tasks(plans: &[Plan], chunk_bytes: u64) -> Vec<Task> {
                 chunk: chunk as usize,
                 start,
                 end,
+                hash: false,
             });
         }
     }
-    out
+    // First, so that a worker starts on them while the others parse the chunks.
+    hashes.extend(out);
+    hashes
+}
+
+/// Keeps the hash a reader published on reaching its end as `plan`'s (none when it stopped
+/// early).
+fn keep_hash(plan: &Plan, sha256: &OnceLock<String>) {
+    if let Some(h) = sha256.get() {
+        let _ = plan.sha256.set(h.clone());
+    }
 }
 
 /// Says what went wrong reading a file, in the terms of its encoding.
@@ -520,6 +568,14 @@ impl<'c> Worker<'c> {
 
     fn run(&mut self, plan: &Plan, task: &Task) {
         let Some(format) = plan.format else { return };
+        if task.hash {
+            // An error here is the chunks' error too, which they report.
+            if let Ok(sha256) = plan.handle().and_then(|h| h.sha256()) {
+                let _ = plan.sha256.set(sha256);
+            }
+            self.finish_task(plan);
+            return;
+        }
         let mut stats = FileStats {
             path: plan.path.clone(),
             format: Some(format.name()),
@@ -533,14 +589,9 @@ impl<'c> Worker<'c> {
         }
         // A partial's inputs carry their stream identity (for `merge --state`), read through
         // the file's handle by its last task (a gzip's and a stream's were taken in reading).
-        let partial = self.ctx.config.partial && !plan.gzip;
-        plan.task_done(|h| {
-            if partial {
-                stream =
-                    input::stream::stream_id(h, plan.size, None, self.ctx.config.min_expansion)
-                        .ok();
-            }
-        });
+        if let Some(s) = self.finish_task(plan) {
+            stream = Some(s);
+        }
         self.parts.push(Part {
             file: task.file,
             chunk: task.chunk,
@@ -552,6 +603,22 @@ impl<'c> Worker<'c> {
         self.ctx
             .bar
             .set_message(format!("{done}/{} files", self.total));
+    }
+
+    /// Marks a task of `plan` done. A partial's inputs carry their stream identity (for
+    /// `merge --state`), read through the file's handle by its last task (a gzip's and a
+    /// stream's were taken in reading): returned when this was that task.
+    fn finish_task(&self, plan: &Plan) -> Option<StreamId> {
+        let partial = self.ctx.config.partial && !plan.gzip;
+        let mut stream = None;
+        plan.task_done(|h| {
+            if partial {
+                stream =
+                    input::stream::stream_id(h, plan.size, None, self.ctx.config.min_expansion)
+                        .ok();
+            }
+        });
+        stream
     }
 
     /// Reads one task: a chunk of a file, a whole file or a stream.
@@ -579,12 +646,13 @@ impl<'c> Worker<'c> {
                 physical,
             );
             *stream = tail.map(|(consumed, hash)| input::stream::identity(&first, consumed, hash));
+            keep_hash(plan, &s.sha256);
             return read;
         }
         let file = plan.handle()?;
         let min_expansion = self.ctx.config.min_expansion;
         if plan.gzip {
-            let opened = file.open_at(0, &self.ctx.bar, min_expansion)?;
+            let opened = file.open_hashed(&self.ctx.bar, min_expansion)?;
             let reader = input::in_background(opened.reader);
             let (read, tail) = self.read_whole(reader, &opened.trailing, format, stats, physical);
             *stream = tail.map(|(consumed, hash)| {
@@ -592,6 +660,15 @@ impl<'c> Worker<'c> {
                 input::stream::identity(&first, consumed, hash)
             });
             read?;
+            keep_hash(plan, &opened.sha256);
+            return file.check();
+        }
+        if task.end.is_none() && task.start == 0 {
+            // The whole file, read front to back: hashed as it is read.
+            let opened = file.open_hashed(&self.ctx.bar, min_expansion)?;
+            let mut lines = LineReader::new(opened.reader);
+            self.lines(&mut lines, format, b"", None, stats, physical)?;
+            keep_hash(plan, &opened.sha256);
             return file.check();
         }
         // A chunk starts one byte early and drops the partial line up to the first newline:
@@ -809,6 +886,7 @@ impl<'c> Worker<'c> {
                     .or_default();
                 c.events += 1;
                 c.bytes_out = c.bytes_out.saturating_add(e.bytes_out.unwrap_or(0));
+                c.bytes_measured |= e.bytes_out.is_some();
                 c.incidental += u64::from(evidence == Evidence::Incidental);
             } else {
                 self.agg

@@ -74,4 +74,6 @@ pub struct Register {
     pub delimiter: u8,
     /// The rows [`Register::join`] could not tie to a tool, in file order.
     pub unmatched: Vec<Unmatched>,
+    /// SHA-256 (hex) of the file's bytes as read (the workbook's, for a workbook).
+    pub sha256: String,
 }

@@ -195,11 +195,14 @@ impl Register {
     /// Reads a register: a CSV export, or the first sheet of an `.xlsx`/`.xlsm`/`.xls`/`.ods`
     /// workbook (by extension), read with calamine and parsed like its CSV export.
     pub fn read(path: &Path) -> anyhow::Result<Register> {
-        let bytes = if is_workbook(path) {
-            workbook_as_csv(path)?
-        } else {
-            std::fs::read(path).map_err(|e| error(path, 0, e))?
-        };
+        if is_workbook(path) {
+            // The workbook's own bytes are the evidence, not the CSV made of its first sheet.
+            let stored = std::fs::read(path).map_err(|e| error(path, 0, e))?;
+            let mut reg = Register::parse(path, &workbook_as_csv(path)?)?;
+            reg.sha256 = crate::hash::sha256(&stored);
+            return Ok(reg);
+        }
+        let bytes = std::fs::read(path).map_err(|e| error(path, 0, e))?;
         Register::parse(path, &bytes)
     }
 
@@ -268,6 +271,7 @@ impl Register {
             });
         }
         Ok(Register {
+            sha256: crate::hash::sha256(bytes),
             path: path.to_path_buf(),
             columns,
             entries,

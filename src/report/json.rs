@@ -21,6 +21,8 @@ pub const SCHEMA: u32 = 1;
 struct Doc<'a> {
     schema: u32,
     generator: String,
+    /// UTC, RFC 3339: `SOURCE_DATE_EPOCH` when set.
+    generated: String,
     command: &'a str,
     files: Vec<FileEntry>,
     totals: Totals,
@@ -32,6 +34,31 @@ struct Doc<'a> {
     identity: Option<IdentityInfo>,
     users_pseudonymized: bool,
     signatures: Signatures<'a>,
+    /// `--directory` files and their hashes, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    directory: Option<HashedFiles<'a>>,
+}
+
+/// Files read whole before the scan, each with its SHA-256.
+#[derive(Serialize)]
+struct HashedFiles<'a> {
+    files: Vec<Hashed<'a>>,
+}
+
+#[derive(Serialize)]
+struct Hashed<'a> {
+    path: &'a str,
+    sha256: &'a str,
+}
+
+fn hashed(files: &[crate::hash::HashedFile]) -> Vec<Hashed<'_>> {
+    files
+        .iter()
+        .map(|f| Hashed {
+            path: &f.path,
+            sha256: &f.sha256,
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -51,6 +78,8 @@ struct FileEntry {
     warning: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     duplicate_of: Option<String>,
+    /// SHA-256 of the stored bytes; null when this run did not read the whole file.
+    sha256: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -74,7 +103,8 @@ pub(crate) struct Totals {
     pub(crate) users: u64,
     pub(crate) tools: u64,
     pub(crate) unregistered_tools: u64,
-    pub(crate) bytes_out: u64,
+    /// Uploaded bytes of the tools in use; null when no source measured any.
+    pub(crate) bytes_out: Option<u64>,
     pub(crate) unknown_ai_candidates: u64,
     /// Users that are people (an account, a name, an email), client addresses no lease
     /// named, and endpoint devices (events naming neither user nor address): see
@@ -118,7 +148,7 @@ impl Totals {
         totals.bytes_out = in_use
             .iter()
             .map(|t| t.stats.bytes_out)
-            .fold(0, u64::saturating_add);
+            .fold(None, super::overview::add_uploaded);
         for cell in r.scan.agg.usage.values().flat_map(|cells| cells.values()) {
             totals.use_events += cell.use_events();
             totals.incidental_events += cell.incidental;
@@ -151,6 +181,7 @@ struct RegisterInfo {
     by_tier: BTreeMap<Tier, usize>,
     /// Rows that joined no tool: always present, so a script can check it is empty.
     unmatched: Vec<UnmatchedRow>,
+    sha256: String,
 }
 
 /// A register row that joined no tool, with the tool it probably means.
@@ -207,6 +238,7 @@ impl Exporter for Summary {
                 error: f.error.clone(),
                 warning: f.warning.clone(),
                 duplicate_of: f.duplicate.as_ref().map(|d| d.of.display().to_string()),
+                sha256: f.sha256.clone(),
             })
             .collect();
         let totals = Totals::of(r);
@@ -245,12 +277,14 @@ impl Exporter for Summary {
                         },
                     })
                     .collect(),
+                sha256: reg.sha256.clone(),
             }
         });
         let agg = &r.scan.agg;
         let doc = Doc {
             schema: SCHEMA,
             generator: format!("shadowai {}", env!("CARGO_PKG_VERSION")),
+            generated: fmt_rfc3339(r.manifest.generated),
             command: &r.config.command_line,
             files,
             totals,
@@ -275,6 +309,9 @@ impl Exporter for Summary {
                 patterns: r.catalogue.patterns.len(),
                 files: &r.catalogue.files,
             },
+            directory: (!r.manifest.directory.is_empty()).then(|| HashedFiles {
+                files: hashed(&r.manifest.directory),
+            }),
         };
         serde_json::to_writer_pretty(&mut *w, &doc)?;
         w.write_all(b"\n")?;

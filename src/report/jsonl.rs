@@ -103,7 +103,10 @@ pub fn finding(r: &Report, f: &Finding) -> Value {
     put(&mut m, "shadowai.tool.name", f.tool.as_str());
     put(&mut m, "shadowai.tool.tier", f.tier.number());
     put(&mut m, "shadowai.events", f.events);
-    put(&mut m, "shadowai.bytes_out", f.bytes_out);
+    // Absent where no source measured uploads (ECS: absent rather than null).
+    if let Some(b) = f.bytes_out {
+        put(&mut m, "shadowai.bytes_out", b);
+    }
     put_str(&mut m, "shadowai.department", &f.department);
     put_str(&mut m, "shadowai.manager", &f.manager);
     Value::Object(m)
@@ -144,7 +147,10 @@ pub fn per_user(r: &Report, u: &UserRow) -> Value {
     put(&mut m, "shadowai.tool.tier", u.tool.tier.number());
     put(&mut m, "shadowai.tool.registered", u.registered);
     put(&mut m, "shadowai.events", u.stats.events);
-    put(&mut m, "shadowai.bytes_out", u.stats.bytes_out);
+    // Absent where no source measured uploads (ECS: absent rather than null).
+    if let Some(b) = u.stats.bytes_out {
+        put(&mut m, "shadowai.bytes_out", b);
+    }
     put(&mut m, "shadowai.devices", list(&u.devices));
     put(&mut m, "shadowai.processes", list(&u.processes));
     put(&mut m, "shadowai.evidence", u.evidence.as_str());

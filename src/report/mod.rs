@@ -81,8 +81,9 @@ pub struct ToolCols {
 pub struct Stats {
     /// Events.
     pub events: u64,
-    /// Uploaded bytes.
-    pub bytes_out: u64,
+    /// Uploaded bytes; `None` ("not measured", an empty CSV cell) when no source of these
+    /// events records them ([`Cell::bytes_measured`]), which is not 0 bytes.
+    pub bytes_out: Option<u64>,
     /// RFC 3339, empty when unknown.
     pub first_seen: String,
     /// RFC 3339, empty when unknown.
@@ -93,7 +94,7 @@ impl From<&Cell> for Stats {
     fn from(c: &Cell) -> Self {
         Stats {
             events: c.events,
-            bytes_out: c.bytes_out,
+            bytes_out: c.uploaded(),
             first_seen: c.first.map(fmt_rfc3339).unwrap_or_default(),
             last_seen: c.last.map(fmt_rfc3339).unwrap_or_default(),
         }
@@ -217,6 +218,51 @@ pub struct Report<'a> {
     pub departments: Option<Departments>,
     /// `--org`: the organization named in report.html's header and title (none without it).
     pub org: Option<String>,
+    /// When the report was generated and the files beside the logs it rests on.
+    pub manifest: Manifest,
+}
+
+impl Manifest {
+    /// The generation time as the reports show it: `2026-12-01 00:00:00 UTC`.
+    pub fn generated_text(&self) -> String {
+        let t = crate::time::fmt_rfc3339(self.generated);
+        format!("{} UTC", t.replacen('T', " ", 1).trim_end_matches('Z'))
+    }
+}
+
+impl Report<'_> {
+    /// The short manifest the reports show: how many inputs were hashed, where the hashes
+    /// are, and the register's hash.
+    pub fn manifest_line(&self) -> String {
+        let hashed = self.files.iter().filter(|f| f.sha256.is_some()).count();
+        let mut line = format!(
+            "{hashed} of {} input file{} hashed; the SHA-256 of each input is in summary.json",
+            self.files.len(),
+            if self.files.len() == 1 { "" } else { "s" }
+        );
+        if let Some(reg) = self.policy.register {
+            line.push_str(&format!("; register SHA-256 {}", reg.sha256));
+        }
+        let directory = self.manifest.directory.len();
+        if directory > 0 {
+            line.push_str(&format!(
+                "; {directory} directory file{} hashed there too",
+                if directory == 1 { "" } else { "s" }
+            ));
+        }
+        line
+    }
+}
+
+/// The evidence manifest beside the inputs' own hashes ([`FileStats::sha256`]): what ties a
+/// report to the exact data it was made from.
+#[derive(Clone, Debug, Default)]
+pub struct Manifest {
+    /// Generation time, Unix seconds: `SOURCE_DATE_EPOCH` when set (reproducible outputs),
+    /// else the clock ([`crate::time::generated`]).
+    pub generated: i64,
+    /// The `--directory` files, hashed.
+    pub directory: Vec<crate::hash::HashedFile>,
 }
 
 /// Distinct users, borrowed from the aggregates.
@@ -417,6 +463,10 @@ impl<'a> Report<'a> {
             config,
             departments: None,
             org: None,
+            manifest: Manifest {
+                generated: crate::time::generated(),
+                ..Manifest::default()
+            },
         }
     }
 

@@ -35,6 +35,9 @@ pub(crate) struct Overview {
     pub(crate) skipped: u64,
     /// Distinct users of tier-4 tools (unapproved: the headline counts them).
     pub(crate) unapproved_people: usize,
+    /// The same users by kind: the headline counts the people and names the client addresses
+    /// and devices besides, which are not people (one person may be several addresses).
+    pub(crate) unapproved_kinds: super::tally::UserKinds,
     /// Tier-4 tools seen.
     pub(crate) unapproved_tools: usize,
     /// Findings per severity, every severity present (zero included), most serious first.
@@ -85,6 +88,9 @@ impl Overview {
             files_with_errors: r.files.iter().filter(|f| f.error.is_some()).count(),
             skipped: r.files.iter().map(|f| f.skipped).sum(),
             unapproved_people: unapproved_people.len(),
+            unapproved_kinds: super::tally::UserKinds::of_tools(&r.scan.agg, |tool| {
+                r.policy.tier(tool) == Tier::Unapproved
+            }),
             unapproved_tools: r
                 .tools_in_use()
                 .iter()
@@ -105,14 +111,32 @@ impl Overview {
         }
     }
 
-    /// "N people used M unapproved AI tools", singular where it is one.
+    /// "N people used M unapproved AI tools (plus A client addresses and D devices not
+    /// attributed to a person)", singular where it is one; the parenthesis only when there are
+    /// such users.
     pub(crate) fn headline(&self) -> String {
-        let (p, t) = (self.unapproved_people, self.unapproved_tools);
-        format!(
+        let k = &self.unapproved_kinds;
+        let (p, t) = (k.people, self.unapproved_tools);
+        let mut line = format!(
             "{p} {} used {t} unapproved AI {}",
             if p == 1 { "person" } else { "people" },
             if t == 1 { "tool" } else { "tools" }
-        )
+        );
+        let besides: Vec<String> = [
+            (k.addresses, "client address", "client addresses"),
+            (k.devices, "device", "devices"),
+        ]
+        .into_iter()
+        .filter(|(n, ..)| *n > 0)
+        .map(|(n, one, many)| format!("{} {}", grouped(n), if n == 1 { one } else { many }))
+        .collect();
+        if !besides.is_empty() {
+            line.push_str(&format!(
+                " (plus {} not attributed to a person)",
+                besides.join(" and ")
+            ));
+        }
+        line
     }
 }
 
@@ -130,6 +154,23 @@ pub(crate) fn grouped(n: u64) -> String {
 }
 
 /// Bytes for people: `1.5 MiB`; exact below 1 KiB.
+/// Uploaded bytes as the reports print them: "not measured" where no source records uploads
+/// (never "0 B", which would claim a measurement).
+pub(crate) fn uploaded(n: Option<u64>) -> String {
+    n.map_or_else(|| NOT_MEASURED.to_string(), bytes)
+}
+
+/// Two byte counts added: measured when either is (saturating: counts come from logs).
+pub(crate) fn add_uploaded(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.saturating_add(b)),
+        (a, None) | (None, a) => a,
+    }
+}
+
+/// What the reports say for bytes no source measured.
+pub(crate) const NOT_MEASURED: &str = "not measured";
+
 pub(crate) fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
     if n < 1024 {

@@ -38,6 +38,15 @@ impl UserKinds {
     /// contact without use makes no one a user). The user `unknown` (events naming no user,
     /// address or device) is none of them.
     pub(crate) fn of(agg: &Agg) -> UserKinds {
+        UserKinds::of_tools(agg, |_| true)
+    }
+
+    /// The kinds of the users with any event of use of a tool `keep` accepts (the headline's
+    /// unapproved users: tier-4 tools).
+    pub(crate) fn of_tools(
+        agg: &Agg,
+        keep: impl Fn(crate::signatures::ToolId) -> bool,
+    ) -> UserKinds {
         let devices: HashSet<&[u8]> = agg
             .seen_on
             .iter()
@@ -48,7 +57,11 @@ impl UserKinds {
         let users = agg
             .usage
             .iter()
-            .filter(|(_, cells)| cells.values().any(|c| c.use_events() > 0))
+            .filter(|(_, cells)| {
+                cells
+                    .iter()
+                    .any(|((tool, _), c)| c.use_events() > 0 && keep(*tool))
+            })
             .map(|(user, _)| user);
         for user in users {
             if is_address(user) {

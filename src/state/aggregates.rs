@@ -122,6 +122,7 @@ impl State {
                 first: r.get(5)?,
                 last: r.get(6)?,
                 incidental: to_u64(r.get(7)?),
+                bytes_measured: r.get::<_, Option<i64>>(4)?.is_some(),
             };
             agg.usage
                 .entry(user.into_boxed_slice())
@@ -217,7 +218,9 @@ pub(super) fn write_aggregates(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (day, user, tool_id) DO UPDATE SET events = events + excluded.events,
              incidental = incidental + excluded.incidental,
-             bytes_out = MIN(bytes_out, {MAX} - excluded.bytes_out) + excluded.bytes_out,
+             bytes_out = CASE WHEN bytes_out IS NULL THEN excluded.bytes_out
+                 WHEN excluded.bytes_out IS NULL THEN bytes_out
+                 ELSE MIN(bytes_out, {MAX} - excluded.bytes_out) + excluded.bytes_out END,
              {FIRST}, {LAST}",
         MAX = i64::MAX
     ))?;
@@ -229,7 +232,8 @@ pub(super) fn write_aggregates(
                 &user[..],
                 tid,
                 to_i64(c.events),
-                to_i64(c.bytes_out),
+                // NULL: no source measured uploads ("not measured", not 0).
+                c.bytes_measured.then(|| to_i64(c.bytes_out)),
                 c.first,
                 c.last,
                 to_i64(c.incidental)

@@ -64,7 +64,14 @@ impl Page {
     }
 
     /// Bytes, sortable by the exact count.
-    pub(super) fn td_bytes(&mut self, n: u64) -> &mut Self {
+    pub(super) fn td_bytes(&mut self, n: Option<u64>) -> &mut Self {
+        let Some(n) = n else {
+            // Sorts below every measured count, 0 B included.
+            return self
+                .raw("<td class=\"n muted\" data-v=\"-1\">")
+                .text(crate::report::overview::NOT_MEASURED)
+                .raw("</td>");
+        };
         self.raw("<td class=\"n\" data-v=\"")
             .uint(n)
             .raw("\" title=\"")

@@ -30,6 +30,8 @@ pub(super) fn header(p: &mut Page, r: &Report, o: &Overview) {
         .raw(if o.files == 1 { " log file" } else { " log files" })
         .raw(" · catalogue ")
         .text(&r.catalogue.version)
+        .raw(" · generated ")
+        .text(&r.manifest.generated_text())
         .raw("</div></header>");
     p.raw("<nav class=\"toc\" aria-label=\"Sections\"><ol>");
     for (number, s) in sections::numbered() {

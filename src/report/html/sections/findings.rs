@@ -8,7 +8,7 @@ use crate::findings::Finding;
 use crate::policy::Rule;
 use crate::report::Report;
 use crate::report::html::Page;
-use crate::report::overview::Overview;
+use crate::report::overview::{Overview, add_uploaded};
 
 pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
     p.raw("<p>Each finding is a breach of a clause of the AI acceptable-use policy, most severe first. Every finding is in <code>findings.csv</code>.</p>");
@@ -93,7 +93,7 @@ struct Group<'r> {
     people: BTreeSet<&'r str>,
     rows: u64,
     events: u64,
-    bytes: u64,
+    bytes: Option<u64>,
 }
 
 /// The findings rolled up per rule × tool, most severe first, then most people, bytes and
@@ -108,14 +108,14 @@ fn rollup(p: &mut Page, r: &Report) {
                 people: BTreeSet::new(),
                 rows: 0,
                 events: 0,
-                bytes: 0,
+                bytes: None,
             });
         if !f.user.is_empty() {
             g.people.insert(&f.user);
         }
         g.rows += 1;
         g.events += f.events;
-        g.bytes += f.bytes_out;
+        g.bytes = add_uploaded(g.bytes, f.bytes_out);
     }
     let total = groups.len();
     let mut groups: Vec<((&str, &str), Group)> = groups.into_iter().collect();

@@ -13,7 +13,11 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
         .int(i64::from(Tier::UNREGISTERED.number()))
         .raw(". Times are UTC.</p>");
     p.raw("<p>Each event is evidence of use (the tool's app, API, uploads, sign-in or desktop program) or only incidental (a widget embedded in another site, a shared link, the vendor's docs, help or status pages, hot-linked media, a site someone published with the tool), by the catalogue role of the matched host and, where the log records the URL path, the tool's path rules. A person and tool with any event of use is a user of the tool; one with only incidental events is listed under \"Contact without use\" and yields no finding.</p>");
-    p.raw("<dl class=\"facts\"><dt>Generator</dt><dd>shadowai ")
+    p.raw("<dl class=\"facts\"><dt>Generated</dt><dd>")
+        .text(&r.manifest.generated_text())
+        .raw("</dd><dt>Evidence</dt><dd>")
+        .text(&r.manifest_line())
+        .raw("</dd><dt>Generator</dt><dd>shadowai ")
         .text(env!("CARGO_PKG_VERSION"))
         .raw("</dd><dt>Signature catalogue</dt><dd>version <code>")
         .text(&r.catalogue.version)
