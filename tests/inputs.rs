@@ -240,7 +240,7 @@ fn a_damaged_small_gzip_keeps_its_whole_lines() {
 
 /// The reports in `dir` (the log, the state and the partial left out, and what a `--state` run
 /// found new, which differs between a first and a second run by design), by name.
-fn reports(dir: &Path) -> BTreeMap<String, String> {
+fn reports(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap())
@@ -249,8 +249,8 @@ fn reports(dir: &Path) -> BTreeMap<String, String> {
         .filter(|name| name != "access.log" && name != "p.tsv" && !name.starts_with("state.db"))
         .filter(|name| !name.starts_with("new-since-last-run."))
         .map(|name| {
-            let text = std::fs::read_to_string(dir.join(&name)).unwrap();
-            (name, text)
+            let bytes = std::fs::read(dir.join(&name)).unwrap();
+            (name, bytes)
         })
         .collect()
 }

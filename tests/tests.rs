@@ -31,3 +31,4 @@ mod state;
 mod timestamps;
 mod uploads;
 mod util;
+mod xlsx;

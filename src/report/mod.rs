@@ -15,6 +15,7 @@ pub mod new_since;
 mod overview;
 mod svg;
 pub mod tally;
+pub mod xlsx;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{BufWriter, Write};
@@ -730,6 +731,7 @@ pub const EXPORTERS: &[&dyn Exporter] = &[
     &json::Summary,
     &html::Html,
     &markdown::Markdown,
+    &xlsx::Xlsx,
     &jsonl::Findings,
     &jsonl::PerUser,
 ];
