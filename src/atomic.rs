@@ -56,6 +56,12 @@ impl AtomicFile {
         })
     }
 
+    /// The temporary file's path, for a program that writes the contents itself (the browser
+    /// printing `--pdf`).
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
     /// The open temporary file, to write the contents to.
     pub fn file(&mut self) -> &mut File {
         self.tmp.as_file_mut()

@@ -215,6 +215,10 @@ pub struct ReportOptions {
     // declares its --out after this group.
     #[arg(long, help_heading = OUTPUTS, display_order = 900)]
     pub jsonl: bool,
+    /// Also print report.html to report.pdf with an installed Chromium or Chrome
+    /// ($SHADOWAI_CHROME, else chromium, chromium-browser, google-chrome on PATH).
+    #[arg(long, help_heading = OUTPUTS, display_order = 901)]
+    pub pdf: bool,
     /// Signature catalogue options.
     #[command(flatten, next_help_heading = INPUTS)]
     pub catalogue: CatalogueArgs,

@@ -18,6 +18,7 @@ mod inputs;
 mod manifest;
 mod outcome;
 mod partial;
+mod pdf;
 mod people;
 mod privacy;
 mod register;

@@ -13,7 +13,7 @@ use crate::policy::Policy;
 use crate::pseudonym::Users;
 use crate::report::new_since::{NewOut, NewRow, new_rows};
 use crate::report::tally::Tally;
-use crate::report::{Outputs, Report};
+use crate::report::{Outputs, Report, pdf};
 use crate::signatures::Catalogue;
 use crate::state::{SeenPairs, State};
 use crate::time::{day_of, fmt_day};
@@ -27,6 +27,8 @@ pub(super) struct OutOptions {
     pub directory: bool,
     /// Data added to a `--state`: `new-since-last-run.*`.
     pub news: bool,
+    /// `--pdf`.
+    pub pdf: bool,
 }
 
 impl OutOptions {
@@ -35,6 +37,7 @@ impl OutOptions {
             jsonl: opts.jsonl,
             directory: !opts.directory.is_empty(),
             news,
+            pdf: opts.pdf,
         }
     }
 }
@@ -47,6 +50,9 @@ pub(super) struct ReportOut {
     pub news: Option<NewOut>,
     /// The output folder when this run created it.
     created: Option<PathBuf>,
+    /// With `--pdf`: the browser that prints `report.pdf` into `dir` once the reports are
+    /// written.
+    pdf: Option<(PathBuf, PathBuf)>,
 }
 
 impl ReportOut {
@@ -54,8 +60,14 @@ impl ReportOut {
     /// with a `--directory`, and `new-since-last-run.*` when `news` (a run that adds data to a
     /// `--state`).
     pub fn create(dir: &Path, opts: OutOptions) -> anyhow::Result<ReportOut> {
+        // Looked for first: without a browser the run fails before creating anything.
+        let pdf = if opts.pdf {
+            Some((pdf::find_browser(dir)?, dir.to_path_buf()))
+        } else {
+            None
+        };
         let created = (!dir.is_dir()).then(|| dir.to_path_buf());
-        let outputs = Outputs::create(dir, opts.jsonl, opts.directory, opts.news)?;
+        let outputs = Outputs::create(dir, opts.jsonl, opts.directory, opts.news, opts.pdf)?;
         let news = opts
             .news
             .then(|| NewOut::create(dir, opts.jsonl))
@@ -64,6 +76,7 @@ impl ReportOut {
             outputs,
             news,
             created,
+            pdf,
         })
     }
 
@@ -75,6 +88,7 @@ impl ReportOut {
             outputs,
             news,
             created,
+            pdf: _,
         } = self;
         drop((outputs, news));
         if let Some(dir) = created {
@@ -89,6 +103,9 @@ impl ReportOut {
                 "shadowai: {}: left by an earlier run and not written by this one, but cannot be removed: {err}",
                 path.display()
             );
+        }
+        if let Some((browser, dir)) = &self.pdf {
+            pdf::print(browser, dir)?;
         }
         Ok(())
     }

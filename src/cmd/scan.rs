@@ -241,7 +241,12 @@ fn own_outputs(config: &Config, partial: Option<&Path>, state: Option<&Path>) ->
     let dir = (!config.out.as_os_str().is_empty()).then(|| config.out.clone());
     if let Some(dir) = &dir {
         let names = crate::report::EXPORTERS.iter().map(|e| e.file_name());
-        files.extend(names.chain(new_since::FILES).map(|name| dir.join(name)));
+        files.extend(
+            names
+                .chain(new_since::FILES)
+                .chain([crate::report::pdf::FILE])
+                .map(|name| dir.join(name)),
+        );
     }
     files.extend(
         partial

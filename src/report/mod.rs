@@ -13,6 +13,7 @@ pub mod jsonl;
 pub mod markdown;
 pub mod new_since;
 mod overview;
+pub mod pdf;
 mod svg;
 pub mod tally;
 pub mod xlsx;
@@ -793,13 +794,23 @@ pub struct Outputs {
     /// Whether `new-since-last-run.*` are written this run (staged apart, as they are
     /// written after the state is updated): else a stale copy is removed like the others.
     news: bool,
+    /// Whether `report.pdf` is printed this run (`--pdf`, after these are written): else a
+    /// stale copy, which would not match tonight's report.html, is removed.
+    pdf: bool,
 }
 
 impl Outputs {
     /// Creates `dir` and a temporary file in it for every exporter this run writes: those
     /// [`When::Always`] written, with `jsonl` the [`When::Jsonl`] ones and with `directory`
-    /// the [`When::Directory`] ones. `news`: this run writes `new-since-last-run.*`.
-    pub fn create(dir: &Path, jsonl: bool, directory: bool, news: bool) -> anyhow::Result<Self> {
+    /// the [`When::Directory`] ones. `news`: this run writes `new-since-last-run.*`; `pdf`:
+    /// this run prints `report.pdf`.
+    pub fn create(
+        dir: &Path,
+        jsonl: bool,
+        directory: bool,
+        news: bool,
+        pdf: bool,
+    ) -> anyhow::Result<Self> {
         let chosen: Vec<&'static dyn Exporter> = EXPORTERS
             .iter()
             .copied()
@@ -815,6 +826,7 @@ impl Outputs {
             chosen,
             staged,
             news,
+            pdf,
         })
     }
 
@@ -828,6 +840,7 @@ impl Outputs {
             chosen,
             staged,
             news,
+            pdf,
         } = self;
         staged.write_each(|i, w| chosen[i].write(report, w))?;
         let not_written = EXPORTERS
@@ -838,7 +851,8 @@ impl Outputs {
                 if news { &[][..] } else { &new_since::FILES[..] }
                     .iter()
                     .copied(),
-            );
+            )
+            .chain((!pdf).then_some(pdf::FILE));
         let mut kept = Vec::new();
         for name in not_written {
             let path = dir.join(name);
