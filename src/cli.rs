@@ -219,6 +219,10 @@ pub struct ReportOptions {
     /// ($SHADOWAI_CHROME, else chromium, chromium-browser, google-chrome on PATH).
     #[arg(long, help_heading = OUTPUTS, display_order = 901)]
     pub pdf: bool,
+    /// Also write audit.xlsx, the report as a workbook (summary, per tool, findings, per
+    /// user, per department, register candidates) for spreadsheet users.
+    #[arg(long, help_heading = OUTPUTS, display_order = 902)]
+    pub xlsx: bool,
     /// Signature catalogue options.
     #[command(flatten, next_help_heading = INPUTS)]
     pub catalogue: CatalogueArgs,

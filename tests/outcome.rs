@@ -233,7 +233,6 @@ fn outputs_of_an_earlier_run_not_written_now_are_removed() {
     assert!(out.join("findings.jsonl").exists());
     assert_eq!(scan(&[&squid], &out, &[]).status.code(), Some(0));
     let mut want = vec![
-        "audit.xlsx",
         "daily.csv",
         "findings.csv",
         "notes.txt",

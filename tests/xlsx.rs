@@ -48,7 +48,7 @@ fn the_workbook_has_typed_cells_and_inert_text() {
         tmp.path().join("plain"),
     );
     for out in [&a, &b] {
-        let run = scan(&[&logs], out, &["--directory", &ad]);
+        let run = scan(&[&logs], out, &["--directory", &ad, "--xlsx"]);
         assert_eq!(
             run.status.code(),
             Some(0),
@@ -129,11 +129,14 @@ fn the_workbook_has_typed_cells_and_inert_text() {
     assert_eq!(value("users"), Data::Float(3.0));
     assert!(matches!(value("first event (UTC)"), Data::DateTime(_)));
 
-    let run = scan(&[&logs], &plain, &[]);
+    let run = scan(&[&logs], &plain, &["--xlsx"]);
     assert_eq!(run.status.code(), Some(0));
     let book: Xlsx<_> = open_workbook(plain.join("audit.xlsx")).unwrap();
     assert!(
         !book.sheet_names().iter().any(|s| s == "Per department"),
         "no department sheet without a directory"
     );
+    // Opt-in: a run without --xlsx writes none, and removes the earlier run's copy.
+    assert_eq!(scan(&[&logs], &plain, &[]).status.code(), Some(0));
+    assert!(!plain.join("audit.xlsx").exists(), "a stale audit.xlsx is removed");
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::partial_out::PartialOut;
-use super::render::{OutOptions, ReportOut, View};
+use super::render::{ReportOut, View, out_options};
 use super::setup::{Setup, settings_command};
 use super::{files_outcome, no_data};
 use crate::cli::MergeArgs;
@@ -26,7 +26,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
         None => Sink::Reports {
             out: ReportOut::create(
                 &out_dir,
-                OutOptions::new(&args.report, args.state.is_some()),
+                out_options(&args.report, args.state.is_some()),
             )?,
             setup: Box::new(Setup::load(&args.report)?),
         },

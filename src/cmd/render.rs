@@ -13,32 +13,20 @@ use crate::policy::Policy;
 use crate::pseudonym::Users;
 use crate::report::new_since::{NewOut, NewRow, new_rows};
 use crate::report::tally::Tally;
-use crate::report::{Outputs, Report, pdf};
+use crate::report::{OutOptions, Outputs, Report, pdf};
 use crate::signatures::Catalogue;
 use crate::state::{SeenPairs, State};
 use crate::time::{day_of, fmt_day};
 
-/// Which optional outputs a run writes.
-#[derive(Clone, Copy)]
-pub(super) struct OutOptions {
-    /// `--jsonl`.
-    pub jsonl: bool,
-    /// `--directory` given: `per-department.csv`.
-    pub directory: bool,
-    /// Data added to a `--state`: `new-since-last-run.*`.
-    pub news: bool,
-    /// `--pdf`.
-    pub pdf: bool,
-}
-
-impl OutOptions {
-    pub fn new(opts: &ReportOptions, news: bool) -> OutOptions {
-        OutOptions {
-            jsonl: opts.jsonl,
-            directory: !opts.directory.is_empty(),
-            news,
-            pdf: opts.pdf,
-        }
+/// The optional outputs of a run with these options; `news` when it adds data to a
+/// `--state` (`new-since-last-run.*`).
+pub(super) fn out_options(opts: &ReportOptions, news: bool) -> OutOptions {
+    OutOptions {
+        jsonl: opts.jsonl,
+        directory: !opts.directory.is_empty(),
+        news,
+        pdf: opts.pdf,
+        xlsx: opts.xlsx,
     }
 }
 
@@ -67,7 +55,7 @@ impl ReportOut {
             None
         };
         let created = (!dir.is_dir()).then(|| dir.to_path_buf());
-        let outputs = Outputs::create(dir, opts.jsonl, opts.directory, opts.news, opts.pdf)?;
+        let outputs = Outputs::create(dir, opts)?;
         let news = opts
             .news
             .then(|| NewOut::create(dir, opts.jsonl))

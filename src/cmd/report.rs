@@ -1,7 +1,7 @@
 //! `shadowai report`: the reports of a window, from the `--state` database alone.
 
 use super::has_data;
-use super::render::{OutOptions, ReportOut, View};
+use super::render::{ReportOut, View, out_options};
 use super::setup::{Setup, settings_command};
 use crate::cli::ReportArgs;
 use crate::config::Config;
@@ -24,7 +24,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<Exit> {
     let state = State::open(&args.state)?;
     let command_line = settings_command(args.since, args.until, false, &[], &args.report);
     let config = Config::render(args.out.clone(), None, None, false, command_line);
-    let out = ReportOut::create(&config.out, OutOptions::new(&args.report, false))?;
+    let out = ReportOut::create(&config.out, out_options(&args.report, false))?;
     let view = View {
         days: args.window,
         since: args.since,

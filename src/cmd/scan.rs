@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::partial_out::PartialOut;
-use super::render::{OutOptions, ReportOut, View};
+use super::render::{ReportOut, View, out_options};
 use super::setup::{Setup, settings_command};
 use super::{files_outcome, no_data, paths_text};
 use crate::cli::ScanArgs;
@@ -32,7 +32,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         Some(Identity::read(&args.identity)?)
     };
     let (threads, quiet) = (args.threads, args.quiet);
-    let out_options = OutOptions::new(&args.report, args.state.is_some());
+    let out_options = out_options(&args.report, args.state.is_some());
     let identity_files: Vec<String> = args
         .identity
         .iter()

@@ -703,6 +703,25 @@ pub enum When {
     Jsonl,
     /// Runs with `--directory`.
     Directory,
+    /// Runs with `--xlsx`.
+    Xlsx,
+}
+
+/// Which optional outputs a run writes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OutOptions {
+    /// `--jsonl`: the [`When::Jsonl`] exports.
+    pub jsonl: bool,
+    /// A `--directory` given: the [`When::Directory`] outputs.
+    pub directory: bool,
+    /// The run adds data to a `--state`: `new-since-last-run.*` (written after the state
+    /// is updated).
+    pub news: bool,
+    /// `--pdf`: `report.pdf`, printed after the others are written.
+    pub pdf: bool,
+    /// `--xlsx`: the [`When::Xlsx`] workbook. Opt-in: at 30,000 people it holds 190,000
+    /// per-user rows and costs more than the scan.
+    pub xlsx: bool,
 }
 
 /// Writes one output file.
@@ -801,23 +820,16 @@ pub struct Outputs {
 
 impl Outputs {
     /// Creates `dir` and a temporary file in it for every exporter this run writes: those
-    /// [`When::Always`] written, with `jsonl` the [`When::Jsonl`] ones and with `directory`
-    /// the [`When::Directory`] ones. `news`: this run writes `new-since-last-run.*`; `pdf`:
-    /// this run prints `report.pdf`.
-    pub fn create(
-        dir: &Path,
-        jsonl: bool,
-        directory: bool,
-        news: bool,
-        pdf: bool,
-    ) -> anyhow::Result<Self> {
+    /// [`When::Always`] written and the optional ones `opts` chooses.
+    pub fn create(dir: &Path, opts: OutOptions) -> anyhow::Result<Self> {
         let chosen: Vec<&'static dyn Exporter> = EXPORTERS
             .iter()
             .copied()
             .filter(|e| match e.when() {
                 When::Always => true,
-                When::Jsonl => jsonl,
-                When::Directory => directory,
+                When::Jsonl => opts.jsonl,
+                When::Directory => opts.directory,
+                When::Xlsx => opts.xlsx,
             })
             .collect();
         let staged = Staged::create(dir, chosen.iter().map(|e| e.file_name()))?;
@@ -825,8 +837,8 @@ impl Outputs {
             dir: dir.to_path_buf(),
             chosen,
             staged,
-            news,
-            pdf,
+            news: opts.news,
+            pdf: opts.pdf,
         })
     }
 

@@ -17,7 +17,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet,
 use serde_json::Value;
 
 use super::json::Totals;
-use super::{Exporter, Report, Stats, ToolCols, audit};
+use super::{Exporter, Report, Stats, ToolCols, When, audit};
 use crate::time::{fmt_rfc3339, parse_iso8601};
 
 /// `audit.xlsx`.
@@ -26,6 +26,9 @@ pub struct Xlsx;
 impl Exporter for Xlsx {
     fn file_name(&self) -> &'static str {
         "audit.xlsx"
+    }
+    fn when(&self) -> When {
+        When::Xlsx
     }
     fn write(&self, r: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
         let bytes = workbook(r).context("building the workbook")?;
@@ -51,6 +54,11 @@ enum Val<'a> {
     /// An RFC 3339 time as the rows carry it; empty (unknown) is a blank cell.
     Time(&'a str),
     Bool(bool),
+}
+
+/// Uploaded bytes: a number, or the text "not measured" where no source records uploads.
+fn uploaded<'a>(bytes: Option<u64>) -> Val<'a> {
+    bytes.map_or(Val::Text(super::overview::NOT_MEASURED), Val::Number)
 }
 
 /// The cell formats of the workbook.
@@ -191,7 +199,7 @@ fn tool_cells(t: &ToolCols) -> [Val<'_>; 5] {
 fn stat_cells(s: &Stats) -> [Val<'_>; 4] {
     [
         Val::Number(s.events),
-        Val::Number(s.bytes_out),
+        uploaded(s.bytes_out),
         Val::Time(&s.first_seen),
         Val::Time(&s.last_seen),
     ]
@@ -274,7 +282,7 @@ fn workbook(r: &Report) -> Result<Vec<u8>, XlsxError> {
                 Val::Text(&x.tool),
                 Val::Number(u64::from(x.tier.number())),
                 Val::Number(x.events),
-                Val::Number(x.bytes_out),
+                uploaded(x.bytes_out),
                 Val::Time(&x.first_seen),
                 Val::Time(&x.last_seen),
                 Val::Text(&x.detail),
@@ -348,7 +356,7 @@ fn workbook(r: &Report) -> Result<Vec<u8>, XlsxError> {
                     Val::Number(u64::from(x.tier.number())),
                     Val::Number(x.users),
                     Val::Number(x.events),
-                    Val::Number(x.bytes_out),
+                    uploaded(x.bytes_out),
                     Val::Time(&x.first_seen),
                     Val::Time(&x.last_seen),
                 ]
