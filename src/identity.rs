@@ -24,6 +24,8 @@ struct Lease {
 #[derive(Debug, Default)]
 pub struct Identity {
     leases: HashMap<Box<[u8]>, Vec<Lease>>,
+    /// The files read, with the SHA-256 of their bytes: the evidence manifest names them.
+    pub files: Vec<crate::hash::HashedFile>,
 }
 
 /// ISO 8601 (date alone = midnight UTC) or Unix seconds.
@@ -61,6 +63,10 @@ impl Identity {
         let mut id = Identity::default();
         for p in paths {
             let text = std::fs::read_to_string(p).map_err(|e| usage(p, 0, e))?;
+            id.files.push(crate::hash::HashedFile {
+                path: p.display().to_string(),
+                sha256: crate::hash::sha256(text.as_bytes()),
+            });
             let looks_dhcpd = text
                 .lines()
                 .map(str::trim)

@@ -35,11 +35,24 @@ fn summary_records_the_generation_time_and_the_hash_of_every_input_as_stored() {
     std::fs::write(logs.join("b-large.log"), large.as_bytes()).unwrap();
     std::fs::write(logs.join("c-rotated.log.1"), &gz).unwrap();
     let register = repo("examples/register.csv");
+    let leases = tmp.path().join("leases.csv");
+    std::fs::write(
+        &leases,
+        "ip,user,start,end\n10.0.0.9,carol,2026-01-01,2026-12-31\n",
+    )
+    .unwrap();
     let out = tmp.path().join("out");
     let run = scan(
         &[&logs],
         &out,
-        &["--chunk-mib", "1", "--register", register.to_str().unwrap()],
+        &[
+            "--chunk-mib",
+            "1",
+            "--register",
+            register.to_str().unwrap(),
+            "--identity",
+            leases.to_str().unwrap(),
+        ],
     );
     assert!(
         matches!(run.status.code(), Some(0 | 3)),
@@ -83,6 +96,10 @@ fn summary_records_the_generation_time_and_the_hash_of_every_input_as_stored() {
         s["register"]["sha256"],
         sha256(&std::fs::read(&register).unwrap())
     );
+    assert_eq!(
+        s["identity"]["files"][0]["sha256"],
+        sha256(&std::fs::read(&leases).unwrap())
+    );
     // The same with one thread: the hash does not depend on who read which chunk.
     let one = tmp.path().join("one");
     scan(
@@ -95,6 +112,8 @@ fn summary_records_the_generation_time_and_the_hash_of_every_input_as_stored() {
             "1",
             "--register",
             register.to_str().unwrap(),
+            "--identity",
+            leases.to_str().unwrap(),
         ],
     );
     crate::util::assert_same_outputs(&out, &one, "one thread and many");

@@ -504,7 +504,11 @@ fn digests_hold_only_their_managers_people() {
 fn pseudonymized_run_keeps_departments_and_hides_names() {
     let s = Setup::new();
     let key = s.path("key");
-    s.scan("logs2", "out", &["--pseudonymize-key", &key, "--jsonl", "--xlsx"]);
+    s.scan(
+        "logs2",
+        "out",
+        &["--pseudonymize-key", &key, "--jsonl", "--xlsx"],
+    );
     let out = s.dir.path().join("out");
     assert_eq!(per_department(&out), truth(&s.events.concat()));
     for r in read_csv(&out.join("per-user.csv")) {

@@ -138,5 +138,8 @@ fn the_workbook_has_typed_cells_and_inert_text() {
     );
     // Opt-in: a run without --xlsx writes none, and removes the earlier run's copy.
     assert_eq!(scan(&[&logs], &plain, &[]).status.code(), Some(0));
-    assert!(!plain.join("audit.xlsx").exists(), "a stale audit.xlsx is removed");
+    assert!(
+        !plain.join("audit.xlsx").exists(),
+        "a stale audit.xlsx is removed"
+    );
 }

@@ -24,10 +24,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
     let sink = match &args.emit_partial {
         Some(dest) => Sink::Partial(PartialOut::create(dest)?),
         None => Sink::Reports {
-            out: ReportOut::create(
-                &out_dir,
-                out_options(&args.report, args.state.is_some()),
-            )?,
+            out: ReportOut::create(&out_dir, out_options(&args.report, args.state.is_some()))?,
             setup: Box::new(Setup::load(&args.report)?),
         },
     };
@@ -92,7 +89,10 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
     // As a scan of the same inputs ends: Exit::Fatal when every input of the partials had
     // failed before its first line.
     let exit = files_outcome(&scan.files);
-    let render = setup.render(&args.report);
+    let mut render = setup.render(&args.report);
+    if let Some(id) = &identity {
+        render.identity.clone_from(&id.files);
+    }
     let command_line = settings_command(
         meta.since,
         meta.until,

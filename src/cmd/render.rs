@@ -114,6 +114,9 @@ pub(super) struct Render<'a> {
     pub users: &'a Users,
     /// `--directory`, joined to every report.
     pub directory: Option<&'a Directory>,
+    /// The `--identity` files this run read, hashed for the evidence manifest (none when
+    /// the partials merged were named by their scans).
+    pub identity: Vec<crate::hash::HashedFile>,
     /// `--org`: the organization named in report.html.
     pub org: Option<String>,
 }
@@ -131,6 +134,7 @@ impl Render<'_> {
         let mut report = Report::build(scan, self.catalogue, config, &self.policy, self.users);
         report.identity_used = identity_used;
         report.org = self.org.clone();
+        report.manifest.identity.clone_from(&self.identity);
         if let Some(directory) = self.directory {
             report.manifest.directory.clone_from(&directory.files);
             report.join_directory(&directory.index(config.keep_user_domain));

@@ -25,12 +25,15 @@ use crate::state::{Fate, State};
 pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     crate::cli::check_window(args.since, args.until)?;
     let setup = Setup::load(&args.report)?;
-    let render = setup.render(&args.report);
+    let mut render = setup.render(&args.report);
     let identity = if args.identity.is_empty() {
         None
     } else {
         Some(Identity::read(&args.identity)?)
     };
+    if let Some(id) = &identity {
+        render.identity.clone_from(&id.files);
+    }
     let (threads, quiet) = (args.threads, args.quiet);
     let out_options = out_options(&args.report, args.state.is_some());
     let identity_files: Vec<String> = args

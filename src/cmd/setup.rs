@@ -101,6 +101,7 @@ impl Setup {
             },
             users: &self.users,
             directory: self.directory.as_ref(),
+            identity: Vec::new(),
             org: opts.org.clone(),
         }
     }

@@ -31,7 +31,7 @@ struct Doc<'a> {
     audit: super::Audit,
     findings: BTreeMap<Severity, u64>,
     register: Option<RegisterInfo>,
-    identity: Option<IdentityInfo>,
+    identity: Option<IdentityInfo<'a>>,
     users_pseudonymized: bool,
     signatures: Signatures<'a>,
     /// `--directory` files and their hashes, when given.
@@ -196,9 +196,12 @@ struct UnmatchedRow {
 }
 
 #[derive(Serialize)]
-struct IdentityInfo {
+struct IdentityInfo<'a> {
     attributed_events: u64,
     unattributed_events: u64,
+    /// The `--identity` files read by this run, hashed (empty when the partials merged were
+    /// named by their own scans).
+    files: Vec<Hashed<'a>>,
 }
 
 #[derive(Serialize)]
@@ -301,6 +304,7 @@ impl Exporter for Summary {
             identity: r.identity_used.then_some(IdentityInfo {
                 attributed_events: agg.attributed,
                 unattributed_events: agg.unattributed,
+                files: hashed(&r.manifest.identity),
             }),
             users_pseudonymized: r.users.pseudonymized(),
             signatures: Signatures {

@@ -245,12 +245,17 @@ impl Report<'_> {
         if let Some(reg) = self.policy.register {
             line.push_str(&format!("; register SHA-256 {}", reg.sha256));
         }
-        let directory = self.manifest.directory.len();
-        if directory > 0 {
-            line.push_str(&format!(
-                "; {directory} directory file{} hashed there too",
-                if directory == 1 { "" } else { "s" }
-            ));
+        for (kind, files) in [
+            ("directory", &self.manifest.directory),
+            ("identity", &self.manifest.identity),
+        ] {
+            if !files.is_empty() {
+                line.push_str(&format!(
+                    "; {} {kind} file{} hashed there too",
+                    files.len(),
+                    if files.len() == 1 { "" } else { "s" }
+                ));
+            }
         }
         line
     }
@@ -265,6 +270,8 @@ pub struct Manifest {
     pub generated: i64,
     /// The `--directory` files, hashed.
     pub directory: Vec<crate::hash::HashedFile>,
+    /// The `--identity` files, hashed.
+    pub identity: Vec<crate::hash::HashedFile>,
 }
 
 /// Distinct users, borrowed from the aggregates.
