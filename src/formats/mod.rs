@@ -113,6 +113,8 @@ formats! {
     mde::Mde,
     mde_csv::MdeCsv,
     osquery::Osquery,
+    sentinel_sysmon::SentinelSysmon,
+    sentinel_sysmon_csv::SentinelSysmonCsv,
 }
 
 /// The format table of docs/formats.md, generated from the registry so the two cannot disagree.
