@@ -205,7 +205,7 @@ impl Exporter for Summary {
                     })
                     .collect(),
                 error: f.error.clone(),
-                warning: f.warning.clone(),
+                warning: f.warnings(),
                 duplicate_of: f.duplicate.as_ref().map(|d| d.of.display().to_string()),
             })
             .collect();
