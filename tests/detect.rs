@@ -118,3 +118,34 @@ fn issue_19_zeek_json_writer_lines_are_counted() {
         (&2.into(), &1.into())
     );
 }
+
+/// Issue 19 item 5: `shadowai formats --detect FILE…` shows, per file, every format's score,
+/// the verdict and the first lines as the winner reads them; a file it cannot open is named
+/// on stderr and makes the exit 3, the others are still shown.
+#[test]
+fn issue_19_formats_detect_explains_each_file() {
+    let sentinel = repo("sample-logs/sentinel-sysmon/WindowsEvent.json");
+    let missing = repo("sample-logs/no-such-file.log");
+    let o = crate::util::shadowai(&[
+        "formats",
+        "--detect",
+        sentinel.to_str().unwrap(),
+        missing.to_str().unwrap(),
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{out}{err}");
+    assert!(out.contains("    100  sentinel-sysmon\n"), "{out}");
+    // sysmon-json no longer claims these rows.
+    assert!(!out.contains("  sysmon-json\n"), "{out}");
+    assert!(
+        out.contains("recognized as sentinel-sysmon: score 100"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 1: event  time=2026-11-09T12:00:01Z user=CORP\\alice client=- device=WKS-017.corp.example host=chatgpt.com"),
+        "{out}"
+    );
+    assert!(out.contains("line 4: ignored"), "{out}");
+    assert!(err.contains("no-such-file.log"), "{err}");
+}
