@@ -237,6 +237,31 @@ pub fn sort_files(files: &mut [FileStats]) {
 }
 
 impl FileStats {
+    /// The warning for an input read as a known format whose every data line came to nothing
+    /// (issue 19): Sentinel's Sysmon rows read as `sysmon-json`, every line ignored, made a
+    /// green report from no data. Not for an empty input (no data line: nothing to doubt), a
+    /// failed one (its error says more) or a duplicate (not read).
+    pub fn no_event_warning(&self) -> Option<String> {
+        let format = self.format?;
+        (self.events == 0 && self.lines > 0 && self.error.is_none() && self.duplicate.is_none())
+            .then(|| {
+                format!(
+                    "format {format} recognized, {} {}, none with a host: is this the right format?",
+                    self.lines,
+                    if self.lines == 1 { "line" } else { "lines" }
+                )
+            })
+    }
+
+    /// Every warning of the input, for `summary.json`: the reader's (a special file, gzip
+    /// padding) and [`FileStats::no_event_warning`].
+    pub fn warnings(&self) -> Option<String> {
+        match (&self.warning, self.no_event_warning()) {
+            (Some(w), Some(n)) => Some(format!("{w}; {n}")),
+            (w, n) => w.clone().or(n),
+        }
+    }
+
     /// Counts a skipped line, keeping it as an example while there is room.
     pub fn skip(&mut self, line: u64, why: ParseError) {
         self.lines += 1;

@@ -72,12 +72,16 @@ pub enum Command {
     Digest(DigestArgs),
     /// List the supported log formats.
     #[command(
-        after_help = "Example:\n  shadowai formats            # name, kind, fields, an example line, the spec\n  shadowai formats --markdown # the table in docs/formats.md"
+        after_help = "Example:\n  shadowai formats            # name, kind, fields, an example line, the spec\n  shadowai formats --markdown # the table in docs/formats.md\n  shadowai formats --detect /var/log/zeek/dns.log export.csv  # why each file is (not) recognized"
     )]
     Formats {
         /// Print a Markdown table (the one in docs/formats.md).
         #[arg(long)]
         markdown: bool,
+        /// For each FILE: every format's detection score, which one wins (or why none does),
+        /// and what its parser makes of the first lines.
+        #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "markdown")]
+        detect: Vec<PathBuf>,
     },
     /// Print a shell completion script (bash, zsh, fish, powershell) to stdout.
     #[command(

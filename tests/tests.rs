@@ -9,6 +9,7 @@ mod blocklist;
 mod blocklist_readback;
 mod cli_docs;
 mod csv_cells;
+mod detect;
 mod duplicates;
 mod evidence;
 mod generate;

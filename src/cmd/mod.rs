@@ -25,7 +25,8 @@ use std::path::PathBuf;
 use crate::aggregate::FileStats;
 use crate::exit::Exit;
 
-/// Names on stderr every input with a warning (a special file skipped, gzip padding ignored),
+/// Names on stderr every input with a warning (a special file skipped, gzip padding ignored,
+/// a recognized format of which no line named a host),
 /// not read as a duplicate of another, or with an error, and says how the run ended:
 /// [`Exit::Ok`] when none failed (a duplicate is no failure), [`Exit::Fatal`] when
 /// [`nothing_read`], else [`Exit::Partial`] (reports are worth writing: they hold what was
@@ -35,6 +36,9 @@ fn files_outcome(files: &[FileStats]) -> Exit {
     let mut failed = false;
     for f in files {
         if let Some(warning) = &f.warning {
+            eprintln!("shadowai: {}: {warning}", f.path.display());
+        }
+        if let Some(warning) = f.no_event_warning() {
             eprintln!("shadowai: {}: {warning}", f.path.display());
         }
         if let Some(d) = &f.duplicate {

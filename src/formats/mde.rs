@@ -62,7 +62,9 @@ impl LogFormat for Mde {
                 line.starts_with(b"{")
                     && memmem::find(line, b"\"DeviceName\"").is_some()
                     && memmem::find(line, b"\"ActionType\"").is_some()
-                    && memmem::find(line, b"\"Timestamp\"").is_some(),
+                    // Sentinel / Log Analytics rows may carry only `TimeGenerated`.
+                    && (memmem::find(line, b"\"Timestamp\"").is_some()
+                        || memmem::find(line, b"\"TimeGenerated\"").is_some()),
             )
         })
     }
@@ -263,6 +265,22 @@ mod tests {
 
     /// `HttpConnectionInspected` rows carry the request path in `AdditionalFields.uri`, as an
     /// object or a JSON string; it decides the evidence of tools with path rules (issue 18).
+    /// Issue 19: a Log Analytics export of `DeviceNetworkEvents` whose query projected
+    /// `TimeGenerated` and not `Timestamp` is recognized and read.
+    #[test]
+    fn issue_19_log_analytics_rows_with_time_generated_only() {
+        let text = r#"{"TenantId":"5b3c8f1e-2d4a-4f6b-9c1d-7e8f9a0b1c2d","TimeGenerated":"2026-11-24T09:15:00.1234567Z","DeviceName":"wks-017.corp.example","ActionType":"ConnectionSuccess","RemoteUrl":"chatgpt.com","LocalIP":"10.20.1.15","InitiatingProcessFileName":"chrome.exe","InitiatingProcessAccountDomain":"corp","InitiatingProcessAccountName":"alice","Type":"DeviceNetworkEvents"}
+"#;
+        assert_eq!(
+            formats::detect(text.as_bytes()).map(|f| f.name()).ok(),
+            Some("mde")
+        );
+        let (ev, ignored, errors) = parse_all(text);
+        assert_eq!((ev.len(), ignored, errors), (1, 0, 0));
+        assert_eq!(ev[0].0, Some(1_795_511_700));
+        assert_eq!(ev[0].1, "chatgpt.com");
+    }
+
     #[test]
     fn inspected_http_rows_carry_their_path() {
         let obj = r#"{"Timestamp":"2024-03-05T09:15:00Z","DeviceName":"pc4","ActionType":"HttpConnectionInspected","RemoteUrl":"","AdditionalFields":{"direction":"Out","host":"chatgpt.com","method":"GET","uri":"/share/6812a0f3","version":"1.1"}}"#;

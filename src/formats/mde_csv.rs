@@ -165,7 +165,7 @@ fn value(v: &[u8]) -> Option<&[u8]> {
 
 /// US-style export times: `11/24/2026 9:15:00 AM`, `11/24/2026, 9:15:00.000 PM`, or 24-hour
 /// without the AM/PM marker.
-fn parse_us_time(b: &[u8]) -> Option<i64> {
+pub(super) fn parse_us_time(b: &[u8]) -> Option<i64> {
     let mut parts = b
         .split(|&c| c == b' ' || c == b',')
         .filter(|p| !p.is_empty());

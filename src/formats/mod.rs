@@ -113,6 +113,8 @@ formats! {
     mde::Mde,
     mde_csv::MdeCsv,
     osquery::Osquery,
+    sentinel_sysmon::SentinelSysmon,
+    sentinel_sysmon_csv::SentinelSysmonCsv,
 }
 
 /// The format table of docs/formats.md, generated from the registry so the two cannot disagree.
@@ -200,9 +202,11 @@ fn unwrapped(head: &[u8]) -> Option<Vec<u8>> {
     any.then_some(out)
 }
 
-/// Picks the format of a file from its head: the best score wins if it is at least
-/// `MIN_SCORE` and `MIN_LEAD` ahead of the runner-up.
-pub fn detect(head: &[u8]) -> Result<&'static dyn LogFormat, DetectError> {
+/// Every format's score for `head`, best first (registry order among equals): its sniff of
+/// the lines as they are, or of the lines without their syslog envelopes when that is higher
+/// and the format does not read envelopes itself. What [`detect`] decides on, and what
+/// `shadowai formats --detect` shows.
+pub fn score_all(head: &[u8]) -> Vec<(&'static dyn LogFormat, u8)> {
     let inner = unwrapped(head);
     let score = |f: &dyn LogFormat| match &inner {
         Some(inner) if !f.reads_syslog() => f.sniff(head).max(f.sniff(inner)),
@@ -211,6 +215,16 @@ pub fn detect(head: &[u8]) -> Result<&'static dyn LogFormat, DetectError> {
     let mut scored: Vec<(&'static dyn LogFormat, u8)> =
         FORMATS.iter().map(|f| (*f, score(*f))).collect();
     scored.sort_by_key(|s| std::cmp::Reverse(s.1));
+    scored
+}
+
+/// The lowest score that identifies a format, and how far ahead of the runner-up it must be.
+pub const THRESHOLDS: (u8, u8) = (MIN_SCORE, MIN_LEAD);
+
+/// Picks the format of a file from its head: the best score wins if it is at least
+/// `MIN_SCORE` and `MIN_LEAD` ahead of the runner-up.
+pub fn detect(head: &[u8]) -> Result<&'static dyn LogFormat, DetectError> {
+    let scored = score_all(head);
     let (best, best_score) = scored[0];
     let runner_up = scored.get(1).map_or(0, |s| s.1);
     let summary = || {

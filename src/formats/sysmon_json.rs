@@ -71,7 +71,9 @@ impl LogFormat for SysmonJson {
             Some(
                 line.starts_with(b"{")
                     && (memmem::find(line, b"\"EventID\"").is_some()
-                        || memmem::find(line, b"\"event_id\"").is_some()),
+                        || memmem::find(line, b"\"event_id\"").is_some())
+                    // Sentinel's `WindowsEvent` / `Event` rows (`sentinel-sysmon`).
+                    && memmem::find(line, b"\"EventData\"").is_none(),
             )
         })
     }

@@ -103,7 +103,7 @@ fn element<'l>(ev: &'l [u8], tag: &[u8]) -> Option<&'l [u8]> {
 }
 
 /// The text of `<Data Name='name'>text</Data>` (either quote).
-fn data<'l>(ev: &'l [u8], name: &[u8]) -> Option<&'l [u8]> {
+pub(super) fn data<'l>(ev: &'l [u8], name: &[u8]) -> Option<&'l [u8]> {
     let mut from = 0;
     while let Some(i) = memmem::find(ev.get(from..)?, b"Name=") {
         let at = from + i + 5;
@@ -123,7 +123,7 @@ fn data<'l>(ev: &'l [u8], name: &[u8]) -> Option<&'l [u8]> {
 }
 
 /// The value of attribute `attr` of the first `<tag`.
-fn attribute<'l>(ev: &'l [u8], tag: &[u8], attr: &[u8]) -> Option<&'l [u8]> {
+pub(super) fn attribute<'l>(ev: &'l [u8], tag: &[u8], attr: &[u8]) -> Option<&'l [u8]> {
     let t = memmem::find(ev, tag)?;
     let rest = ev.get(t..)?;
     let rest = rest.get(..memchr::memchr(b'>', rest)?)?;
@@ -134,7 +134,7 @@ fn attribute<'l>(ev: &'l [u8], tag: &[u8], attr: &[u8]) -> Option<&'l [u8]> {
 }
 
 /// Appends `s` to `out` with XML entities decoded; unknown entities are kept as written.
-fn decode_into(out: &mut Vec<u8>, mut s: &[u8]) {
+pub(super) fn decode_into(out: &mut Vec<u8>, mut s: &[u8]) {
     while let Some(amp) = memchr::memchr(b'&', s) {
         out.extend_from_slice(&s[..amp]);
         let rest = &s[amp..];

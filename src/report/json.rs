@@ -239,7 +239,7 @@ impl Exporter for Summary {
                     })
                     .collect(),
                 error: f.error.clone(),
-                warning: f.warning.clone(),
+                warning: f.warnings(),
                 duplicate_of: f.duplicate.as_ref().map(|d| d.of.display().to_string()),
                 sha256: f.sha256.clone(),
             })

@@ -121,6 +121,23 @@ fn alerts(out: &mut String, r: &Report) {
         }
         out.push_str(">\n");
     }
+    if !a.no_events.is_empty() {
+        out.push_str(&format!("> {}\n>\n", a.no_events_text()));
+        for (path, warning) in a.no_events.iter().take(MAX_FILES) {
+            out.push_str(&format!(
+                "> - {}: {}\n",
+                e(&path.display().to_string()),
+                e(warning)
+            ));
+        }
+        if a.more_no_events() > 0 {
+            out.push_str(&format!(
+                "> - … and {} more (`summary.json`)\n",
+                grouped(a.more_no_events() as u64)
+            ));
+        }
+        out.push_str(">\n");
+    }
     for kind in &a.missing {
         out.push_str(&format!("> {}\n>\n", missing_text(*kind)));
     }

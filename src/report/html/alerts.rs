@@ -1,6 +1,6 @@
 //! What the reader must know before the numbers, at the top of `report.html` and `report.md`
-//! (issue 17): the inputs that could not be read (fully), and each kind of log with no events
-//! at all. A headline such as "0 people used 0 unapproved AI tools" is only as true as the
+//! (issue 17): the inputs that could not be read (fully), the inputs of which no line named a
+//! host (issue 19), and each kind of log with no events at all. A headline such as "0 people used 0 unapproved AI tools" is only as true as the
 //! logs behind it; the data-quality table at the end of the report is too late to say so.
 
 use std::collections::BTreeSet;
@@ -19,6 +19,8 @@ pub(crate) struct Alerts<'r> {
     pub(crate) failed: Vec<(&'r Path, &'r str)>,
     /// Kinds of log no event came from.
     pub(crate) missing: Vec<SourceKind>,
+    /// Inputs read as a format of which no line named a host: (path, warning).
+    pub(crate) no_events: Vec<(&'r Path, String)>,
 }
 
 impl<'r> Alerts<'r> {
@@ -52,12 +54,21 @@ impl<'r> Alerts<'r> {
             .into_iter()
             .filter(|k| !present.contains(k))
             .collect();
-        Alerts { failed, missing }
+        let no_events = r
+            .files
+            .iter()
+            .filter_map(|f| Some((f.path.as_path(), f.no_event_warning()?)))
+            .collect();
+        Alerts {
+            failed,
+            missing,
+            no_events,
+        }
     }
 
     /// Whether there is nothing to say.
     pub(crate) fn is_empty(&self) -> bool {
-        self.failed.is_empty() && self.missing.is_empty()
+        self.failed.is_empty() && self.missing.is_empty() && self.no_events.is_empty()
     }
 
     /// "N input file(s) could not be read (fully)…", before the list of them.
@@ -73,6 +84,22 @@ impl<'r> Alerts<'r> {
     /// The inputs with an error not listed by name.
     pub(crate) fn more_failed(&self) -> usize {
         self.failed.len().saturating_sub(MAX_FILES)
+    }
+
+    /// "N input file(s) yielded no event…", before the list of them.
+    pub(crate) fn no_events_text(&self) -> String {
+        let n = self.no_events.len();
+        format!(
+            "{n} input {} read as a known format, but not one of {} lines named a host; nothing of {} is in the numbers below:",
+            if n == 1 { "file was" } else { "files were" },
+            if n == 1 { "its" } else { "their" },
+            if n == 1 { "it" } else { "them" },
+        )
+    }
+
+    /// The inputs without events not listed by name.
+    pub(crate) fn more_no_events(&self) -> usize {
+        self.no_events.len().saturating_sub(MAX_FILES)
     }
 }
 
@@ -110,6 +137,22 @@ pub(super) fn write(p: &mut Page, r: &Report) {
         if a.more_failed() > 0 {
             p.raw("<li>… and ")
                 .num(a.more_failed() as u64)
+                .raw(" more (<code>summary.json</code>)</li>");
+        }
+        p.raw("</ul>");
+    }
+    if !a.no_events.is_empty() {
+        p.raw("<p>").text(&a.no_events_text()).raw("</p><ul>");
+        for (path, warning) in a.no_events.iter().take(MAX_FILES) {
+            p.raw("<li><code>")
+                .text(&path.display().to_string())
+                .raw("</code>: ")
+                .text(warning)
+                .raw("</li>");
+        }
+        if a.more_no_events() > 0 {
+            p.raw("<li>… and ")
+                .num(a.more_no_events() as u64)
                 .raw(" more (<code>summary.json</code>)</li>");
         }
         p.raw("</ul>");

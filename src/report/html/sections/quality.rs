@@ -22,10 +22,16 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         ("Errors", false),
     ]);
     p.raw("<tbody>");
-    // Files with an error or skipped lines first, so a cap never hides a problem; stable, so
+    // Files with an error, without an event, or with skipped lines first, so a cap never hides a problem; stable, so
     // the rest keep walk order.
     let mut files: Vec<_> = r.files.iter().collect();
-    files.sort_by_key(|f| (f.error.is_none(), std::cmp::Reverse(f.skipped)));
+    files.sort_by_key(|f| {
+        (
+            f.error.is_none(),
+            f.no_event_warning().is_none(),
+            std::cmp::Reverse(f.skipped),
+        )
+    });
     for f in files.into_iter().take(caps::FILES) {
         p.raw("<tr>")
             .td_path(&f.path.display().to_string())
@@ -40,14 +46,18 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
             .td_num(f.skipped)
             .td_num(f.out_of_window)
             .raw("<td class=\"w\">");
-        match &f.error {
-            Some(e) => {
+        let no_events = f.no_event_warning();
+        match (&f.error, &no_events) {
+            (Some(e), _) => {
                 p.raw("<span class=\"bad\">").text(e).raw("</span>");
             }
-            None if f.examples.is_empty() => {
+            (None, Some(w)) => {
+                p.raw("<span class=\"bad\">").text(w).raw("</span>");
+            }
+            (None, None) if f.examples.is_empty() => {
                 p.raw("none");
             }
-            None => {}
+            (None, None) => {}
         }
         for (line, why) in &f.examples {
             p.raw("<div class=\"note\">line ")
