@@ -9,6 +9,7 @@ mod blocklist;
 mod blocklist_readback;
 mod cli_docs;
 mod csv_cells;
+mod custom_formats;
 mod duplicates;
 mod evidence;
 mod generate;
