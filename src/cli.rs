@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, DEFAULT_CHUNK_BYTES};
 use crate::exit::UsageError;
-use crate::formats::{self, FORMATS};
+use crate::formats;
 use crate::input::MIN_EXPANSION_LIMIT;
 use crate::policy::Tier;
 
@@ -82,6 +82,10 @@ pub enum Command {
         /// and what its parser makes of the first lines.
         #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "markdown")]
         detect: Vec<PathBuf>,
+        /// Also list the formats of a spec file (TOML, see docs/custom-formats.md);
+        /// repeatable.
+        #[arg(long, value_name = "FILE")]
+        format_file: Vec<PathBuf>,
     },
     /// Print a shell completion script (bash, zsh, fish, powershell) to stdout.
     #[command(
@@ -195,6 +199,10 @@ pub struct CatalogueArgs {
 /// how users are shown, the SIEM export and the catalogue.
 #[derive(Args, Debug)]
 pub struct ReportOptions {
+    /// Add the log formats of a spec file (TOML, see docs/custom-formats.md); repeatable. Give
+    /// `merge` and `report` the same files as the scans, so they know the formats' names.
+    #[arg(long, value_name = "FILE", help_heading = INPUTS)]
+    pub format_file: Vec<PathBuf>,
     /// The AI Tool Register (CSV export, or .xlsx/.ods): tiers, assessment dates, owners, domains.
     #[arg(long, value_name = "FILE", help_heading = POLICY)]
     pub register: Option<PathBuf>,
@@ -242,8 +250,9 @@ pub struct ScanArgs {
     /// distributed engine hands a task its share of the inputs.
     #[arg(long, value_name = "FILE", help_heading = INPUTS)]
     pub files_from: Option<PathBuf>,
-    /// Read every file as this format instead of detecting it.
-    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(FORMATS.iter().map(|f| f.name())), help_heading = INPUTS)]
+    /// Read every file as this format instead of detecting it (a built-in, see `shadowai
+    /// formats`, or one of a --format-file).
+    #[arg(long, value_name = "NAME", help_heading = INPUTS)]
     pub format: Option<String>,
     /// Start of the audit window, ISO 8601 (UTC unless a zone is given): `2026-11-09` or
     /// `2026-11-09T08:00:00Z`.
@@ -597,7 +606,7 @@ impl ScanArgs {
             out: self.out.unwrap_or_default(),
             shard: self.shard.map(|s| (s.index, s.count)),
             partial: self.emit_partial.is_some(),
-            // The value parser only admits registered names.
+            // `scan` has checked the name (`check_format`) once the format files were loaded.
             format: self.format.as_deref().and_then(formats::by_name),
             keep_user_domain: self.keep_user_domain,
             progress: !self.quiet,
@@ -651,7 +660,7 @@ mod tests {
     }
 
     #[test]
-    fn format_names_come_from_the_registry() {
+    fn format_names_resolve_through_the_registry() {
         let cli = Cli::try_parse_from([
             "shadowai", "scan", "x", "--out", "o", "--format", "zeek-dns",
         ])
@@ -665,9 +674,12 @@ mod tests {
                 .map(|f| f.name()),
             Some("zeek-dns")
         );
-        assert!(
-            Cli::try_parse_from(["shadowai", "scan", "x", "--out", "o", "--format", "nope"])
-                .is_err()
-        );
+        // Unknown names are refused by `scan` once the --format-file formats are loaded.
+        let cli = Cli::try_parse_from(["shadowai", "scan", "x", "--out", "o", "--format", "nope"])
+            .unwrap();
+        let Command::Scan(args) = cli.command else {
+            panic!("not scan")
+        };
+        assert!(args.into_config(Vec::new(), String::new()).format.is_none());
     }
 }

@@ -18,7 +18,11 @@ fn main() -> ExitCode {
         Command::Merge(args) => cmd::merge::run(args),
         Command::Match(args) => cmd::match_hosts::run(args),
         Command::Signatures(cmd) => cmd::signatures::run(cmd),
-        Command::Formats { markdown, detect } => cmd::formats::run(markdown, &detect),
+        Command::Formats {
+            markdown,
+            detect,
+            format_file,
+        } => cmd::formats::run(markdown, &detect, &format_file),
         Command::Register(cmd) => cmd::register::run(cmd),
         Command::Reveal(args) => cmd::reveal::run(args),
         Command::Digest(args) => cmd::digest::run(args),

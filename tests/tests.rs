@@ -9,6 +9,7 @@ mod blocklist;
 mod blocklist_readback;
 mod cli_docs;
 mod csv_cells;
+mod custom_formats;
 mod detect;
 mod duplicates;
 mod evidence;

@@ -8,7 +8,7 @@ use indicatif::ProgressBar;
 
 use crate::event::{Action, Event, Parsed};
 use crate::exit::Exit;
-use crate::formats::{self, DetectError, FORMATS, LogFormat};
+use crate::formats::{self, DetectError, LogFormat};
 use crate::input;
 use crate::lines::{Line, LineReader};
 use crate::time::{Plausible, fmt_rfc3339};
@@ -17,8 +17,11 @@ use crate::time::{Plausible, fmt_rfc3339};
 const SHOWN_LINES: usize = 10;
 const SHOWN_EVENTS: usize = 5;
 
-/// `shadowai formats`.
-pub fn run(markdown: bool, detect: &[PathBuf]) -> anyhow::Result<Exit> {
+/// `shadowai formats`: the built-ins, then the formats of `format_files`, each marked with
+/// its file; with `detect`, why each of those files is (not) recognized. The Markdown table
+/// is the built-ins' only (it is the one in docs/formats.md).
+pub fn run(markdown: bool, detect: &[PathBuf], format_files: &[PathBuf]) -> anyhow::Result<Exit> {
+    formats::user::load(format_files)?;
     let mut out = io::stdout().lock();
     if !detect.is_empty() {
         let mut exit = Exit::Ok;
@@ -37,16 +40,27 @@ pub fn run(markdown: bool, detect: &[PathBuf]) -> anyhow::Result<Exit> {
         out.write_all(formats::markdown_table().as_bytes())?;
         return Ok(Exit::Ok);
     }
-    for f in FORMATS {
+    for f in formats::all() {
         let example = f
             .sample()
             .lines()
             .find(|l| !l.starts_with('#') && !l.trim().is_empty())
             .unwrap_or_default();
-        writeln!(out, "{} ({}): {}", f.name(), f.kind().as_str(), f.about())?;
+        match f.origin() {
+            Some(file) => writeln!(
+                out,
+                "{} ({}, from {file}): {}",
+                f.name(),
+                f.kind().as_str(),
+                f.about()
+            )?,
+            None => writeln!(out, "{} ({}): {}", f.name(), f.kind().as_str(), f.about())?,
+        }
         writeln!(out, "  fields:  {}", f.fields())?;
         writeln!(out, "  example: {example}")?;
-        writeln!(out, "  spec:    {}", f.spec_url())?;
+        if !f.spec_url().is_empty() {
+            writeln!(out, "  spec:    {}", f.spec_url())?;
+        }
     }
     Ok(Exit::Ok)
 }

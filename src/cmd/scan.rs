@@ -25,6 +25,7 @@ use crate::state::{Fate, State};
 pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     crate::cli::check_window(args.since, args.until)?;
     let setup = Setup::load(&args.report)?;
+    check_format(args.format.as_deref())?;
     let mut render = setup.render(&args.report);
     let identity = if args.identity.is_empty() {
         None
@@ -287,4 +288,20 @@ fn input_paths(paths: &[PathBuf], files_from: Option<&Path>) -> anyhow::Result<V
         }
     }
     Ok(out)
+}
+
+/// `--format NAME` names a known format: a built-in or one of the `--format-file`s (loaded by
+/// then), so the check waits until they are.
+fn check_format(name: Option<&str>) -> anyhow::Result<()> {
+    match name {
+        Some(n) if crate::formats::by_name(n).is_none() => {
+            let known: Vec<&str> = crate::formats::all().map(|f| f.name()).collect();
+            Err(UsageError(format!(
+                "--format {n}: no such format (known: {}; a user-defined one needs its --format-file)",
+                known.join(", ")
+            ))
+            .into())
+        }
+        _ => Ok(()),
+    }
 }

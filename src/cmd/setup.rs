@@ -33,8 +33,8 @@ pub(super) fn load_catalogue(args: &CatalogueArgs) -> anyhow::Result<(Catalogue,
     Ok((catalogue, psl))
 }
 
-/// What every report needs, loaded before any log is read so a bad catalogue, register or key
-/// fails at once: the catalogue (with the register's domains joined in), the register and its
+/// What every report needs, loaded before any log is read so a bad format file, catalogue,
+/// register or key fails at once (the format files are added to the registry): the catalogue (with the register's domains joined in), the register and its
 /// row per tool, and how users are shown.
 pub(super) struct Setup {
     pub catalogue: Catalogue,
@@ -47,6 +47,7 @@ pub(super) struct Setup {
 
 impl Setup {
     pub fn load(opts: &ReportOptions) -> anyhow::Result<Setup> {
+        crate::formats::user::load(&opts.format_file)?;
         let (mut catalogue, psl) = load_catalogue(&opts.catalogue)?;
         let mut register = opts.register.as_deref().map(Register::read).transpose()?;
         let rows = match &mut register {

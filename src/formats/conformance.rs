@@ -8,6 +8,10 @@
 //! - no extreme number in a sample line makes its parser panic or yields a counted event with
 //!   an implausible time.
 //!
+//! The last two also run over user-defined formats (`--format-file`): the specs of
+//! tests/data/formats/fixtures.toml (regex, delimited with a header or columns, JSON paths)
+//! and the worked example in examples/formats/, with their samples.
+//!
 //! `SHADOWAI_BLESS=1 cargo test --lib conformance` rewrites the goldens (and removes those of
 //! formats no longer registered), naming each file it changed. A golden records what the parser
 //! does, not what it should do: read the diff before committing it.
@@ -247,7 +251,7 @@ fn truncations(line: &[u8]) -> Vec<(String, Vec<u8>)> {
 /// columns that follow panic), and a fresh parser is set up.
 #[test]
 fn truncated_and_mangled_lines_never_panic() {
-    for f in FORMATS {
+    for f in FORMATS.iter().copied().chain(super::user::test_fixtures()) {
         let sample: Vec<&[u8]> = f.sample().lines().map(str::as_bytes).collect();
         let mut parser = f.new_parser();
         let meta: Vec<bool> = sample
@@ -398,7 +402,7 @@ fn extremes(line: &[u8]) -> Vec<Variant> {
 fn extreme_numbers_never_panic_nor_count() {
     let plausible = Plausible::from_clock();
     let mut failures = Vec::new();
-    for f in FORMATS {
+    for f in FORMATS.iter().copied().chain(super::user::test_fixtures()) {
         let sample: Vec<&[u8]> = f.sample().lines().map(str::as_bytes).collect();
         let mut parser = f.new_parser();
         let meta: Vec<bool> = sample

@@ -53,6 +53,23 @@ impl CsvSplitter {
         }
     }
 
+    /// A splitter on `delimiter`, with `quote` as the quote character or no quoting at all
+    /// (user-defined delimited formats).
+    pub(super) fn with(delimiter: u8, quote: Option<u8>) -> Self {
+        let mut builder = ReaderBuilder::new();
+        builder
+            .terminator(Terminator::Any(b'\n'))
+            .delimiter(delimiter);
+        match quote {
+            Some(q) => builder.quote(q),
+            None => builder.quoting(false),
+        };
+        CsvSplitter {
+            reader: builder.build(),
+            ..CsvSplitter::default()
+        }
+    }
+
     /// The first `max` fields of `line` (the rest of the line is not read).
     ///
     /// # Performance

@@ -15,6 +15,7 @@ mod conformance;
 mod csv_fields;
 pub(crate) mod json;
 pub mod syslog;
+pub mod user;
 mod zeek;
 
 /// What the scan counts of one parsed line: the event takes its own time, or else its syslog
@@ -69,6 +70,11 @@ pub trait LogFormat: Sync {
     /// envelope are unwrapped before `sniff` and `parse` (see [`unwrap_envelope`]).
     fn reads_syslog(&self) -> bool {
         false
+    }
+    /// The spec file a user-defined format was loaded from (`--format-file`); `None` for the
+    /// built-ins.
+    fn origin(&self) -> Option<&'static str> {
+        None
     }
 }
 
@@ -132,13 +138,35 @@ pub fn markdown_table() -> String {
     t
 }
 
-/// The format named `name`, if there is one.
+/// The user-defined formats of this run (`--format-file`), set once when the command starts.
+static USER_FORMATS: std::sync::OnceLock<Vec<&'static dyn LogFormat>> = std::sync::OnceLock::new();
+
+/// Adds the user-defined formats to the registry for the rest of the process. A process runs
+/// one command, which loads its spec files once; a second call changes nothing.
+fn install_user(formats: Vec<&'static dyn LogFormat>) {
+    let _ = USER_FORMATS.set(formats);
+}
+
+/// The user-defined formats loaded by `--format-file`, in load order.
+pub fn user_formats() -> &'static [&'static dyn LogFormat] {
+    USER_FORMATS.get().map_or(&[], Vec::as_slice)
+}
+
+/// Every format this run knows: the built-ins, then the user-defined ones.
+pub fn all() -> impl Iterator<Item = &'static dyn LogFormat> {
+    FORMATS
+        .iter()
+        .copied()
+        .chain(user_formats().iter().copied())
+}
+
+/// The format named `name` (built-in or user-defined), if there is one.
 pub fn by_name(name: &str) -> Option<&'static dyn LogFormat> {
-    FORMATS.iter().copied().find(|f| f.name() == name)
+    all().find(|f| f.name() == name)
 }
 
 /// The lowest sniff score that identifies a format.
-const MIN_SCORE: u8 = 60;
+pub(crate) const MIN_SCORE: u8 = 60;
 /// How far ahead of the runner-up the winner must be.
 const MIN_LEAD: u8 = 20;
 
@@ -202,20 +230,25 @@ fn unwrapped(head: &[u8]) -> Option<Vec<u8>> {
     any.then_some(out)
 }
 
-/// Every format's score for `head`, best first (registry order among equals): its sniff of
-/// the lines as they are, or of the lines without their syslog envelopes when that is higher
-/// and the format does not read envelopes itself. What [`detect`] decides on, and what
-/// `shadowai formats --detect` shows.
+/// Every format's score for `head`, best first (built-ins before user-defined formats, and
+/// registry order, among equals): its sniff of the lines as they are, or of the lines without
+/// their syslog envelopes when that is higher and the format does not read envelopes itself.
+/// What `shadowai formats --detect` shows; [`detect`] decides on the same scores.
 pub fn score_all(head: &[u8]) -> Vec<(&'static dyn LogFormat, u8)> {
+    let mut scored = scores_of(head, FORMATS);
+    scored.extend(scores_of(head, user_formats()));
+    scored.sort_by_key(|s| std::cmp::Reverse(s.1));
+    scored
+}
+
+/// The scores of `formats` for `head`, in their order.
+fn scores_of(head: &[u8], formats: &[&'static dyn LogFormat]) -> Vec<(&'static dyn LogFormat, u8)> {
     let inner = unwrapped(head);
     let score = |f: &dyn LogFormat| match &inner {
         Some(inner) if !f.reads_syslog() => f.sniff(head).max(f.sniff(inner)),
         _ => f.sniff(head),
     };
-    let mut scored: Vec<(&'static dyn LogFormat, u8)> =
-        FORMATS.iter().map(|f| (*f, score(*f))).collect();
-    scored.sort_by_key(|s| std::cmp::Reverse(s.1));
-    scored
+    formats.iter().map(|f| (*f, score(*f))).collect()
 }
 
 /// The lowest score that identifies a format, and how far ahead of the runner-up it must be.
@@ -223,9 +256,39 @@ pub const THRESHOLDS: (u8, u8) = (MIN_SCORE, MIN_LEAD);
 
 /// Picks the format of a file from its head: the best score wins if it is at least
 /// `MIN_SCORE` and `MIN_LEAD` ahead of the runner-up.
+///
+/// The built-ins are tried first, and a file one of them recognizes is read as it whatever
+/// a user-defined format scores: adding a `--format-file` never changes how a file read
+/// before is read (`--format NAME` overrides). Only when no built-in wins do the user
+/// formats join, under the same rule against every score.
 pub fn detect(head: &[u8]) -> Result<&'static dyn LogFormat, DetectError> {
-    let scored = score_all(head);
-    let (best, best_score) = scored[0];
+    detect_among(head, FORMATS, user_formats())
+}
+
+/// [`detect`] over the given built-in and user-defined formats.
+fn detect_among(
+    head: &[u8],
+    builtin: &[&'static dyn LogFormat],
+    user: &[&'static dyn LogFormat],
+) -> Result<&'static dyn LogFormat, DetectError> {
+    let mut scored = scores_of(head, builtin);
+    match pick(&mut scored) {
+        Err(_) if !user.is_empty() => {
+            scored.extend(scores_of(head, user));
+            pick(&mut scored)
+        }
+        picked => picked,
+    }
+}
+
+/// The winner of `scored`, by the rule of [`detect`].
+fn pick(
+    scored: &mut [(&'static dyn LogFormat, u8)],
+) -> Result<&'static dyn LogFormat, DetectError> {
+    scored.sort_by_key(|s| std::cmp::Reverse(s.1));
+    let Some(&(best, best_score)) = scored.first() else {
+        return Err(DetectError::Unknown(Vec::new()));
+    };
     let runner_up = scored.get(1).map_or(0, |s| s.1);
     let summary = || {
         scored

@@ -633,7 +633,7 @@ fn check_file(f: &[Val]) -> Result<(), String> {
             .is_none()
     {
         return Err(format!(
-            "a `file` record names the unknown format `{}`",
+            "a `file` record names the unknown format `{}` (a user-defined one? give merge the scan's --format-file)",
             String::from_utf8_lossy(&format)
         ));
     }
