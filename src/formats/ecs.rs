@@ -231,7 +231,7 @@ mod tests {
         };
         for line in [nested, flat] {
             let t = tally(&mut EcsParser::default(), line);
-            assert_eq!(t.events, [want.clone()], "{line}");
+            assert_eq!(t.events, std::slice::from_ref(&want), "{line}");
         }
     }
 
