@@ -358,7 +358,7 @@ fn runs_end_with_a_summary_on_stderr_unless_quiet() {
     let db = tmp.path().join("state.db");
     let d = db.to_str().unwrap();
     let run = shadowai(&["scan", logs.to_str().unwrap(), "--out", m, "--state", d]);
-    assert!(String::from_utf8_lossy(&run.stderr).contains("shadowai: read 25 files"));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("shadowai: read 32 files"));
     let run = shadowai(&["report", "--state", d, "--out", m]);
     let err = String::from_utf8_lossy(&run.stderr).into_owned();
     assert!(block(&err)[4].ends_with("report.html"), "{err}");

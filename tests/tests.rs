@@ -34,4 +34,5 @@ mod state;
 mod timestamps;
 mod uploads;
 mod util;
+mod vendors;
 mod xlsx;

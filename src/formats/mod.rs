@@ -14,6 +14,7 @@ use crate::time::Plausible;
 mod conformance;
 mod csv_fields;
 pub(crate) mod json;
+mod json_paths;
 pub mod syslog;
 pub mod user;
 mod zeek;
@@ -121,6 +122,13 @@ formats! {
     osquery::Osquery,
     sentinel_sysmon::SentinelSysmon,
     sentinel_sysmon_csv::SentinelSysmonCsv,
+    suricata_eve::SuricataEve,
+    ecs::Ecs,
+    ocsf::Ocsf,
+    cloudflare_dns::CloudflareDns,
+    cloudflare_http::CloudflareHttp,
+    azure_firewall::AzureFirewall,
+    gcp_dns::GcpDns,
 }
 
 /// The format table of docs/formats.md, generated from the registry so the two cannot disagree.
