@@ -29,3 +29,4 @@ mod spark;
 mod state;
 mod timestamps;
 mod util;
+mod vendor_samples;

@@ -13,10 +13,13 @@ pub fn run(markdown: bool) -> anyhow::Result<Exit> {
         return Ok(Exit::Ok);
     }
     for f in FORMATS {
+        // The first data line: not a comment, nor the `[`/`{` opening a pretty-printed JSON
+        // export (whose records span lines).
         let example = f
             .sample()
             .lines()
-            .find(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(str::trim)
+            .find(|l| !l.starts_with('#') && !l.chars().all(|c| "[]{},".contains(c)))
             .unwrap_or_default();
         writeln!(out, "{} ({}): {}", f.name(), f.kind().as_str(), f.about())?;
         writeln!(out, "  fields:  {}", f.fields())?;

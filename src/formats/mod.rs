@@ -10,6 +10,7 @@ use crate::error::ParseError;
 use crate::event::{Parsed, SourceKind};
 use crate::time::Plausible;
 
+mod cef;
 #[cfg(test)]
 mod conformance;
 mod csv_fields;
@@ -113,6 +114,12 @@ formats! {
     mde::Mde,
     mde_csv::MdeCsv,
     osquery::Osquery,
+    cisco_wsa::CiscoWsa,
+    skyhigh_swg::SkyhighSwg,
+    forcepoint::Forcepoint,
+    checkpoint::Checkpoint,
+    sophos_firewall::SophosFirewall,
+    windows_dns_analytical::WindowsDnsAnalytical,
 }
 
 /// The format table of docs/formats.md, generated from the registry so the two cannot disagree.
