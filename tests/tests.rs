@@ -34,5 +34,6 @@ mod state;
 mod timestamps;
 mod uploads;
 mod util;
+mod vendor_samples;
 mod vendors;
 mod xlsx;

@@ -41,10 +41,13 @@ pub fn run(markdown: bool, detect: &[PathBuf], format_files: &[PathBuf]) -> anyh
         return Ok(Exit::Ok);
     }
     for f in formats::all() {
+        // The first data line: not a comment, nor the `[`/`{` opening a pretty-printed JSON
+        // export (whose records span lines).
         let example = f
             .sample()
             .lines()
-            .find(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(str::trim)
+            .find(|l| !l.starts_with('#') && !l.chars().all(|c| "[]{},".contains(c)))
             .unwrap_or_default();
         match f.origin() {
             Some(file) => writeln!(

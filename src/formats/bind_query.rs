@@ -16,8 +16,11 @@
 //! | `query: NAME CLASS TYPE flags (server)` | `host` = NAME, allowed |
 //! | `query (cache) 'NAME/TYPE/CLASS' denied` | `host` = NAME, blocked |
 //!
-//! Quirks: Infoblox NIOS writes `client IP#port: UDP: query: NAME IN A response: …`, handled by
-//! the same rule. Other `client` lines (zone transfers, updates) and other named messages are
+//! Quirks: Infoblox NIOS (its syslog query and response logging) writes `client IP#port: UDP:
+//! query: NAME IN A response: …`, handled by the same rule, sometimes after its category
+//! (`infoblox-responses: 14-Apr-2022 …`); the BIND time is looked for anywhere before
+//! `client `, so such lines, and lines behind a syslog header the envelope reader declines,
+//! keep their own time. Other `client` lines (zone transfers, updates) and other named messages are
 //! well-formed but name no queried host: ignored. A syslog envelope (RFC 3164/5424) is removed
 //! first; BIND's own timestamp is preferred over the envelope's.
 
@@ -87,6 +90,18 @@ fn leading_time(s: &[u8]) -> Option<i64> {
         .map(|(t, _)| t)
 }
 
+/// A BIND `dd-Mon-yyyy hh:mm:ss.mmm` time anywhere before `client `. Infoblox NIOS puts its
+/// category first (`infoblox-responses: 14-Apr-2022 16:17:20.046 client …`), and relays write
+/// headers the envelope reader declines (`Oct 4 10:18:07 host 10.0.0.1 named[10750]: …`, day
+/// not space-padded, two host fields).
+fn time_before_client(s: &[u8]) -> Option<i64> {
+    let prefix = &s[..memmem::find(s, b"client ")?];
+    (0..prefix.len().saturating_sub(10))
+        .filter(|&p| prefix[p + 2] == b'-' && prefix[p + 6] == b'-' && (p == 0 || prefix[p - 1] == b' '))
+        .find_map(|p| parse_bind_time(&prefix[p..]))
+        .map(|(t, _)| t)
+}
+
 impl LineParser for BindParser {
     fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Parsed<'a>, ParseError> {
         if line.trim_ascii().is_empty() {
@@ -94,7 +109,7 @@ impl LineParser for BindParser {
         }
         let envelope = syslog::strip(line);
         let body = envelope.map_or(line, |e| e.msg);
-        let own = leading_time(body);
+        let own = leading_time(body).or_else(|| time_before_client(body));
         let ts = own.or(envelope.and_then(|e| e.ts));
         // A time written but not read is a bad time, not an undated query: the line opens with
         // a number (BIND's `print-time`), or no time was found and a number stands before
@@ -167,6 +182,30 @@ mod tests {
         assert_eq!((e.ts, e.host), (None, &b"ocsp.digicert.com"[..]));
         let e = event("<30>Apr 14 16:16:05 10.50.1.227 named[2588]: client 10.120.20.32#42386: UDP: query: a2.foo.com IN A response: NOERROR +AED a2.foo.com. 28800 IN A 1.1.1.1;");
         assert_eq!(e.host, b"a2.foo.com");
+    }
+
+    #[test]
+    fn infoblox_category_first_and_unpadded_syslog_days() {
+        let e = event("<30>Apr 14 16:17:20 10.50.1.227 named[2588]: infoblox-responses: 14-Apr-2022 16:17:20.046 client 192.168.1.90#57738: UDP: query: settings-win.data.microsoft.com IN A response: REFUSED -");
+        assert_eq!((e.ts, e.host), (Some(1_649_953_040), &b"settings-win.data.microsoft.com"[..]));
+        let e = event("<30>Oct 4 10:18:07 a1.foo.com 89.160.20.112 named[10750]: 04-Oct-2022 10:18:07.834 client 89.160.20.128#59605: UDP: query: chatgpt.com IN A response: NOERROR +");
+        assert_eq!((e.ts, e.host, e.client), (Some(1_664_878_687), &b"chatgpt.com"[..], Some(&b"89.160.20.128"[..])));
+    }
+
+    #[test]
+    fn real_infoblox_nios_sample() {
+        let Some(text) = crate::testutil::shared("real-logs/dns-infoblox/elastic-integrations-infoblox_nios-test-dns.log") else {
+            return;
+        };
+        let t = tally(&mut BindParser, &text);
+        // Every line is read: 12 queries, the rest named messages without a queried host (zone
+        // transfers, notifies, DNSSEC validation, one RPZ CEF record). The BIND time is kept
+        // wherever it was logged; queries behind an RFC 3164 header alone have no year, so no
+        // time.
+        assert_eq!((t.events.len(), t.ignored, t.errors), (12, 16, 0));
+        assert_eq!(t.events.iter().filter(|e| e.ts.is_some()).count(), 8);
+        assert!(BindQuery.sniff(text.as_bytes()) >= 60);
+        assert_eq!(super::super::detect(text.as_bytes()).map(|f| f.name()).ok(), Some("bind-query"));
     }
 
     #[test]

@@ -62,7 +62,14 @@ impl LogFormat for Combined {
             if is_error_log(line) {
                 return None;
             }
-            Some(split_access(line).is_some())
+            // The request is followed by its status: `[time] "alice" 10.0.0.1 200 "GET …"`
+            // (Skyhigh Web Gateway behind a syslog header) is not an access line.
+            Some(split_access(line).is_some_and(|a| {
+                request(a.rest).is_some_and(|(_, after)| {
+                    let after = after.trim_ascii_start();
+                    parse_u64(&after[..memchr(b' ', after).unwrap_or(after.len())]).is_some()
+                })
+            }))
         })
     }
     fn new_parser(&self) -> Box<dyn LineParser> {
@@ -105,7 +112,7 @@ fn split_access(line: &[u8]) -> Option<Access<'_>> {
 }
 
 /// `10/Oct/2000:13:55:36 -0700` to Unix seconds UTC.
-fn parse_clf_time(b: &[u8]) -> Option<i64> {
+pub(super) fn parse_clf_time(b: &[u8]) -> Option<i64> {
     if b.len() != 26 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[20] != b' ' {
         return None;
     }

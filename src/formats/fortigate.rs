@@ -78,13 +78,14 @@ impl LogFormat for Fortigate {
 }
 
 /// Iterates over the `key=value` pairs of a line, quotes removed from the values. Words
-/// without `=` (a syslog header) are skipped.
-struct Pairs<'a> {
+/// without `=` (a syslog header) are skipped. Shared with `sophos_firewall`, which writes the
+/// same syntax.
+pub(super) struct Pairs<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> Pairs<'a> {
-    fn new(line: &'a [u8]) -> Self {
+    pub(super) fn new(line: &'a [u8]) -> Self {
         // `<189>date=…`: drop a syslog PRI glued to the first key.
         let rest = match line {
             [b'<', tail @ ..] => match memchr(b'>', tail) {
@@ -148,7 +149,7 @@ fn eventtime(v: &[u8]) -> Option<i64> {
 }
 
 /// `date=2019-05-13` + `time=11:45:03` (+ `tz="-0700"`).
-fn date_time(date: &[u8], time: &[u8], tz: Option<&[u8]>) -> Option<i64> {
+pub(super) fn date_time(date: &[u8], time: &[u8], tz: Option<&[u8]>) -> Option<i64> {
     let num = |b: &[u8], r: std::ops::Range<usize>| {
         b.get(r)
             .and_then(parse_u64)

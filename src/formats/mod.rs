@@ -10,6 +10,7 @@ use crate::error::ParseError;
 use crate::event::{Parsed, SourceKind};
 use crate::time::Plausible;
 
+mod cef;
 #[cfg(test)]
 mod conformance;
 mod csv_fields;
@@ -129,6 +130,12 @@ formats! {
     cloudflare_http::CloudflareHttp,
     azure_firewall::AzureFirewall,
     gcp_dns::GcpDns,
+    cisco_wsa::CiscoWsa,
+    skyhigh_swg::SkyhighSwg,
+    forcepoint::Forcepoint,
+    checkpoint::Checkpoint,
+    sophos_firewall::SophosFirewall,
+    windows_dns_analytical::WindowsDnsAnalytical,
 }
 
 /// The format table of docs/formats.md, generated from the registry so the two cannot disagree.

@@ -56,7 +56,9 @@ impl LogFormat for Squid {
                     && memchr::memchr(b'.', f[0]).is_some()
                     && parse_epoch(f[0]).is_some()
                     && f[1].iter().all(u8::is_ascii_digit)
-                    && is_result_code(f[3]),
+                    && is_result_code(f[3])
+                    // Cisco WSA writes Squid's fields and then its ACL decision tag.
+                    && !super::cisco_wsa::is_wsa_line(line),
             )
         })
     }

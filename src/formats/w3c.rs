@@ -1,9 +1,13 @@
 //! W3C Extended Log File Format, driven by its `#Fields:` header: Symantec/Broadcom (Blue Coat)
-//! ProxySG ELFF access logs, Microsoft IIS, and any other W3C writer.
+//! ProxySG ELFF access logs, Microsoft IIS, Netskope transaction events, and any other W3C
+//! writer.
 //!
 //! Spec: W3C Working Draft WD-logfile-960323, <https://www.w3.org/TR/WD-logfile.html>; ProxySG
 //! field names in the SGOS "Access Log Formats" reference; IIS in
-//! <https://learn.microsoft.com/en-us/windows/win32/http/w3c-logging>. Directives start with
+//! <https://learn.microsoft.com/en-us/windows/win32/http/w3c-logging>; Netskope in "Transaction
+//! Event Fields" (<https://docs.netskope.com/en/transaction-event-fields/>: formats 1 and 2 are
+//! W3C with `cs-username`, `cs-host`, `cs-uri`, `cs-bytes` = bytes from the client, and `x-…`
+//! fields this reader needs none of). Directives start with
 //! `#` (`#Software:`, `#Version:`, `#Date:`, `#Fields:`, `#Remark:`); data lines hold one value
 //! per `#Fields:` name, separated by spaces (tabs accepted), `-` for "no value".
 //!
@@ -42,7 +46,7 @@ impl LogFormat for W3c {
         SourceKind::Proxy
     }
     fn about(&self) -> &'static str {
-        "W3C extended log with #Fields: header (Blue Coat/Symantec ProxySG ELFF, Microsoft IIS)"
+        "W3C extended log with #Fields: header (Blue Coat/Symantec ProxySG ELFF, Microsoft IIS, Netskope transaction events)"
     }
     fn fields(&self) -> &'static str {
         "date, time, c-ip, cs-username, cs-host (or cs-uri), cs-bytes, sc-filter-result / s-action"
@@ -438,6 +442,28 @@ mod tests {
             (ev[1].3.as_str(), ev[1].5),
             ("chatgpt.com", Action::Allowed)
         );
+    }
+
+    #[test]
+    fn netskope_transaction_events_read_as_w3c() {
+        // Netskope's format 1 header; `x-cs-userip` (the device address) is not read: `c-ip`
+        // is the client as Netskope saw it, and the user is in `cs-username` anyway.
+        let text = include_str!("../../sample-logs/w3c/netskope-transactions.log");
+        assert_eq!(super::super::detect(text.as_bytes()).map(|f| f.name()).ok(), Some("w3c"));
+        let (ev, ignored, errors) = run(text);
+        assert_eq!((ev.len(), ignored, errors), (4, 0, 0));
+        assert_eq!(
+            ev[1],
+            (
+                Some(1_794_301_240),
+                Some("alice@corp.example".into()),
+                Some("203.0.113.10".into()),
+                "chatgpt.com".into(),
+                Some(48213),
+                Action::Unknown
+            )
+        );
+        assert_eq!(ev[3].4, Some(9120));
     }
 
     #[test]
