@@ -10,6 +10,7 @@ pub mod facts;
 pub mod matcher;
 pub mod paths;
 pub mod pattern;
+pub mod tiering;
 
 use std::collections::HashMap;
 
@@ -162,6 +163,37 @@ pub struct Tool {
     pub risk: Risk,
 }
 
+/// The column names of [`Tool::risk_cells`], as `signatures list/export` and
+/// `register-candidates.csv` append them.
+pub const RISK_COLUMNS: [&str; 5] = [
+    "trains_on_inputs",
+    "enterprise_offering",
+    "vendor_country",
+    "certifications",
+    "suggested_tier",
+];
+
+impl Tool {
+    /// The risk facts and the suggested tier as output cells ([`RISK_COLUMNS`]): a fact the
+    /// catalogue does not record is an empty cell, which is not the same as `unknown` (checked,
+    /// and the vendor does not say).
+    pub fn risk_cells(&self) -> [String; 5] {
+        let r = &self.risk;
+        [
+            r.trains_on_inputs
+                .as_ref()
+                .map(|f| f.value.as_str().to_string()),
+            r.enterprise_offering
+                .as_ref()
+                .map(|f| f.value.as_str().to_string()),
+            r.vendor_country.as_ref().map(|f| f.value.clone()),
+            r.certifications.as_ref().map(|f| f.value.cell()),
+            Some(tiering::suggested_tier(self)),
+        ]
+        .map(Option::unwrap_or_default)
+    }
+}
+
 /// Whom a tool is sold to: the consumer product of a vendor whose enterprise product is
 /// approved is a finding of its own (`consumer-when-enterprise`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,6 +242,8 @@ struct Defined {
     tool: ToolId,
     file: String,
     line: usize,
+    /// Defined by the shipped catalogue: a user's file may replace it.
+    shipped: bool,
 }
 
 /// A `successor` reference, checked once every file is loaded (it may name a tool of a later
@@ -239,6 +273,9 @@ pub struct Catalogue {
     alias_keys: HashMap<String, ToolId>,
     /// Every `successor`, where it was written, for [`Catalogue::check_successors`].
     successors: Vec<SuccessorRef>,
+    /// Shipped tools the file being added replaces: their slots, emptied of patterns,
+    /// executables and names, waiting for the user's entry of the same id.
+    vacant: Vec<ToolId>,
     /// Files loaded, in order.
     pub files: Vec<String>,
     /// A short fingerprint of the catalogue contents, for reports.
@@ -325,6 +362,7 @@ impl Catalogue {
             name_keys: HashMap::new(),
             alias_keys: HashMap::new(),
             successors: Vec::new(),
+            vacant: Vec::new(),
             files: Vec::new(),
             version: String::new(),
             digest: FNV1A_START,
@@ -335,7 +373,7 @@ impl Catalogue {
     pub fn embedded(psl: &List) -> Result<Self, Vec<SignatureError>> {
         let mut c = Catalogue::empty();
         for (name, text) in embedded::EMBEDDED {
-            c.add_source(&format!("signatures/{name}"), text, psl)?;
+            c.add_file(&format!("signatures/{name}"), text, psl, true)?;
         }
         c.check_successors()?;
         Ok(c)
@@ -364,13 +402,43 @@ impl Catalogue {
         }
     }
 
-    /// Adds one signature file. On error nothing of this file is kept, and every problem
-    /// found in it is returned.
+    /// The tools of the files `of` names that have no `source`, each located at its id: the
+    /// shipped catalogue requires one (no host without evidence), a user's file is told.
+    pub fn without_source(&self, of: &dyn Fn(&str) -> bool) -> Vec<SignatureError> {
+        self.tools
+            .iter()
+            .filter(|t| t.source.is_none())
+            .filter_map(|t| {
+                let d = self.ids.get(&t.id).filter(|d| of(&d.file))?;
+                Some(SignatureError {
+                    file: d.file.clone(),
+                    line: d.line,
+                    msg: format!("tool `{}` has no source", t.id),
+                })
+            })
+            .collect()
+    }
+
+    /// Adds one signature file of the user's. An entry with the id of a shipped tool replaces
+    /// that tool whole (docs/catalogue.md, "Adding or overriding an entry"): the user knows
+    /// their environment, and a partial merge of two entries would be hard to predict. On error
+    /// nothing of this file is kept, and every problem found in it is returned.
     pub fn add_source(
         &mut self,
         file: &str,
         text: &str,
         psl: &List,
+    ) -> Result<(), Vec<SignatureError>> {
+        self.add_file(file, text, psl, false)
+    }
+
+    /// Adds one signature file, shipped or the user's.
+    fn add_file(
+        &mut self,
+        file: &str,
+        text: &str,
+        psl: &List,
+        shipped: bool,
     ) -> Result<(), Vec<SignatureError>> {
         let err = |line: usize, msg: String| SignatureError {
             file: file.to_string(),
@@ -390,10 +458,23 @@ impl Catalogue {
             name_keys: self.name_keys.clone(),
             alias_keys: self.alias_keys.clone(),
             successors: self.successors.clone(),
+            vacant: Vec::new(),
             files: self.files.clone(),
             version: String::new(),
             digest: self.digest,
         };
+        if !shipped {
+            for t in &doc.tool {
+                let shipped_tool = staged
+                    .ids
+                    .get(t.id.get_ref())
+                    .filter(|d| d.shipped)
+                    .map(|d| d.tool);
+                if let Some(tool) = shipped_tool.filter(|t| !staged.vacant.contains(t)) {
+                    staged.vacate(tool);
+                }
+            }
+        }
         // Rebuild the matcher from the kept patterns: cheap (a few thousand inserts) and it
         // keeps a failed file from leaving half its patterns behind.
         for (i, p) in staged.patterns.iter().enumerate() {
@@ -401,8 +482,9 @@ impl Catalogue {
         }
         let mut errors = Vec::new();
         for t in doc.tool {
-            staged.add_tool(t, file, text, psl, &mut errors);
+            staged.add_tool(t, (file, shipped), text, psl, &mut errors);
         }
+        staged.vacant.clear();
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -413,10 +495,21 @@ impl Catalogue {
         Ok(())
     }
 
+    /// Empties the slot of a shipped tool a user's entry replaces: its patterns, executables,
+    /// names, aliases and successor reference go; its id stays, for the replacement.
+    fn vacate(&mut self, tool: ToolId) {
+        self.patterns.retain(|p| p.tool != tool);
+        self.exe.retain(|_, t| *t != tool);
+        self.name_keys.retain(|_, t| *t != tool);
+        self.alias_keys.retain(|_, t| *t != tool);
+        self.successors.retain(|r| r.tool != tool);
+        self.vacant.push(tool);
+    }
+
     fn add_tool(
         &mut self,
         t: ToolDoc,
-        file: &str,
+        (file, shipped): (&str, bool),
         text: &str,
         psl: &List,
         errors: &mut Vec<SignatureError>,
@@ -441,13 +534,18 @@ impl Catalogue {
                 format!("tool id `{id}` must be lowercase letters, digits and `-`"),
             );
         }
-        if let Some(d) = self.ids.get(&id) {
-            err(
-                line,
-                format!("tool id `{id}` already defined at {}:{}", d.file, d.line),
-            );
-            return;
-        }
+        let replaces = match self.ids.get(&id) {
+            Some(d) if self.vacant.contains(&d.tool) => Some(d.tool),
+            Some(d) => {
+                err(
+                    line,
+                    format!("tool id `{id}` already defined at {}:{}", d.file, d.line),
+                );
+                return;
+            }
+            None => None,
+        };
+        self.vacant.retain(|&v| Some(v) != replaces);
         if t.name.trim().is_empty() || t.vendor.trim().is_empty() {
             err(line, format!("tool `{id}` needs a name and a vendor"));
         }
@@ -471,7 +569,7 @@ impl Catalogue {
             }
             parsed
         });
-        let tool = self.tools.len() as ToolId;
+        let tool = replaces.unwrap_or(self.tools.len() as ToolId);
         let roles = [
             (Role::App, t.app),
             (Role::Api, t.api),
@@ -582,9 +680,10 @@ impl Catalogue {
                 tool,
                 file: file.to_string(),
                 line,
+                shipped,
             },
         );
-        self.tools.push(Tool {
+        let entry = Tool {
             id,
             name: t.name,
             vendor: t.vendor,
@@ -596,7 +695,11 @@ impl Catalogue {
             source,
             lifecycle,
             risk,
-        });
+        };
+        match self.tools.get_mut(tool as usize) {
+            Some(slot) => *slot = entry,
+            None => self.tools.push(entry),
+        }
     }
 
     /// Checks that the tool's aliases name it alone: no alias is another tool's name, id or
@@ -715,6 +818,7 @@ impl Catalogue {
                 tool,
                 file: file.to_string(),
                 line: 0,
+                shipped: false,
             },
         );
         self.tools.push(Tool {
@@ -810,6 +914,28 @@ impl Catalogue {
         };
         crate::normalize::lowercase_into(scratch, base.trim_ascii());
         self.exe.get(scratch.as_slice()).copied()
+    }
+
+    /// What the report shows next to a tool's name when it is gone: `discontinued 2025-11`,
+    /// `discontinued 2025-11 → Cursor`, `renamed → Windsurf` (the successor's name). `None`
+    /// for an active tool.
+    pub fn status_note(&self, tool: ToolId) -> Option<String> {
+        let l = &self.tools.get(tool as usize)?.lifecycle;
+        let successor = l.successor.as_deref().map(|s| {
+            self.tool_by_id(s)
+                .map_or(s, |t| self.tools[t as usize].name.as_str())
+        });
+        let month = l.date.as_deref().map(|d| d.get(..7).unwrap_or(d));
+        let mut note = match (l.status, month) {
+            (Status::Active, _) => return None,
+            (Status::Renamed, _) | (_, None) => l.status.as_str().to_string(),
+            (s, Some(m)) => format!("{} {m}", s.as_str()),
+        };
+        if let Some(to) = successor {
+            note.push_str(" → ");
+            note.push_str(to);
+        }
+        Some(note)
     }
 
     /// A tool by id.
@@ -1414,6 +1540,163 @@ certifications = { value = "unknown", source = "https://b.example/trust", checke
         );
         c.add_source("new.toml", &tool("new", ""), &psl()).unwrap();
         c.check_successors().unwrap();
+    }
+
+    /// Issue 20: a user's entry with a shipped id replaces the shipped entry whole, patterns,
+    /// executables and aliases included; only a shipped entry can be replaced.
+    #[test]
+    fn a_user_entry_replaces_the_shipped_entry_of_its_id() {
+        let mut c = Catalogue::empty();
+        let shipped = "[[tool]]\nid = \"a\"\nname = \"A\"\naliases = [\"A Team\"]\nvendor = \"V\"\ncategory = \"chat-assistant\"\nexe = [\"a.exe\"]\napp = [\"a.example\", \"old.a.example\"]\n\n[[tool]]\nid = \"b\"\nname = \"B\"\nvendor = \"V\"\ncategory = \"chat-assistant\"\napp = [\"b.example\"]\n";
+        c.add_file("signatures/s.toml", shipped, &psl(), true)
+            .unwrap();
+        let user = "[[tool]]\nid = \"a\"\nname = \"A (ours)\"\nvendor = \"V\"\ncategory = \"internal\"\nsource = \"https://a.example/\"\napp = [\"a.example\", \"new.a.example\"]\n\n[[tool]]\nid = \"c\"\nname = \"A Team\"\nvendor = \"V\"\ncategory = \"chat-assistant\"\napp = [\"old.a.example\"]\n";
+        c.add_source("mine.toml", user, &psl()).unwrap();
+        let a = c.tool_by_id("a").unwrap();
+        assert_eq!(a, 0, "the replacement keeps the tool's place");
+        assert_eq!(c.tools.len(), 3);
+        assert_eq!(c.tools[0].name, "A (ours)");
+        assert_eq!(c.tools[0].category, "internal");
+        assert!(c.tools[0].aliases.is_empty());
+        let owner = |c: &Catalogue, h: &str| {
+            c.find_host(h.as_bytes())
+                .map(|p| c.tools[p.tool as usize].id.clone())
+        };
+        assert_eq!(owner(&c, "x.new.a.example").as_deref(), Some("a"));
+        assert_eq!(
+            owner(&c, "old.a.example").as_deref(),
+            Some("c"),
+            "the old pattern is free"
+        );
+        assert_eq!(owner(&c, "b.example").as_deref(), Some("b"));
+        assert_eq!(c.find_exe(b"a.exe", &mut Vec::new()), None);
+        assert_eq!(
+            c.patterns_of(a).collect::<Vec<_>>(),
+            ["a.example", "new.a.example"]
+        );
+        // The same id twice among the user's files, or in one, is still an error.
+        let again = "[[tool]]\nid = \"a\"\nname = \"A2\"\nvendor = \"V\"\ncategory = \"internal\"\napp = [\"a2.example\"]\n";
+        let errs = c.add_source("again.toml", again, &psl()).unwrap_err();
+        assert_eq!(
+            errs[0].to_string(),
+            "again.toml:2: tool id `a` already defined at mine.toml:2"
+        );
+        let twice = format!(
+            "{}\n{}",
+            again.replace("\"a\"", "\"b\""),
+            again.replace("\"a\"", "\"b\"").replace("a2.", "a3.")
+        );
+        let errs = c.add_source("twice.toml", &twice, &psl()).unwrap_err();
+        assert_eq!(
+            errs[0].to_string(),
+            "twice.toml:9: tool id `b` already defined at twice.toml:2"
+        );
+        assert_eq!(
+            owner(&c, "b.example").as_deref(),
+            Some("b"),
+            "a failed file changes nothing"
+        );
+        // Two shipped files may not define one id either.
+        let errs = c
+            .add_file(
+                "signatures/t.toml",
+                &again.replace("\"a\"", "\"c\""),
+                &psl(),
+                true,
+            )
+            .unwrap_err();
+        assert_eq!(
+            errs[0].to_string(),
+            "signatures/t.toml:2: tool id `c` already defined at mine.toml:10"
+        );
+    }
+
+    /// Issue 20: `signatures lint` names every tool without a source, at its id.
+    #[test]
+    fn tools_without_a_source_are_named_at_their_id() {
+        let mut c = Catalogue::empty();
+        let text = "[[tool]]\nid = \"a\"\nname = \"A\"\nvendor = \"V\"\ncategory = \"llmops\"\nsource = \"https://a.example/docs\"\napp = [\"a.example\"]\n\n[[tool]]\nid = \"b\"\nname = \"B\"\nvendor = \"V\"\ncategory = \"llmops\"\napp = [\"b.example\"]\n";
+        c.add_source("f.toml", text, &psl()).unwrap();
+        c.add_local_tool("in-house", "In-house", "Corp", "register.csv")
+            .unwrap();
+        let shown: Vec<String> = c
+            .without_source(&|f| f == "f.toml")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown, ["f.toml:10: tool `b` has no source"]);
+    }
+
+    /// Issue 20, item 5: every id, alias and host pattern is unique across the whole shipped
+    /// catalogue, read straight from the files (independently of the loader's own checks): an
+    /// alias is compared as the register join compares names, against every other tool's
+    /// name, id and aliases.
+    #[test]
+    fn shipped_ids_aliases_and_patterns_are_unique_across_files() {
+        let mut ids: HashMap<String, String> = HashMap::new();
+        let mut names: HashMap<String, String> = HashMap::new();
+        let mut aliases: HashMap<String, String> = HashMap::new();
+        let mut patterns: HashMap<String, String> = HashMap::new();
+        let mut docs = Vec::new();
+        for (file, text) in embedded::EMBEDDED {
+            let doc: Doc = toml::from_str(text).unwrap();
+            docs.push((file, doc));
+        }
+        for (file, doc) in &docs {
+            for t in &doc.tool {
+                let id = t.id.get_ref().clone();
+                let at = format!("{file}: {id}");
+                if let Some(prev) = ids.insert(id.clone(), at.clone()) {
+                    panic!("id `{id}` twice: {prev} and {at}");
+                }
+                for k in [key(&id), key(&t.name)] {
+                    names.entry(k).or_insert_with(|| id.clone());
+                }
+                let roles = [
+                    &t.app,
+                    &t.api,
+                    &t.assets,
+                    &t.upload,
+                    &t.telemetry,
+                    &t.embed,
+                    &t.share,
+                    &t.docs,
+                    &t.media,
+                    &t.site,
+                ];
+                for p in roles.into_iter().flatten() {
+                    let p = p.get_ref().clone();
+                    if let Some(prev) = patterns.insert(p.clone(), at.clone()) {
+                        panic!("pattern `{p}` twice: {prev} and {at}");
+                    }
+                }
+            }
+        }
+        for (file, doc) in &docs {
+            for t in &doc.tool {
+                let id = t.id.get_ref();
+                for a in &t.aliases {
+                    let k = key(a.get_ref());
+                    if let Some(prev) = aliases.insert(k.clone(), id.clone()) {
+                        panic!(
+                            "alias `{}` of {file}: {id} is also an alias of `{prev}`",
+                            a.get_ref()
+                        );
+                    }
+                    if let Some(other) = names.get(&k).filter(|o| *o != id) {
+                        panic!(
+                            "alias `{}` of {file}: {id} is the name or id of `{other}`",
+                            a.get_ref()
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            ids.len() >= 400 && patterns.len() >= ids.len(),
+            "{} ids",
+            ids.len()
+        );
     }
 
     #[test]
