@@ -1699,6 +1699,24 @@ certifications = { value = "unknown", source = "https://b.example/trust", checke
         );
     }
 
+    /// Issue 20: no host without evidence. Every tool of the shipped catalogue names a vendor
+    /// page showing its hosts are the vendor's; the failure lists every tool without one.
+    #[test]
+    fn catalogue_every_tool_has_source() {
+        let c = Catalogue::embedded(&psl()).unwrap();
+        let missing: Vec<String> = c
+            .without_source(&|_| true)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{} shipped tools have no source:\n{}",
+            missing.len(),
+            missing.join("\n")
+        );
+    }
+
     #[test]
     fn public_suffixes_are_refused() {
         let l = psl();
