@@ -433,11 +433,16 @@ pub enum SignaturesCommand {
         #[command(flatten)]
         catalogue: CatalogueArgs,
     },
-    /// Check signature files: syntax, duplicate ids, patterns claimed twice, bad hostnames.
-    #[command(after_help = "Example:\n  shadowai signatures lint corp-signatures.toml")]
+    /// Check signature files: syntax, duplicate ids, patterns claimed twice, bad hostnames
+    ///
+    /// Also sources, dates and successors. Without FILE, checks the built-in catalogue, where
+    /// every tool needs a source.
+    #[command(
+        after_help = "Examples:\n  shadowai signatures lint corp-signatures.toml\n  shadowai signatures lint                      # the built-in catalogue: every tool needs a source"
+    )]
     Lint {
-        /// Signature files to check against the built-in catalogue.
-        #[arg(required = true, value_name = "FILE")]
+        /// Signature files to check against the built-in catalogue (none: the built-in one).
+        #[arg(value_name = "FILE")]
         files: Vec<PathBuf>,
         /// Use this public suffix list instead of the one built in.
         #[arg(long, value_name = "FILE")]

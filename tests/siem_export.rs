@@ -83,7 +83,8 @@ fn scan_jsonl_lines_parse_and_carry_the_documented_fields() {
 fn signatures_export_formats() {
     let csv =
         String::from_utf8(shadowai(&["signatures", "export", "--format", "csv"]).stdout).unwrap();
-    assert!(csv.starts_with("pattern,match,tool_id,tool,vendor,category,role,offering\n"));
+    // Issue 20 appended the lifecycle and risk columns; the first ones keep their places.
+    assert!(csv.starts_with("pattern,match,tool_id,tool,vendor,category,role,offering,source,"));
     assert!(csv.contains("\nchatgpt.com,suffix,chatgpt,ChatGPT,OpenAI,"));
     let splunk =
         String::from_utf8(shadowai(&["signatures", "export", "--format", "splunk-lookup"]).stdout)

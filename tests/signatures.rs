@@ -58,12 +58,14 @@ fn user_signatures_add_tools_and_bad_ones_name_file_and_line() {
         "{text}"
     );
     let bad = tmp.path().join("bad.toml");
-    std::fs::write(&bad, "[[tool]]\nid = \"chatgpt\"\nname = \"X\"\nvendor = \"Y\"\ncategory = \"chat-assistant\"\napp = [\"x.example\"]\n").unwrap();
+    // A shipped id may be replaced (tests/catalogue_facts.rs); a shipped pattern may not be
+    // claimed by another tool.
+    std::fs::write(&bad, "[[tool]]\nid = \"not-chatgpt\"\nname = \"X\"\nvendor = \"Y\"\ncategory = \"chat-assistant\"\napp = [\"chatgpt.com\"]\n").unwrap();
     let run = shadowai(&["signatures", "lint", bad.to_str().unwrap()]);
     assert_eq!(run.status.code(), Some(2));
     let text = String::from_utf8(run.stdout).unwrap();
     assert!(
-        text.contains("bad.toml:2: tool id `chatgpt` already defined at signatures/"),
+        text.contains("bad.toml:6: pattern `chatgpt.com` is already claimed by `chatgpt`"),
         "{text}"
     );
     let run = shadowai(&[

@@ -7,6 +7,7 @@
 
 mod blocklist;
 mod blocklist_readback;
+mod catalogue_facts;
 mod cli_docs;
 mod csv_cells;
 mod custom_formats;

@@ -403,6 +403,22 @@ mod tests {
         );
     }
 
+    /// Issue 20, item 2: the editions and vendor-prefixed names registers write for ChatGPT
+    /// join it, each as the only row of a register, through the whole join.
+    #[test]
+    fn issue_20_chatgpt_editions_join_chatgpt() {
+        let psl = crate::discovery::load_psl(None).unwrap();
+        for name in ["ChatGPT Team", "ChatGPT Enterprise", "OpenAI ChatGPT"] {
+            let mut c = Catalogue::embedded(&psl).unwrap();
+            let text = format!("Tool,Tier\n{name},1\n");
+            let mut r = Register::parse(Path::new("r.csv"), text.as_bytes()).unwrap();
+            let rows = r.join(&mut c, &psl).unwrap();
+            let chatgpt = c.tool_by_id("chatgpt").unwrap() as usize;
+            assert_eq!(rows[chatgpt], Some(0), "{name}");
+            assert_eq!(r.entries[0].tool, Some(chatgpt as ToolId), "{name}");
+        }
+    }
+
     /// The bag distance never exceeds the edit distance, so the bound skips only what
     /// `strsim` would have scored too low.
     #[test]

@@ -93,6 +93,7 @@ impl Exporter for RegisterCandidates {
             .into_iter()
             .chain(STAT_COLS)
             .chain(["top_users"])
+            .chain(crate::signatures::RISK_COLUMNS)
             .collect();
         write_table(&r.register_candidates, &header, w)
     }
@@ -132,7 +133,12 @@ impl Exporter for PerTool {
             .into_iter()
             .chain(["users"])
             .chain(STAT_COLS)
-            .chain(["registered", "incidental_users", "incidental_events"])
+            .chain([
+                "registered",
+                "incidental_users",
+                "incidental_events",
+                "status",
+            ])
             .collect();
         write_table(&r.per_tool, &header, w)
     }

@@ -21,6 +21,18 @@ pub struct Markdown;
 const MAX_FINDINGS: usize = 50;
 /// Tools in the top-tools table.
 const TOP_TOOLS: usize = 15;
+
+/// Register candidates in their table (all are in `register-candidates.csv`).
+const TOP_CANDIDATES: usize = 25;
+
+/// A tool's name with the note of a discontinued or renamed tool after it, escaped.
+fn tool_name(name: &str, note: Option<&str>) -> String {
+    match note {
+        Some(n) => format!("{} _({})_", e(name), e(n)),
+        None => e(name),
+    }
+}
+
 /// Unmatched register rows listed in the warning; the rest are counted.
 const MAX_UNMATCHED: usize = 20;
 
@@ -70,6 +82,40 @@ fn row(out: &mut String, cells: &[String]) {
 
 fn e(s: &str) -> String {
     escape(s).into_owned()
+}
+
+/// "Register candidates": the tools in use the register does not list, with the catalogue's
+/// risk facts and suggested tier, as `report.html`'s table.
+fn register_candidates(out: &mut String, r: &Report) {
+    out.push_str("\n## Register candidates\n\n");
+    if r.register_candidates.is_empty() {
+        out.push_str("None: the register lists every tool in use.\n");
+        return;
+    }
+    out.push_str("Tools in use that the AI Tool Register does not list, most users first. The risk facts are the catalogue's (sources in `shadowai signatures list`); the suggested tier is a starting point for the reviewer, not a decision.\n\n");
+    out.push_str("| Tool | Vendor | Users | Events | Trains on inputs | Enterprise plan | Vendor country | Certifications | Suggested tier |\n|---|---|--:|--:|---|---|---|---|---|\n");
+    for c in r.register_candidates.iter().take(TOP_CANDIDATES) {
+        row(
+            out,
+            &[
+                tool_name(&c.tool, c.status_note.as_deref()),
+                e(&c.vendor),
+                grouped(c.users),
+                grouped(c.stats.events),
+                e(&c.risk.trains_on_inputs),
+                e(&c.risk.enterprise_offering),
+                e(&c.risk.vendor_country),
+                e(&c.risk.certifications),
+                e(&c.risk.suggested_tier),
+            ],
+        );
+    }
+    if r.register_candidates.len() > TOP_CANDIDATES {
+        out.push_str(&format!(
+            "\nTop {TOP_CANDIDATES} of {} candidates; all are in `register-candidates.csv`.\n",
+            r.register_candidates.len()
+        ));
+    }
 }
 
 /// The warning above everything for register rows that joined no tool (as `report.html`'s
@@ -293,7 +339,7 @@ pub(crate) fn render(r: &Report) -> String {
                 &mut out,
                 &[
                     (i + 1).to_string(),
-                    e(&t.tool.tool),
+                    tool_name(&t.tool.tool, t.status_note.as_deref()),
                     e(&t.tool.vendor),
                     e(&t.tool.tier.label()),
                     if t.registered { "yes" } else { "no" }.to_string(),
@@ -310,6 +356,7 @@ pub(crate) fn render(r: &Report) -> String {
             ));
         }
     }
+    register_candidates(&mut out, r);
     out.push_str(&format!(
         "\n---\n\nGenerated {} by shadowai {} with signature catalogue {} ({} tools). Settings: {}\n\nEvidence: {}\n",
         r.manifest.generated_text(),

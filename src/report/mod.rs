@@ -122,6 +122,14 @@ pub struct ToolRow {
     pub incidental_users: u64,
     /// Their events.
     pub incidental_events: u64,
+    /// `active`, `discontinued` or `renamed`: a gone tool still matches old logs.
+    pub status: String,
+    /// What the reports show next to the name of a gone tool (`discontinued 2025-11`).
+    #[serde(skip)]
+    pub status_note: Option<String>,
+    /// The tool in the catalogue.
+    #[serde(skip)]
+    pub id: ToolId,
 }
 
 /// A tool in use that the register does not list: the rollout's fast-track list.
@@ -142,6 +150,48 @@ pub struct RegisterCandidate {
     pub stats: Stats,
     /// The heaviest users: `alice (12); bob (3)`, at most five.
     pub top_users: String,
+    /// The catalogue's risk facts (empty where it records none) and the suggested tier, for
+    /// the decision this row asks for.
+    #[serde(flatten)]
+    pub risk: RiskCols,
+    /// What the reports show next to the name of a gone tool (`discontinued 2025-11`).
+    #[serde(skip)]
+    pub status_note: Option<String>,
+}
+
+/// The catalogue's risk facts of a tool and the tier they suggest
+/// ([`crate::signatures::tiering`]), as `register-candidates.csv` appends them.
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskCols {
+    /// Whether the consumer plan trains on inputs: `yes`, `opt-out`, `no`, `unknown`.
+    pub trains_on_inputs: String,
+    /// The enterprise plan with a DPA / no-training terms, `none` or `unknown`.
+    pub enterprise_offering: String,
+    /// ISO 3166-1 alpha-2 code of the vendor's headquarters, or `unknown`.
+    pub vendor_country: String,
+    /// `SOC 2 Type II; ISO 27001`, `none` or `unknown`.
+    pub certifications: String,
+    /// The suggested tier.
+    pub suggested_tier: String,
+}
+
+impl From<&crate::signatures::Tool> for RiskCols {
+    fn from(t: &crate::signatures::Tool) -> Self {
+        let [
+            trains_on_inputs,
+            enterprise_offering,
+            vendor_country,
+            certifications,
+            suggested_tier,
+        ] = t.risk_cells();
+        RiskCols {
+            trains_on_inputs,
+            enterprise_offering,
+            vendor_country,
+            certifications,
+            suggested_tier,
+        }
+    }
 }
 
 /// Users named in `top_users`.
@@ -390,6 +440,13 @@ impl<'a> Report<'a> {
                 registered: policy.registered(tool),
                 incidental_users: t.touched_by.len() as u64,
                 incidental_events: t.touched.events,
+                status: catalogue.tools[tool as usize]
+                    .lifecycle
+                    .status
+                    .as_str()
+                    .to_string(),
+                status_note: catalogue.status_note(tool),
+                id: tool,
             })
             .collect();
         per_tool.sort_by(|a, b| {
@@ -449,7 +506,7 @@ impl<'a> Report<'a> {
                 .cmp(&(a.score, a.users, a.events))
                 .then_with(|| a.registrable_domain.cmp(&b.registrable_domain))
         });
-        let register_candidates = register_candidates(&per_tool, &per_user);
+        let register_candidates = register_candidates(&per_tool, &per_user, catalogue);
         let window_end = config.until.map(crate::time::day_of).or(scan
             .agg
             .window
@@ -539,7 +596,11 @@ fn in_use(per_tool: &[ToolRow]) -> &[ToolRow] {
 
 /// The unregistered tools in use, in `per_tool` order (most users first), with their heaviest
 /// users; a tool only touched incidentally is no candidate.
-fn register_candidates(per_tool: &[ToolRow], per_user: &[UserRow]) -> Vec<RegisterCandidate> {
+fn register_candidates(
+    per_tool: &[ToolRow],
+    per_user: &[UserRow],
+    catalogue: &Catalogue,
+) -> Vec<RegisterCandidate> {
     in_use(per_tool)
         .iter()
         .filter(|t| !t.registered)
@@ -568,6 +629,8 @@ fn register_candidates(per_tool: &[ToolRow], per_user: &[UserRow]) -> Vec<Regist
                 users: t.users,
                 stats: t.stats.clone(),
                 top_users,
+                risk: RiskCols::from(&catalogue.tools[t.id as usize]),
+                status_note: t.status_note.clone(),
             }
         })
         .collect()

@@ -6,9 +6,11 @@
 //! non-AI domain, no id or pattern claimed twice. Every error names file and line.
 #![deny(missing_docs)]
 
+pub mod facts;
 pub mod matcher;
 pub mod paths;
 pub mod pattern;
+pub mod tiering;
 
 use std::collections::HashMap;
 
@@ -18,6 +20,7 @@ use toml::Spanned;
 
 use crate::hash::{FNV1A_START, fnv1a, hex};
 use crate::register::key;
+pub use facts::{Certifications, Enterprise, Fact, Lifecycle, Risk, Status, Training};
 use matcher::{Matcher, PatternId};
 pub use paths::PathRules;
 pub use pattern::{Evidence, Pattern, Role, Shape};
@@ -47,6 +50,8 @@ pub const CATEGORIES: &[&str] = &[
     "agent-builder",
     "companion",
     "education",
+    "ai-browser",
+    "llmops",
     "internal",
 ];
 
@@ -148,6 +153,45 @@ pub struct Tool {
     pub aliases: Vec<String>,
     /// URL path rules that correct the evidence of its hosts (`path_use`, `path_incidental`).
     pub paths: PathRules,
+    /// A vendor page showing the hosts are the vendor's (an http(s) URL): the evidence a
+    /// reviewer checks before trusting a match. Every shipped tool has one.
+    pub source: Option<String>,
+    /// Active, discontinued or renamed: a discontinued tool still matches (archives are old)
+    /// but the outputs say so.
+    pub lifecycle: Lifecycle,
+    /// The facts that decide a policy tier, each with its source.
+    pub risk: Risk,
+}
+
+/// The column names of [`Tool::risk_cells`], as `signatures list/export` and
+/// `register-candidates.csv` append them.
+pub const RISK_COLUMNS: [&str; 5] = [
+    "trains_on_inputs",
+    "enterprise_offering",
+    "vendor_country",
+    "certifications",
+    "suggested_tier",
+];
+
+impl Tool {
+    /// The risk facts and the suggested tier as output cells ([`RISK_COLUMNS`]): a fact the
+    /// catalogue does not record is an empty cell, which is not the same as `unknown` (checked,
+    /// and the vendor does not say).
+    pub fn risk_cells(&self) -> [String; 5] {
+        let r = &self.risk;
+        [
+            r.trains_on_inputs
+                .as_ref()
+                .map(|f| f.value.as_str().to_string()),
+            r.enterprise_offering
+                .as_ref()
+                .map(|f| f.value.as_str().to_string()),
+            r.vendor_country.as_ref().map(|f| f.value.clone()),
+            r.certifications.as_ref().map(|f| f.value.cell()),
+            Some(tiering::suggested_tier(self)),
+        ]
+        .map(Option::unwrap_or_default)
+    }
 }
 
 /// Whom a tool is sold to: the consumer product of a vendor whose enterprise product is
@@ -198,6 +242,17 @@ struct Defined {
     tool: ToolId,
     file: String,
     line: usize,
+    /// Defined by the shipped catalogue: a user's file may replace it.
+    shipped: bool,
+}
+
+/// A `successor` reference, checked once every file is loaded (it may name a tool of a later
+/// file).
+#[derive(Clone, Debug)]
+struct SuccessorRef {
+    tool: ToolId,
+    file: String,
+    line: usize,
 }
 
 /// The compiled catalogue.
@@ -216,6 +271,11 @@ pub struct Catalogue {
     name_keys: HashMap<String, ToolId>,
     /// Every alias, compared the same way: an alias names one tool only.
     alias_keys: HashMap<String, ToolId>,
+    /// Every `successor`, where it was written, for [`Catalogue::check_successors`].
+    successors: Vec<SuccessorRef>,
+    /// Shipped tools the file being added replaces: their slots, emptied of patterns,
+    /// executables and names, waiting for the user's entry of the same id.
+    vacant: Vec<ToolId>,
     /// Files loaded, in order.
     pub files: Vec<String>,
     /// A short fingerprint of the catalogue contents, for reports.
@@ -270,6 +330,16 @@ struct ToolDoc {
     path_use: Vec<Spanned<String>>,
     #[serde(default)]
     path_incidental: Vec<Spanned<String>>,
+    #[serde(default)]
+    source: Option<Spanned<String>>,
+    #[serde(default)]
+    status: Option<Spanned<String>>,
+    #[serde(default)]
+    status_date: Option<Spanned<String>>,
+    #[serde(default)]
+    successor: Option<Spanned<String>>,
+    #[serde(default)]
+    risk: Option<facts::RiskDoc>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -291,6 +361,8 @@ impl Catalogue {
             ids: HashMap::new(),
             name_keys: HashMap::new(),
             alias_keys: HashMap::new(),
+            successors: Vec::new(),
+            vacant: Vec::new(),
             files: Vec::new(),
             version: String::new(),
             digest: FNV1A_START,
@@ -301,18 +373,72 @@ impl Catalogue {
     pub fn embedded(psl: &List) -> Result<Self, Vec<SignatureError>> {
         let mut c = Catalogue::empty();
         for (name, text) in embedded::EMBEDDED {
-            c.add_source(&format!("signatures/{name}"), text, psl)?;
+            c.add_file(&format!("signatures/{name}"), text, psl, true)?;
         }
+        c.check_successors()?;
         Ok(c)
     }
 
-    /// Adds one signature file. On error nothing of this file is kept, and every problem
-    /// found in it is returned.
+    /// Checks that every `successor` names a loaded tool. Call it once every file is added:
+    /// a successor may be defined in a later file than the tool it replaces.
+    pub fn check_successors(&self) -> Result<(), Vec<SignatureError>> {
+        let errors: Vec<SignatureError> = self
+            .successors
+            .iter()
+            .filter_map(|r| {
+                let t = &self.tools[r.tool as usize];
+                let successor = t.lifecycle.successor.as_deref()?;
+                (!self.ids.contains_key(successor)).then(|| SignatureError {
+                    file: r.file.clone(),
+                    line: r.line,
+                    msg: format!("successor `{successor}` of `{}` is no tool id", t.id),
+                })
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The tools of the files `of` names that have no `source`, each located at its id: the
+    /// shipped catalogue requires one (no host without evidence), a user's file is told.
+    pub fn without_source(&self, of: &dyn Fn(&str) -> bool) -> Vec<SignatureError> {
+        self.tools
+            .iter()
+            .filter(|t| t.source.is_none())
+            .filter_map(|t| {
+                let d = self.ids.get(&t.id).filter(|d| of(&d.file))?;
+                Some(SignatureError {
+                    file: d.file.clone(),
+                    line: d.line,
+                    msg: format!("tool `{}` has no source", t.id),
+                })
+            })
+            .collect()
+    }
+
+    /// Adds one signature file of the user's. An entry with the id of a shipped tool replaces
+    /// that tool whole (docs/catalogue.md, "Adding or overriding an entry"): the user knows
+    /// their environment, and a partial merge of two entries would be hard to predict. On error
+    /// nothing of this file is kept, and every problem found in it is returned.
     pub fn add_source(
         &mut self,
         file: &str,
         text: &str,
         psl: &List,
+    ) -> Result<(), Vec<SignatureError>> {
+        self.add_file(file, text, psl, false)
+    }
+
+    /// Adds one signature file, shipped or the user's.
+    fn add_file(
+        &mut self,
+        file: &str,
+        text: &str,
+        psl: &List,
+        shipped: bool,
     ) -> Result<(), Vec<SignatureError>> {
         let err = |line: usize, msg: String| SignatureError {
             file: file.to_string(),
@@ -331,10 +457,24 @@ impl Catalogue {
             ids: self.ids.clone(),
             name_keys: self.name_keys.clone(),
             alias_keys: self.alias_keys.clone(),
+            successors: self.successors.clone(),
+            vacant: Vec::new(),
             files: self.files.clone(),
             version: String::new(),
             digest: self.digest,
         };
+        if !shipped {
+            for t in &doc.tool {
+                let shipped_tool = staged
+                    .ids
+                    .get(t.id.get_ref())
+                    .filter(|d| d.shipped)
+                    .map(|d| d.tool);
+                if let Some(tool) = shipped_tool.filter(|t| !staged.vacant.contains(t)) {
+                    staged.vacate(tool);
+                }
+            }
+        }
         // Rebuild the matcher from the kept patterns: cheap (a few thousand inserts) and it
         // keeps a failed file from leaving half its patterns behind.
         for (i, p) in staged.patterns.iter().enumerate() {
@@ -342,8 +482,9 @@ impl Catalogue {
         }
         let mut errors = Vec::new();
         for t in doc.tool {
-            staged.add_tool(t, file, text, psl, &mut errors);
+            staged.add_tool(t, (file, shipped), text, psl, &mut errors);
         }
+        staged.vacant.clear();
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -354,10 +495,21 @@ impl Catalogue {
         Ok(())
     }
 
+    /// Empties the slot of a shipped tool a user's entry replaces: its patterns, executables,
+    /// names, aliases and successor reference go; its id stays, for the replacement.
+    fn vacate(&mut self, tool: ToolId) {
+        self.patterns.retain(|p| p.tool != tool);
+        self.exe.retain(|_, t| *t != tool);
+        self.name_keys.retain(|_, t| *t != tool);
+        self.alias_keys.retain(|_, t| *t != tool);
+        self.successors.retain(|r| r.tool != tool);
+        self.vacant.push(tool);
+    }
+
     fn add_tool(
         &mut self,
         t: ToolDoc,
-        file: &str,
+        (file, shipped): (&str, bool),
         text: &str,
         psl: &List,
         errors: &mut Vec<SignatureError>,
@@ -382,13 +534,18 @@ impl Catalogue {
                 format!("tool id `{id}` must be lowercase letters, digits and `-`"),
             );
         }
-        if let Some(d) = self.ids.get(&id) {
-            err(
-                line,
-                format!("tool id `{id}` already defined at {}:{}", d.file, d.line),
-            );
-            return;
-        }
+        let replaces = match self.ids.get(&id) {
+            Some(d) if self.vacant.contains(&d.tool) => Some(d.tool),
+            Some(d) => {
+                err(
+                    line,
+                    format!("tool id `{id}` already defined at {}:{}", d.file, d.line),
+                );
+                return;
+            }
+            None => None,
+        };
+        self.vacant.retain(|&v| Some(v) != replaces);
         if t.name.trim().is_empty() || t.vendor.trim().is_empty() {
             err(line, format!("tool `{id}` needs a name and a vendor"));
         }
@@ -412,7 +569,7 @@ impl Catalogue {
             }
             parsed
         });
-        let tool = self.tools.len() as ToolId;
+        let tool = replaces.unwrap_or(self.tools.len() as ToolId);
         let roles = [
             (Role::App, t.app),
             (Role::Api, t.api),
@@ -469,6 +626,23 @@ impl Catalogue {
             err(line, format!("tool `{id}` has no host pattern and no exe"));
         }
         let aliases = self.check_names(tool, (&id, &t.name, line), t.aliases, &at, &mut err);
+        let source = facts::check_source(t.source, &at, &mut err);
+        let (lifecycle, successor_line) = facts::check_lifecycle(
+            (&id, line),
+            t.status,
+            t.status_date,
+            t.successor,
+            &at,
+            &mut err,
+        );
+        let risk = facts::check_risk(t.risk, &at, &mut err);
+        if let Some(line) = successor_line {
+            self.successors.push(SuccessorRef {
+                tool,
+                file: file.to_string(),
+                line,
+            });
+        }
         let mut rules: Vec<(String, Evidence)> = Vec::new();
         for (evidence, list) in [
             (Evidence::Use, t.path_use),
@@ -506,9 +680,10 @@ impl Catalogue {
                 tool,
                 file: file.to_string(),
                 line,
+                shipped,
             },
         );
-        self.tools.push(Tool {
+        let entry = Tool {
             id,
             name: t.name,
             vendor: t.vendor,
@@ -517,7 +692,14 @@ impl Catalogue {
             exe,
             aliases,
             paths: PathRules::new(rules),
-        });
+            source,
+            lifecycle,
+            risk,
+        };
+        match self.tools.get_mut(tool as usize) {
+            Some(slot) => *slot = entry,
+            None => self.tools.push(entry),
+        }
     }
 
     /// Checks that the tool's aliases name it alone: no alias is another tool's name, id or
@@ -636,6 +818,7 @@ impl Catalogue {
                 tool,
                 file: file.to_string(),
                 line: 0,
+                shipped: false,
             },
         );
         self.tools.push(Tool {
@@ -647,6 +830,9 @@ impl Catalogue {
             exe: Vec::new(),
             aliases: Vec::new(),
             paths: PathRules::default(),
+            source: None,
+            lifecycle: Lifecycle::default(),
+            risk: Risk::default(),
         });
         Ok(tool)
     }
@@ -728,6 +914,28 @@ impl Catalogue {
         };
         crate::normalize::lowercase_into(scratch, base.trim_ascii());
         self.exe.get(scratch.as_slice()).copied()
+    }
+
+    /// What the report shows next to a tool's name when it is gone: `discontinued 2025-11`,
+    /// `discontinued 2025-11 → Cursor`, `renamed → Windsurf` (the successor's name). `None`
+    /// for an active tool.
+    pub fn status_note(&self, tool: ToolId) -> Option<String> {
+        let l = &self.tools.get(tool as usize)?.lifecycle;
+        let successor = l.successor.as_deref().map(|s| {
+            self.tool_by_id(s)
+                .map_or(s, |t| self.tools[t as usize].name.as_str())
+        });
+        let month = l.date.as_deref().map(|d| d.get(..7).unwrap_or(d));
+        let mut note = match (l.status, month) {
+            (Status::Active, _) => return None,
+            (Status::Renamed, _) | (_, None) => l.status.as_str().to_string(),
+            (s, Some(m)) => format!("{} {m}", s.as_str()),
+        };
+        if let Some(to) = successor {
+            note.push_str(" → ");
+            note.push_str(to);
+        }
+        Some(note)
     }
 
     /// A tool by id.
@@ -1150,6 +1358,363 @@ mod tests {
         let shipped = Catalogue::embedded(&psl()).unwrap();
         let with_aliases = shipped.tools.iter().filter(|t| !t.aliases.is_empty());
         assert!(with_aliases.count() >= 20);
+    }
+
+    /// Issue 20: a tool's source, lifecycle and risk facts load as the schema writes them.
+    #[test]
+    fn source_lifecycle_and_risk_facts_load() {
+        let text = r#"[[tool]]
+id = "cursor"
+name = "Cursor"
+vendor = "Anysphere"
+category = "coding-assistant"
+source = "https://cursor.com/downloads"
+app = ["cursor.com"]
+
+[[tool]]
+id = "supermaven"
+name = "Supermaven"
+vendor = "Supermaven"
+category = "coding-assistant"
+source = "https://supermaven.com/"
+status = "discontinued"
+status_date = "2025-11"
+successor = "cursor"
+app = ["supermaven.com"]
+
+[tool.risk]
+trains_on_inputs = { value = "opt-out", source = "https://supermaven.com/privacy", checked = "2026-12-02" }
+enterprise_offering = { value = "none", source = "https://supermaven.com/pricing", checked = "2026-12-02" }
+vendor_country = { value = "US", source = "https://supermaven.com/", checked = "2026-12-02" }
+certifications = { value = [], source = "https://supermaven.com/", checked = "2026-12-02" }
+
+[[tool]]
+id = "b-browser"
+name = "B"
+vendor = "V"
+category = "ai-browser"
+app = ["b.example"]
+
+[tool.risk]
+certifications = { value = "unknown", source = "https://b.example/trust", checked = "2026-01-31" }
+"#;
+        let mut c = Catalogue::empty();
+        c.add_source("t.toml", text, &psl()).unwrap();
+        c.check_successors().unwrap();
+        assert_eq!(
+            c.tools[0].source.as_deref(),
+            Some("https://cursor.com/downloads")
+        );
+        assert_eq!(c.tools[0].lifecycle, Lifecycle::default());
+        assert!(c.tools[0].risk.is_empty());
+        let s = &c.tools[1];
+        assert_eq!(s.lifecycle.status, Status::Discontinued);
+        assert_eq!(s.lifecycle.date.as_deref(), Some("2025-11"));
+        assert_eq!(s.lifecycle.successor.as_deref(), Some("cursor"));
+        let r = &s.risk;
+        assert_eq!(
+            r.trains_on_inputs.as_ref().map(|f| f.value),
+            Some(Training::OptOut)
+        );
+        assert_eq!(
+            r.enterprise_offering.as_ref().map(|f| f.value.clone()),
+            Some(Enterprise::None)
+        );
+        assert_eq!(
+            r.vendor_country
+                .as_ref()
+                .map(|f| (f.value.as_str(), f.checked.as_str())),
+            Some(("US", "2026-12-02"))
+        );
+        assert_eq!(
+            r.certifications.as_ref().map(|f| f.value.cell()),
+            Some("none".to_string())
+        );
+        assert_eq!(
+            c.tools[2]
+                .risk
+                .certifications
+                .as_ref()
+                .map(|f| f.value.clone()),
+            Some(Certifications::Unknown)
+        );
+        assert_eq!(c.tools[2].category, "ai-browser");
+    }
+
+    /// Issue 20: every new field is checked, each error naming file and line; a successor is
+    /// checked once every file is loaded, so it may be defined in a later file.
+    #[test]
+    fn source_lifecycle_and_risk_facts_are_checked() {
+        let tool = |id: &str, extra: &str| {
+            format!(
+                "[[tool]]\nid = \"{id}\"\nname = \"{id}\"\nvendor = \"V\"\ncategory = \"llmops\"\napp = [\"{id}.example\"]\n{extra}\n"
+            )
+        };
+        let errors = |text: &str| -> Vec<String> {
+            let mut c = Catalogue::empty();
+            c.add_source("e.toml", text, &psl())
+                .err()
+                .unwrap_or_default()
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(
+            errors(&tool(
+                "a",
+                "source = \"a.example\"\nstatus = \"dead\"\nstatus_date = \"2025-11-21\""
+            )),
+            [
+                "e.toml:7: source `a.example` must be an http:// or https:// URL",
+                "e.toml:8: status `dead` must be active, discontinued or renamed",
+                "e.toml:9: status_date of `a` needs status discontinued or renamed",
+            ]
+        );
+        assert_eq!(
+            errors(&tool(
+                "a",
+                "status = \"renamed\"\nstatus_date = \"2025-02-30\""
+            )),
+            [
+                "e.toml:8: status_date `2025-02-30` must be a date YYYY-MM-DD or YYYY-MM",
+                "e.toml:2: tool `a` is renamed and needs a status_date",
+                "e.toml:2: tool `a` is renamed and needs a successor (the new tool's id)",
+            ]
+        );
+        assert_eq!(
+            errors(&tool(
+                "a",
+                "successor = \"a\"\nstatus = \"discontinued\"\nstatus_date = \"2025-11\""
+            )),
+            ["e.toml:7: tool `a` cannot be its own successor"]
+        );
+        assert_eq!(
+            errors(&tool("a", "successor = \"b\"")),
+            ["e.toml:7: successor of `a` needs status discontinued or renamed"]
+        );
+        let facts = "[tool.risk]\n\
+            trains_on_inputs = { value = \"maybe\", source = \"https://a.example/p\", checked = \"2026-12-02\" }\n\
+            enterprise_offering = { value = \"\", source = \"https://a.example/e\", checked = \"2026-12-02\" }\n\
+            vendor_country = { value = \"UK\", source = \"www.a.example\", checked = \"2026-12-02\" }\n\
+            certifications = { value = [\"SOC 2 Type II\", \"SOC 2 Type II\"], source = \"https://a.example/t\", checked = \"2026-12\" }";
+        assert_eq!(
+            errors(&tool("a", facts)),
+            [
+                "e.toml:8: risk fact trains_on_inputs must be yes, opt-out, no or unknown",
+                "e.toml:9: risk fact enterprise_offering must be the plan's name, \"none\" or \"unknown\"",
+                "e.toml:10: risk fact vendor_country must be an ISO 3166-1 alpha-2 code (`US`, `GB`, `CN`) or \"unknown\"",
+                "e.toml:10: risk fact vendor_country: source `www.a.example` must be an http:// or https:// URL",
+                "e.toml:11: risk fact certifications lists `SOC 2 Type II` twice",
+                "e.toml:11: risk fact certifications: checked `2026-12` must be a date YYYY-MM-DD",
+            ]
+        );
+        assert_eq!(
+            errors(&tool(
+                "a",
+                "[tool.risk]\ncertifications = { value = 3, source = \"https://a.example/\", checked = \"2026-12-02\" }"
+            )),
+            [
+                "e.toml:8: risk fact certifications must be a list of names (empty: none claimed) or \"unknown\""
+            ]
+        );
+        for unknown in [
+            "[tool.risk]\ntrains = { value = \"no\", source = \"https://a.example/\", checked = \"2026-12-02\" }",
+            "[tool.risk]\nvendor_country = { value = \"US\", source = \"https://a.example/\", checked = \"2026-12-02\", note = \"x\" }",
+        ] {
+            let e = errors(&tool("a", unknown));
+            assert!(
+                e.len() == 1 && e[0].starts_with("e.toml:8: unknown field"),
+                "{e:?}"
+            );
+        }
+        // A successor in a later file resolves; one nowhere is reported where it is written.
+        let mut c = Catalogue::empty();
+        let old = tool(
+            "old",
+            "status = \"renamed\"\nstatus_date = \"2025-07-14\"\nsuccessor = \"new\"",
+        );
+        c.add_source("old.toml", &old, &psl()).unwrap();
+        assert_eq!(
+            c.check_successors().unwrap_err()[0].to_string(),
+            "old.toml:9: successor `new` of `old` is no tool id"
+        );
+        c.add_source("new.toml", &tool("new", ""), &psl()).unwrap();
+        c.check_successors().unwrap();
+    }
+
+    /// Issue 20: a user's entry with a shipped id replaces the shipped entry whole, patterns,
+    /// executables and aliases included; only a shipped entry can be replaced.
+    #[test]
+    fn a_user_entry_replaces_the_shipped_entry_of_its_id() {
+        let mut c = Catalogue::empty();
+        let shipped = "[[tool]]\nid = \"a\"\nname = \"A\"\naliases = [\"A Team\"]\nvendor = \"V\"\ncategory = \"chat-assistant\"\nexe = [\"a.exe\"]\napp = [\"a.example\", \"old.a.example\"]\n\n[[tool]]\nid = \"b\"\nname = \"B\"\nvendor = \"V\"\ncategory = \"chat-assistant\"\napp = [\"b.example\"]\n";
+        c.add_file("signatures/s.toml", shipped, &psl(), true)
+            .unwrap();
+        let user = "[[tool]]\nid = \"a\"\nname = \"A (ours)\"\nvendor = \"V\"\ncategory = \"internal\"\nsource = \"https://a.example/\"\napp = [\"a.example\", \"new.a.example\"]\n\n[[tool]]\nid = \"c\"\nname = \"A Team\"\nvendor = \"V\"\ncategory = \"chat-assistant\"\napp = [\"old.a.example\"]\n";
+        c.add_source("mine.toml", user, &psl()).unwrap();
+        let a = c.tool_by_id("a").unwrap();
+        assert_eq!(a, 0, "the replacement keeps the tool's place");
+        assert_eq!(c.tools.len(), 3);
+        assert_eq!(c.tools[0].name, "A (ours)");
+        assert_eq!(c.tools[0].category, "internal");
+        assert!(c.tools[0].aliases.is_empty());
+        let owner = |c: &Catalogue, h: &str| {
+            c.find_host(h.as_bytes())
+                .map(|p| c.tools[p.tool as usize].id.clone())
+        };
+        assert_eq!(owner(&c, "x.new.a.example").as_deref(), Some("a"));
+        assert_eq!(
+            owner(&c, "old.a.example").as_deref(),
+            Some("c"),
+            "the old pattern is free"
+        );
+        assert_eq!(owner(&c, "b.example").as_deref(), Some("b"));
+        assert_eq!(c.find_exe(b"a.exe", &mut Vec::new()), None);
+        assert_eq!(
+            c.patterns_of(a).collect::<Vec<_>>(),
+            ["a.example", "new.a.example"]
+        );
+        // The same id twice among the user's files, or in one, is still an error.
+        let again = "[[tool]]\nid = \"a\"\nname = \"A2\"\nvendor = \"V\"\ncategory = \"internal\"\napp = [\"a2.example\"]\n";
+        let errs = c.add_source("again.toml", again, &psl()).unwrap_err();
+        assert_eq!(
+            errs[0].to_string(),
+            "again.toml:2: tool id `a` already defined at mine.toml:2"
+        );
+        let twice = format!(
+            "{}\n{}",
+            again.replace("\"a\"", "\"b\""),
+            again.replace("\"a\"", "\"b\"").replace("a2.", "a3.")
+        );
+        let errs = c.add_source("twice.toml", &twice, &psl()).unwrap_err();
+        assert_eq!(
+            errs[0].to_string(),
+            "twice.toml:9: tool id `b` already defined at twice.toml:2"
+        );
+        assert_eq!(
+            owner(&c, "b.example").as_deref(),
+            Some("b"),
+            "a failed file changes nothing"
+        );
+        // Two shipped files may not define one id either.
+        let errs = c
+            .add_file(
+                "signatures/t.toml",
+                &again.replace("\"a\"", "\"c\""),
+                &psl(),
+                true,
+            )
+            .unwrap_err();
+        assert_eq!(
+            errs[0].to_string(),
+            "signatures/t.toml:2: tool id `c` already defined at mine.toml:10"
+        );
+    }
+
+    /// Issue 20: `signatures lint` names every tool without a source, at its id.
+    #[test]
+    fn tools_without_a_source_are_named_at_their_id() {
+        let mut c = Catalogue::empty();
+        let text = "[[tool]]\nid = \"a\"\nname = \"A\"\nvendor = \"V\"\ncategory = \"llmops\"\nsource = \"https://a.example/docs\"\napp = [\"a.example\"]\n\n[[tool]]\nid = \"b\"\nname = \"B\"\nvendor = \"V\"\ncategory = \"llmops\"\napp = [\"b.example\"]\n";
+        c.add_source("f.toml", text, &psl()).unwrap();
+        c.add_local_tool("in-house", "In-house", "Corp", "register.csv")
+            .unwrap();
+        let shown: Vec<String> = c
+            .without_source(&|f| f == "f.toml")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown, ["f.toml:10: tool `b` has no source"]);
+    }
+
+    /// Issue 20, item 5: every id, alias and host pattern is unique across the whole shipped
+    /// catalogue, read straight from the files (independently of the loader's own checks): an
+    /// alias is compared as the register join compares names, against every other tool's
+    /// name, id and aliases.
+    #[test]
+    fn shipped_ids_aliases_and_patterns_are_unique_across_files() {
+        let mut ids: HashMap<String, String> = HashMap::new();
+        let mut names: HashMap<String, String> = HashMap::new();
+        let mut aliases: HashMap<String, String> = HashMap::new();
+        let mut patterns: HashMap<String, String> = HashMap::new();
+        let mut docs = Vec::new();
+        for (file, text) in embedded::EMBEDDED {
+            let doc: Doc = toml::from_str(text).unwrap();
+            docs.push((file, doc));
+        }
+        for (file, doc) in &docs {
+            for t in &doc.tool {
+                let id = t.id.get_ref().clone();
+                let at = format!("{file}: {id}");
+                if let Some(prev) = ids.insert(id.clone(), at.clone()) {
+                    panic!("id `{id}` twice: {prev} and {at}");
+                }
+                for k in [key(&id), key(&t.name)] {
+                    names.entry(k).or_insert_with(|| id.clone());
+                }
+                let roles = [
+                    &t.app,
+                    &t.api,
+                    &t.assets,
+                    &t.upload,
+                    &t.telemetry,
+                    &t.embed,
+                    &t.share,
+                    &t.docs,
+                    &t.media,
+                    &t.site,
+                ];
+                for p in roles.into_iter().flatten() {
+                    let p = p.get_ref().clone();
+                    if let Some(prev) = patterns.insert(p.clone(), at.clone()) {
+                        panic!("pattern `{p}` twice: {prev} and {at}");
+                    }
+                }
+            }
+        }
+        for (file, doc) in &docs {
+            for t in &doc.tool {
+                let id = t.id.get_ref();
+                for a in &t.aliases {
+                    let k = key(a.get_ref());
+                    if let Some(prev) = aliases.insert(k.clone(), id.clone()) {
+                        panic!(
+                            "alias `{}` of {file}: {id} is also an alias of `{prev}`",
+                            a.get_ref()
+                        );
+                    }
+                    if let Some(other) = names.get(&k).filter(|o| *o != id) {
+                        panic!(
+                            "alias `{}` of {file}: {id} is the name or id of `{other}`",
+                            a.get_ref()
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            ids.len() >= 400 && patterns.len() >= ids.len(),
+            "{} ids",
+            ids.len()
+        );
+    }
+
+    /// Issue 20: no host without evidence. Every tool of the shipped catalogue names a vendor
+    /// page showing its hosts are the vendor's; the failure lists every tool without one.
+    #[test]
+    fn catalogue_every_tool_has_source() {
+        let c = Catalogue::embedded(&psl()).unwrap();
+        let missing: Vec<String> = c
+            .without_source(&|_| true)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{} shipped tools have no source:\n{}",
+            missing.len(),
+            missing.join("\n")
+        );
     }
 
     #[test]

@@ -97,6 +97,16 @@ impl Page {
         self.raw("<td class=\"w\">").text(s).raw("</td>")
     }
 
+    /// A tool's name cell, with the note of a discontinued or renamed tool after it
+    /// (`discontinued 2025-11`), so the reader knows the tool is gone.
+    pub(super) fn td_tool(&mut self, name: &str, note: Option<&str>) -> &mut Self {
+        self.raw("<td class=\"w\">").text(name);
+        if let Some(note) = note {
+            self.raw(" <span class=\"note\">").text(note).raw("</span>");
+        }
+        self.raw("</td>")
+    }
+
     /// A cell of paths, hosts or lists without spaces, which may wrap at any character so one
     /// long value cannot push the table off the page.
     pub(super) fn td_path(&mut self, s: &str) -> &mut Self {

@@ -7,7 +7,7 @@ use crate::report::html::Page;
 use crate::report::overview::Overview;
 
 pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
-    p.raw("<h3>Register candidates: the fast-track list</h3><p>Tools in use that the AI Tool Register does not list: each needs a decision (approve at a tier, or block). Most users first.</p>");
+    p.raw("<h3>Register candidates: the fast-track list</h3><p>Tools in use that the AI Tool Register does not list: each needs a decision (approve at a tier, or block). Most users first. The risk facts are the catalogue's, each with a source in <code>shadowai signatures list</code>; the suggested tier follows the rule in docs/catalogue.md and is a starting point for the reviewer, not a decision.</p>");
     if r.register_candidates.is_empty() {
         p.raw("<p class=\"note\">None: the register lists every tool in use.</p>");
     } else {
@@ -22,11 +22,16 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
             ("First seen", false),
             ("Last seen", false),
             ("Heaviest users (events)", false),
+            ("Trains on inputs", false),
+            ("Enterprise plan", false),
+            ("Vendor country", false),
+            ("Certifications", false),
+            ("Suggested tier", false),
         ]);
         p.raw("<tbody>");
         for c in r.register_candidates.iter().take(caps::REGISTER_CANDIDATES) {
             p.raw("<tr>")
-                .td_text(&c.tool)
+                .td_tool(&c.tool, c.status_note.as_deref())
                 .td_text(&c.vendor)
                 .td_text(&c.category)
                 .td_num(c.users)
@@ -35,6 +40,11 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
                 .td_time(&c.stats.first_seen)
                 .td_time(&c.stats.last_seen)
                 .td_path(&c.top_users)
+                .td_text(&c.risk.trains_on_inputs)
+                .td_text(&c.risk.enterprise_offering)
+                .td_text(&c.risk.vendor_country)
+                .td_text(&c.risk.certifications)
+                .td_text(&c.risk.suggested_tier)
                 .raw("</tr>");
         }
         p.raw("</tbody></table></div>").omitted(

@@ -41,7 +41,7 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
     p.raw("<tbody>");
     for t in tools {
         p.raw("<tr>")
-            .td_text(&t.tool.tool)
+            .td_tool(&t.tool.tool, t.status_note.as_deref())
             .td_text(&t.tool.vendor)
             .td_text(&t.tool.category)
             .td_tier(t.tool.tier)
