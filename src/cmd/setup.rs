@@ -30,6 +30,7 @@ pub(super) fn load_catalogue(args: &CatalogueArgs) -> anyhow::Result<(Catalogue,
             .add_source(&path.display().to_string(), &text, &psl)
             .map_err(usage)?;
     }
+    catalogue.check_successors().map_err(usage)?;
     Ok((catalogue, psl))
 }
 

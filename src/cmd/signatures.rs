@@ -71,6 +71,13 @@ pub fn run(cmd: SignaturesCommand) -> anyhow::Result<Exit> {
                     }
                 }
             }
+            // A successor may be defined in a later file, so references are checked last.
+            if let Err(errors) = catalogue.check_successors() {
+                failed = true;
+                for e in errors {
+                    println!("{e}");
+                }
+            }
             Ok(if failed { Exit::Usage } else { Exit::Ok })
         }
     }

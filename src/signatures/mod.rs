@@ -6,6 +6,7 @@
 //! non-AI domain, no id or pattern claimed twice. Every error names file and line.
 #![deny(missing_docs)]
 
+pub mod facts;
 pub mod matcher;
 pub mod paths;
 pub mod pattern;
@@ -18,6 +19,7 @@ use toml::Spanned;
 
 use crate::hash::{FNV1A_START, fnv1a, hex};
 use crate::register::key;
+pub use facts::{Certifications, Enterprise, Fact, Lifecycle, Risk, Status, Training};
 use matcher::{Matcher, PatternId};
 pub use paths::PathRules;
 pub use pattern::{Evidence, Pattern, Role, Shape};
@@ -47,6 +49,8 @@ pub const CATEGORIES: &[&str] = &[
     "agent-builder",
     "companion",
     "education",
+    "ai-browser",
+    "llmops",
     "internal",
 ];
 
@@ -148,6 +152,14 @@ pub struct Tool {
     pub aliases: Vec<String>,
     /// URL path rules that correct the evidence of its hosts (`path_use`, `path_incidental`).
     pub paths: PathRules,
+    /// A vendor page showing the hosts are the vendor's (an http(s) URL): the evidence a
+    /// reviewer checks before trusting a match. Every shipped tool has one.
+    pub source: Option<String>,
+    /// Active, discontinued or renamed: a discontinued tool still matches (archives are old)
+    /// but the outputs say so.
+    pub lifecycle: Lifecycle,
+    /// The facts that decide a policy tier, each with its source.
+    pub risk: Risk,
 }
 
 /// Whom a tool is sold to: the consumer product of a vendor whose enterprise product is
@@ -200,6 +212,15 @@ struct Defined {
     line: usize,
 }
 
+/// A `successor` reference, checked once every file is loaded (it may name a tool of a later
+/// file).
+#[derive(Clone, Debug)]
+struct SuccessorRef {
+    tool: ToolId,
+    file: String,
+    line: usize,
+}
+
 /// The compiled catalogue.
 pub struct Catalogue {
     /// Every tool, in load order.
@@ -216,6 +237,8 @@ pub struct Catalogue {
     name_keys: HashMap<String, ToolId>,
     /// Every alias, compared the same way: an alias names one tool only.
     alias_keys: HashMap<String, ToolId>,
+    /// Every `successor`, where it was written, for [`Catalogue::check_successors`].
+    successors: Vec<SuccessorRef>,
     /// Files loaded, in order.
     pub files: Vec<String>,
     /// A short fingerprint of the catalogue contents, for reports.
@@ -270,6 +293,16 @@ struct ToolDoc {
     path_use: Vec<Spanned<String>>,
     #[serde(default)]
     path_incidental: Vec<Spanned<String>>,
+    #[serde(default)]
+    source: Option<Spanned<String>>,
+    #[serde(default)]
+    status: Option<Spanned<String>>,
+    #[serde(default)]
+    status_date: Option<Spanned<String>>,
+    #[serde(default)]
+    successor: Option<Spanned<String>>,
+    #[serde(default)]
+    risk: Option<facts::RiskDoc>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -291,6 +324,7 @@ impl Catalogue {
             ids: HashMap::new(),
             name_keys: HashMap::new(),
             alias_keys: HashMap::new(),
+            successors: Vec::new(),
             files: Vec::new(),
             version: String::new(),
             digest: FNV1A_START,
@@ -303,7 +337,31 @@ impl Catalogue {
         for (name, text) in embedded::EMBEDDED {
             c.add_source(&format!("signatures/{name}"), text, psl)?;
         }
+        c.check_successors()?;
         Ok(c)
+    }
+
+    /// Checks that every `successor` names a loaded tool. Call it once every file is added:
+    /// a successor may be defined in a later file than the tool it replaces.
+    pub fn check_successors(&self) -> Result<(), Vec<SignatureError>> {
+        let errors: Vec<SignatureError> = self
+            .successors
+            .iter()
+            .filter_map(|r| {
+                let t = &self.tools[r.tool as usize];
+                let successor = t.lifecycle.successor.as_deref()?;
+                (!self.ids.contains_key(successor)).then(|| SignatureError {
+                    file: r.file.clone(),
+                    line: r.line,
+                    msg: format!("successor `{successor}` of `{}` is no tool id", t.id),
+                })
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// Adds one signature file. On error nothing of this file is kept, and every problem
@@ -331,6 +389,7 @@ impl Catalogue {
             ids: self.ids.clone(),
             name_keys: self.name_keys.clone(),
             alias_keys: self.alias_keys.clone(),
+            successors: self.successors.clone(),
             files: self.files.clone(),
             version: String::new(),
             digest: self.digest,
@@ -469,6 +528,23 @@ impl Catalogue {
             err(line, format!("tool `{id}` has no host pattern and no exe"));
         }
         let aliases = self.check_names(tool, (&id, &t.name, line), t.aliases, &at, &mut err);
+        let source = facts::check_source(t.source, &at, &mut err);
+        let (lifecycle, successor_line) = facts::check_lifecycle(
+            (&id, line),
+            t.status,
+            t.status_date,
+            t.successor,
+            &at,
+            &mut err,
+        );
+        let risk = facts::check_risk(t.risk, &at, &mut err);
+        if let Some(line) = successor_line {
+            self.successors.push(SuccessorRef {
+                tool,
+                file: file.to_string(),
+                line,
+            });
+        }
         let mut rules: Vec<(String, Evidence)> = Vec::new();
         for (evidence, list) in [
             (Evidence::Use, t.path_use),
@@ -517,6 +593,9 @@ impl Catalogue {
             exe,
             aliases,
             paths: PathRules::new(rules),
+            source,
+            lifecycle,
+            risk,
         });
     }
 
@@ -647,6 +726,9 @@ impl Catalogue {
             exe: Vec::new(),
             aliases: Vec::new(),
             paths: PathRules::default(),
+            source: None,
+            lifecycle: Lifecycle::default(),
+            risk: Risk::default(),
         });
         Ok(tool)
     }
@@ -1150,6 +1232,188 @@ mod tests {
         let shipped = Catalogue::embedded(&psl()).unwrap();
         let with_aliases = shipped.tools.iter().filter(|t| !t.aliases.is_empty());
         assert!(with_aliases.count() >= 20);
+    }
+
+    /// Issue 20: a tool's source, lifecycle and risk facts load as the schema writes them.
+    #[test]
+    fn source_lifecycle_and_risk_facts_load() {
+        let text = r#"[[tool]]
+id = "cursor"
+name = "Cursor"
+vendor = "Anysphere"
+category = "coding-assistant"
+source = "https://cursor.com/downloads"
+app = ["cursor.com"]
+
+[[tool]]
+id = "supermaven"
+name = "Supermaven"
+vendor = "Supermaven"
+category = "coding-assistant"
+source = "https://supermaven.com/"
+status = "discontinued"
+status_date = "2025-11"
+successor = "cursor"
+app = ["supermaven.com"]
+
+[tool.risk]
+trains_on_inputs = { value = "opt-out", source = "https://supermaven.com/privacy", checked = "2026-12-02" }
+enterprise_offering = { value = "none", source = "https://supermaven.com/pricing", checked = "2026-12-02" }
+vendor_country = { value = "US", source = "https://supermaven.com/", checked = "2026-12-02" }
+certifications = { value = [], source = "https://supermaven.com/", checked = "2026-12-02" }
+
+[[tool]]
+id = "b-browser"
+name = "B"
+vendor = "V"
+category = "ai-browser"
+app = ["b.example"]
+
+[tool.risk]
+certifications = { value = "unknown", source = "https://b.example/trust", checked = "2026-01-31" }
+"#;
+        let mut c = Catalogue::empty();
+        c.add_source("t.toml", text, &psl()).unwrap();
+        c.check_successors().unwrap();
+        assert_eq!(
+            c.tools[0].source.as_deref(),
+            Some("https://cursor.com/downloads")
+        );
+        assert_eq!(c.tools[0].lifecycle, Lifecycle::default());
+        assert!(c.tools[0].risk.is_empty());
+        let s = &c.tools[1];
+        assert_eq!(s.lifecycle.status, Status::Discontinued);
+        assert_eq!(s.lifecycle.date.as_deref(), Some("2025-11"));
+        assert_eq!(s.lifecycle.successor.as_deref(), Some("cursor"));
+        let r = &s.risk;
+        assert_eq!(
+            r.trains_on_inputs.as_ref().map(|f| f.value),
+            Some(Training::OptOut)
+        );
+        assert_eq!(
+            r.enterprise_offering.as_ref().map(|f| f.value.clone()),
+            Some(Enterprise::None)
+        );
+        assert_eq!(
+            r.vendor_country
+                .as_ref()
+                .map(|f| (f.value.as_str(), f.checked.as_str())),
+            Some(("US", "2026-12-02"))
+        );
+        assert_eq!(
+            r.certifications.as_ref().map(|f| f.value.cell()),
+            Some("none".to_string())
+        );
+        assert_eq!(
+            c.tools[2]
+                .risk
+                .certifications
+                .as_ref()
+                .map(|f| f.value.clone()),
+            Some(Certifications::Unknown)
+        );
+        assert_eq!(c.tools[2].category, "ai-browser");
+    }
+
+    /// Issue 20: every new field is checked, each error naming file and line; a successor is
+    /// checked once every file is loaded, so it may be defined in a later file.
+    #[test]
+    fn source_lifecycle_and_risk_facts_are_checked() {
+        let tool = |id: &str, extra: &str| {
+            format!(
+                "[[tool]]\nid = \"{id}\"\nname = \"{id}\"\nvendor = \"V\"\ncategory = \"llmops\"\napp = [\"{id}.example\"]\n{extra}\n"
+            )
+        };
+        let errors = |text: &str| -> Vec<String> {
+            let mut c = Catalogue::empty();
+            c.add_source("e.toml", text, &psl())
+                .err()
+                .unwrap_or_default()
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(
+            errors(&tool(
+                "a",
+                "source = \"a.example\"\nstatus = \"dead\"\nstatus_date = \"2025-11-21\""
+            )),
+            [
+                "e.toml:7: source `a.example` must be an http:// or https:// URL",
+                "e.toml:8: status `dead` must be active, discontinued or renamed",
+                "e.toml:9: status_date of `a` needs status discontinued or renamed",
+            ]
+        );
+        assert_eq!(
+            errors(&tool(
+                "a",
+                "status = \"renamed\"\nstatus_date = \"2025-02-30\""
+            )),
+            [
+                "e.toml:8: status_date `2025-02-30` must be a date YYYY-MM-DD or YYYY-MM",
+                "e.toml:2: tool `a` is renamed and needs a status_date",
+                "e.toml:2: tool `a` is renamed and needs a successor (the new tool's id)",
+            ]
+        );
+        assert_eq!(
+            errors(&tool(
+                "a",
+                "successor = \"a\"\nstatus = \"discontinued\"\nstatus_date = \"2025-11\""
+            )),
+            ["e.toml:7: tool `a` cannot be its own successor"]
+        );
+        assert_eq!(
+            errors(&tool("a", "successor = \"b\"")),
+            ["e.toml:7: successor of `a` needs status discontinued or renamed"]
+        );
+        let facts = "[tool.risk]\n\
+            trains_on_inputs = { value = \"maybe\", source = \"https://a.example/p\", checked = \"2026-12-02\" }\n\
+            enterprise_offering = { value = \"\", source = \"https://a.example/e\", checked = \"2026-12-02\" }\n\
+            vendor_country = { value = \"UK\", source = \"www.a.example\", checked = \"2026-12-02\" }\n\
+            certifications = { value = [\"SOC 2 Type II\", \"SOC 2 Type II\"], source = \"https://a.example/t\", checked = \"2026-12\" }";
+        assert_eq!(
+            errors(&tool("a", facts)),
+            [
+                "e.toml:8: risk fact trains_on_inputs must be yes, opt-out, no or unknown",
+                "e.toml:9: risk fact enterprise_offering must be the plan's name, \"none\" or \"unknown\"",
+                "e.toml:10: risk fact vendor_country must be an ISO 3166-1 alpha-2 code (`US`, `GB`, `CN`) or \"unknown\"",
+                "e.toml:10: risk fact vendor_country: source `www.a.example` must be an http:// or https:// URL",
+                "e.toml:11: risk fact certifications lists `SOC 2 Type II` twice",
+                "e.toml:11: risk fact certifications: checked `2026-12` must be a date YYYY-MM-DD",
+            ]
+        );
+        assert_eq!(
+            errors(&tool(
+                "a",
+                "[tool.risk]\ncertifications = { value = 3, source = \"https://a.example/\", checked = \"2026-12-02\" }"
+            )),
+            [
+                "e.toml:8: risk fact certifications must be a list of names (empty: none claimed) or \"unknown\""
+            ]
+        );
+        for unknown in [
+            "[tool.risk]\ntrains = { value = \"no\", source = \"https://a.example/\", checked = \"2026-12-02\" }",
+            "[tool.risk]\nvendor_country = { value = \"US\", source = \"https://a.example/\", checked = \"2026-12-02\", note = \"x\" }",
+        ] {
+            let e = errors(&tool("a", unknown));
+            assert!(
+                e.len() == 1 && e[0].starts_with("e.toml:8: unknown field"),
+                "{e:?}"
+            );
+        }
+        // A successor in a later file resolves; one nowhere is reported where it is written.
+        let mut c = Catalogue::empty();
+        let old = tool(
+            "old",
+            "status = \"renamed\"\nstatus_date = \"2025-07-14\"\nsuccessor = \"new\"",
+        );
+        c.add_source("old.toml", &old, &psl()).unwrap();
+        assert_eq!(
+            c.check_successors().unwrap_err()[0].to_string(),
+            "old.toml:9: successor `new` of `old` is no tool id"
+        );
+        c.add_source("new.toml", &tool("new", ""), &psl()).unwrap();
+        c.check_successors().unwrap();
     }
 
     #[test]
