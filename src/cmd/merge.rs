@@ -57,18 +57,17 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
         }
         Some(Identity::read(&args.identity)?)
     };
-    let identity_files: Vec<String> = match &meta.identity {
-        Some(files) => files.clone(),
-        None => args
-            .identity
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
+    // The identity files with their hashes: read by this merge, or applied by the scans.
+    let identity_hashed = match (&identity, &meta.identity) {
+        (Some(id), _) => id.files.clone(),
+        (None, Some(files)) => files.clone(),
+        (None, None) => Vec::new(),
     };
+    let identity_files: Vec<String> = identity_hashed.iter().map(|f| f.path.clone()).collect();
     let (out, setup) = match sink {
         Sink::Partial(out) => {
             if let Some(id) = &identity {
-                partial.resolve(Some((id, &identity_files)));
+                partial.resolve(Some(id));
             }
             partial.cap_seen();
             out.write(|w| partial.write(w))?;
@@ -84,15 +83,16 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
         ))
         .into());
     }
-    partial.resolve(identity.as_ref().map(|id| (id, identity_files.as_slice())));
+    partial.resolve(identity.as_ref());
     let scan = partial.into_scan(&setup.catalogue)?;
     // As a scan of the same inputs ends: Exit::Fatal when every input of the partials had
     // failed before its first line.
     let exit = files_outcome(&scan.files);
     let mut render = setup.render(&args.report);
-    if let Some(id) = &identity {
-        render.identity.clone_from(&id.files);
-    }
+    render.identity = identity_hashed
+        .into_iter()
+        .filter(|f| !f.sha256.is_empty())
+        .collect();
     let command_line = settings_command(
         meta.since,
         meta.until,

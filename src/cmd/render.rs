@@ -114,8 +114,7 @@ pub(super) struct Render<'a> {
     pub users: &'a Users,
     /// `--directory`, joined to every report.
     pub directory: Option<&'a Directory>,
-    /// The `--identity` files this run read, hashed for the evidence manifest (none when
-    /// the partials merged were named by their scans).
+    /// The `--identity` files the users were named with, hashed for the evidence manifest.
     pub identity: Vec<crate::hash::HashedFile>,
     /// `--org`: the organization named in report.html.
     pub org: Option<String>,

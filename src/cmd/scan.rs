@@ -212,7 +212,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
                 since: config.since,
                 until: config.until,
                 keep_user_domain: config.keep_user_domain,
-                identity: identity.is_some().then_some(identity_files),
+                identity: identity.as_ref().map(|id| id.files.clone()),
             };
             out.write(|w| partial::write_scan(&result, &setup.catalogue, &meta, w))?;
             // A partial carries its failed inputs to the report; it is complete all the same.

@@ -35,7 +35,7 @@
 //! `meta` names: `catalogue` (fingerprint of the patterns, roles, path rules and executables matched, see
 //! [`Catalogue::matching_digest`]), `since` and `until` (Unix seconds or empty),
 //! `keep-user-domain` (0/1), `identity` (`deferred`, or `applied` followed by LF and the
-//! `--identity` files). `examples` are `LINE:REASON` joined by LF.
+//! `--identity` files, one per line as `sha256sum` prints them: `HASH  PATH`). `examples` are `LINE:REASON` joined by LF.
 //!
 //! The `ip*` kinds hold events that name only a client address, at the second they happened,
 //! when the scan had no `--identity`: a lease is an interval in time, so only the event time
@@ -58,6 +58,7 @@ use records::{
 use crate::aggregate::{Agg, Cell, FileStats};
 use crate::event::SourceKind;
 use crate::exit::UsageError;
+use crate::hash::HashedFile;
 use crate::identity::Identity;
 use crate::pipeline::Scan;
 use crate::signatures::{Catalogue, ToolId};
@@ -82,8 +83,9 @@ pub struct Meta {
     pub until: Option<i64>,
     /// `--keep-user-domain`.
     pub keep_user_domain: bool,
-    /// The `--identity` files applied at scan time; `None` when resolution was deferred.
-    pub identity: Option<Vec<String>>,
+    /// The `--identity` files applied at scan time, with their SHA-256 (empty when not
+    /// recorded); `None` when resolution was deferred.
+    pub identity: Option<Vec<HashedFile>>,
 }
 
 /// A source kind by its report name.
@@ -93,14 +95,32 @@ fn source_kind(name: &[u8]) -> Option<SourceKind> {
         .find(|k| k.as_str().as_bytes() == name)
 }
 
-/// The `identity` meta value: `deferred`, or `applied` and the files, one per line.
-fn identity_value(files: Option<&[String]>) -> String {
+/// The `identity` meta value: `deferred`, or `applied` and the files, one per line as
+/// `sha256sum` prints them (`HASH  PATH`), so a merged report's manifest names them as the
+/// scan's would.
+fn identity_value(files: Option<&[HashedFile]>) -> String {
     match files {
         None => "deferred".to_string(),
-        Some(files) => std::iter::once("applied")
-            .chain(files.iter().map(String::as_str))
+        Some(files) => std::iter::once("applied".to_string())
+            .chain(files.iter().map(|f| format!("{}  {}", f.sha256, f.path)))
             .collect::<Vec<_>>()
             .join("\n"),
+    }
+}
+
+/// One file line of the `identity` meta value: `HASH  PATH`, or a bare path.
+fn identity_file(line: &str) -> HashedFile {
+    match line.split_once("  ") {
+        Some((hash, path)) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            HashedFile {
+                path: path.to_string(),
+                sha256: hash.to_string(),
+            }
+        }
+        _ => HashedFile {
+            path: line.to_string(),
+            sha256: String::new(),
+        },
     }
 }
 
@@ -309,7 +329,7 @@ impl Partial {
         let identity = get("identity").map(text_of);
         let identity = match identity.as_deref() {
             None | Some("deferred") => None,
-            Some(v) => Some(v.split('\n').skip(1).map(str::to_string).collect()),
+            Some(v) => Some(v.split('\n').skip(1).map(identity_file).collect()),
         };
         Meta {
             catalogue: get("catalogue").map(text_of).filter(|s| !s.is_empty()),
@@ -330,14 +350,14 @@ impl Partial {
     /// time when given (counting attributed and unattributed events as a scan does), else the
     /// address itself. Afterwards the partial has no `ip*` records and, with an identity,
     /// says it was applied.
-    pub fn resolve(&mut self, identity: Option<(&Identity, &[String])>) {
+    pub fn resolve(&mut self, identity: Option<&Identity>) {
         // The client-address kinds sort last.
         let deferred = self.records.split_off(&(IPUSAGE, Box::default()));
         for ((kind, key), values) in deferred {
             let key = fields(&key);
             let ip = bytes(key[0]);
             let ts = key_int(key[1]);
-            let leased = identity.and_then(|(id, _)| id.lookup(&ip, ts));
+            let leased = identity.and_then(|id| id.lookup(&ip, ts));
             let user = escape(leased.unwrap_or(&ip));
             let day = day_key(ts.map(day_of));
             match kind {
@@ -372,10 +392,10 @@ impl Partial {
                 _ => self.put(SEEN, &[&user, key[2], key[3], key[4]], Vec::new()),
             }
         }
-        if let Some((_, files)) = identity {
+        if let Some(id) = identity {
             self.records.insert(
                 (META, escape(b"identity")),
-                vec![text(identity_value(Some(files)).as_bytes())],
+                vec![text(identity_value(Some(&id.files)).as_bytes())],
             );
         }
     }
@@ -698,7 +718,7 @@ mod tests {
         let id = Identity::read(&[leases]).unwrap();
         let text = "3\tipusage\t10.0.0.5\t1500\tchatgpt\t2\t0\t1\n3\tipusage\t10.0.0.5\t2500\tchatgpt\t1\t9\t0\n3\tipusage\t10.0.0.9\t2500\tchatgpt\t4\t0\t4\n";
         let mut p = read(text).unwrap();
-        p.resolve(Some((&id, &["leases.csv".to_string()])));
+        p.resolve(Some(&id));
         let out = written(&p);
         assert!(
             out.contains("3\tusage\t0\talice\tchatgpt\t2\t0\t1500\t1500\t1\n"),
@@ -713,7 +733,9 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("3\tday\t0\t0\t\t\t3\t4\n"), "{out}");
-        assert_eq!(p.meta().identity, Some(vec!["leases.csv".to_string()]));
+        // The meta names the lease file with its hash, as `sha256sum` would.
+        assert_eq!(p.meta().identity, Some(id.files.clone()));
+        assert_eq!(id.files[0].sha256.len(), 64);
         let mut plain = read(text).unwrap();
         plain.resolve(None);
         assert!(written(&plain).contains("3\tusage\t0\t10.0.0.5\tchatgpt\t3\t9\t1500\t2500\t1\n"));

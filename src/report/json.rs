@@ -199,8 +199,8 @@ struct UnmatchedRow {
 struct IdentityInfo<'a> {
     attributed_events: u64,
     unattributed_events: u64,
-    /// The `--identity` files read by this run, hashed (empty when the partials merged were
-    /// named by their own scans).
+    /// The `--identity` files the users were named with, hashed (by this run, or by the
+    /// scans whose partials it merged).
     files: Vec<Hashed<'a>>,
 }
 
