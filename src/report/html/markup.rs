@@ -66,11 +66,12 @@ impl Page {
     /// Bytes, sortable by the exact count.
     pub(super) fn td_bytes(&mut self, n: Option<u64>) -> &mut Self {
         let Some(n) = n else {
-            // Sorts below every measured count, 0 B included.
+            // Sorts below every measured count, 0 B included. A dash, explained in the
+            // summary and on hover: the words in every row of a long table cost pages.
             return self
-                .raw("<td class=\"n muted\" data-v=\"-1\">")
+                .raw("<td class=\"n muted\" data-v=\"-1\" title=\"")
                 .text(crate::report::overview::NOT_MEASURED)
-                .raw("</td>");
+                .raw("\">–</td>");
         };
         self.raw("<td class=\"n\" data-v=\"")
             .uint(n)

@@ -22,14 +22,11 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
             ("First seen", false),
             ("Last seen", false),
             ("Heaviest users (events)", false),
-            ("Trains on inputs", false),
-            ("Enterprise plan", false),
-            ("Vendor country", false),
-            ("Certifications", false),
-            ("Suggested tier", false),
         ]);
         p.raw("<tbody>");
-        for c in r.register_candidates.iter().take(caps::REGISTER_CANDIDATES) {
+        let shown =
+            &r.register_candidates[..r.register_candidates.len().min(caps::REGISTER_CANDIDATES)];
+        for c in shown {
             p.raw("<tr>")
                 .td_tool(&c.tool, c.status_note.as_deref())
                 .td_text(&c.vendor)
@@ -40,6 +37,24 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
                 .td_time(&c.stats.first_seen)
                 .td_time(&c.stats.last_seen)
                 .td_path(&c.top_users)
+                .raw("</tr>");
+        }
+        p.raw("</tbody></table></div>");
+        // The facts in a table of their own, same rows in the same order: beside the usage
+        // columns they would squeeze every column to a few characters on paper.
+        p.raw("<h3>Register candidates: what decides their tier</h3><div class=\"table-scroll\"><table class=\"sortable\" id=\"risk-table\">");
+        p.thead(&[
+            ("Tool", false),
+            ("Trains on inputs", false),
+            ("Enterprise plan", false),
+            ("Vendor country", false),
+            ("Certifications", false),
+            ("Suggested tier", false),
+        ]);
+        p.raw("<tbody>");
+        for c in shown {
+            p.raw("<tr>")
+                .td_tool(&c.tool, c.status_note.as_deref())
                 .td_text(&c.risk.trains_on_inputs)
                 .td_text(&c.risk.enterprise_offering)
                 .td_text(&c.risk.vendor_country)

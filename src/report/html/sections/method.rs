@@ -1,8 +1,6 @@
 //! Section "Method": how events become findings, the inputs and settings behind the numbers,
 //! the tiers and the rules.
 
-use std::collections::BTreeMap;
-
 use crate::policy::{Rule, Tier};
 use crate::report::html::Page;
 use crate::report::overview::{Overview, bytes};
@@ -90,16 +88,4 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
     p.raw("<h3>Settings</h3><p class=\"note\">The scan that gives these numbers (the inputs are listed above); a merge of partial aggregates shows the scan it equals.</p><pre><code id=\"settings\">")
         .text(&r.config.command_line)
         .raw("</code></pre>");
-    let mut tally: BTreeMap<&str, u64> = BTreeMap::new();
-    for f in r.files {
-        *tally.entry(f.format.unwrap_or("unrecognized")).or_default() += 1;
-    }
-    p.raw("<p class=\"note\">Formats read: ");
-    for (i, (fmt, n)) in tally.iter().enumerate() {
-        if i > 0 {
-            p.raw(", ");
-        }
-        p.text(fmt).raw(" (").num(*n).raw(")");
-    }
-    p.raw(".</p>");
 }

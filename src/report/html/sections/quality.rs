@@ -73,6 +73,7 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         r.files.len(),
         "<code>summary.json</code>",
     );
+    formats_read(p, r);
     p.raw("<h3>Days with no data, per source</h3>");
     if o.audit.sources.is_empty() {
         p.raw("<p class=\"note\">No source has timestamped events, so day coverage cannot be judged.</p>");
@@ -125,4 +126,21 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         }
         p.raw("</tbody></table>");
     }
+}
+
+/// Files per format: which parsers the numbers come from, over every file (the table above
+/// may be cut).
+fn formats_read(p: &mut Page, r: &Report) {
+    let mut tally: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for f in r.files {
+        *tally.entry(f.format.unwrap_or("unrecognized")).or_default() += 1;
+    }
+    p.raw("<p class=\"note\">Formats read: ");
+    for (i, (fmt, n)) in tally.iter().enumerate() {
+        if i > 0 {
+            p.raw(", ");
+        }
+        p.text(fmt).raw(" (").num(*n).raw(")");
+    }
+    p.raw(".</p>");
 }

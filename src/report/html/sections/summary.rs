@@ -116,7 +116,14 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         .num(o.files_with_errors as u64)
         .raw(" with errors, ")
         .num(o.skipped)
-        .raw(" malformed lines skipped)</dd><dt>Findings by severity</dt><dd>");
+        .raw(" malformed lines skipped)</dd><dt>Uploaded bytes</dt><dd>");
+    let tools = r.tools_in_use();
+    let measured = tools.iter().filter(|t| t.stats.bytes_out.is_some()).count();
+    p.raw("measured for ")
+        .num(measured as u64)
+        .raw(" of ")
+        .num(tools.len() as u64)
+        .raw(" tools in use; <span class=\"muted\">–</span> in the tables: not measured (no source of those events records uploads: DNS, endpoint and Squid logs never do)</dd><dt>Findings by severity</dt><dd>");
     for (i, (sev, n)) in o.by_severity.iter().enumerate() {
         if i > 0 {
             p.raw(" ");
