@@ -99,3 +99,22 @@ pub fn event_with<'a>(parser: impl LineParser + 'static, line: &'a str) -> Event
         other => panic!("{line}: {other:?}"),
     }
 }
+
+/// Reads the vendor sample `file` (under `../shared/`, see [`shared`]) with `parser` and asserts
+/// it gives exactly `counts` (events, ignored, errors) and is detected as `format` without
+/// `--format`; returns the tally for the test's own checks, or `None` (the test skips) without
+/// `../shared`. Shared by the formats' real-sample tests so that each checks both the parse
+/// and the detection of the vendor's own file in the same way.
+pub fn vendor_sample(
+    mut parser: impl LineParser,
+    format: &str,
+    file: &str,
+    counts: (usize, usize, usize),
+) -> Option<Tally> {
+    let text = shared(file)?;
+    let t = tally(&mut parser, &text);
+    assert_eq!((t.events.len(), t.ignored, t.errors), counts, "{file}");
+    let got = crate::formats::detect(text.as_bytes()).map(|f| f.name());
+    assert_eq!(got.ok(), Some(format), "{file}");
+    Some(t)
+}

@@ -62,6 +62,54 @@ pub fn per_user_events(out: &Path) -> Truth {
         .collect()
 }
 
+/// (user, tool_id) → (events, bytes out), from per-user.csv; bytes out is `None` where the CSV
+/// leaves it empty (no source of the row's events records upload sizes).
+pub type PerUser = BTreeMap<(String, String), (u64, Option<u64>)>;
+
+/// The (user, tool_id) → (events, bytes out) rows of an output folder's per-user.csv; a
+/// (user, tool) in two rows fails. Shared by the vendor sample tests (`vendors`,
+/// `vendor_samples`), which count each sample's events and uploaded bytes exactly.
+pub fn per_user_counts(out: &Path) -> PerUser {
+    let mut counts = PerUser::new();
+    for r in read_csv(&out.join("per-user.csv")) {
+        let events = r["events"].parse::<u64>().unwrap();
+        let bytes_out = Some(r["bytes_out"].as_str())
+            .filter(|b| !b.is_empty())
+            .map(|b| b.parse::<u64>().unwrap());
+        let key = (r["user"].clone(), r["tool_id"].clone());
+        let dup = counts.insert(key, (events, bytes_out));
+        assert!(
+            dup.is_none(),
+            "two per-user.csv rows for {} / {}",
+            r["user"],
+            r["tool_id"]
+        );
+    }
+    counts
+}
+
+/// [`per_user_counts`] as written by hand: (user, tool_id, events, bytes out) rows.
+pub fn per_user_want(rows: &[(&str, &str, u64, Option<u64>)]) -> PerUser {
+    rows.iter()
+        .map(|&(u, t, e, b)| ((u.to_string(), t.to_string()), (e, b)))
+        .collect()
+}
+
+/// `shadowai scan --quiet INPUT --out OUT` (no `--format`: the format is detected), asserting
+/// it exits 0 (naming `INPUT` and the stderr otherwise); returns `summary.json`. Shared by the
+/// vendor sample tests, which each scan one sample folder this way.
+pub fn scan_sample(input: &Path, out: &Path) -> serde_json::Value {
+    let run = scan(&[input], out, &[]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}: {}",
+        input.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    summary(out)
+}
+
 /// `summary.json` of an output folder.
 pub fn summary(out: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()

@@ -4,19 +4,18 @@
 //! share people and addresses (dave, 10.3.0.11, 10.3.0.12) as one site's sensors would, which
 //! also keeps the whole `sample-logs/` report under its table caps.
 
-use std::path::PathBuf;
-
-use crate::util::{read_csv, repo, scan, summary};
+use crate::util::{per_user_counts, per_user_want, repo, scan_sample};
 
 /// (sample folder, format it must be detected as, its lines, events, ignored lines, and the
-/// exact (user, tool, events, bytes out) rows it yields), counted by hand from each sample.
+/// exact (user, tool, events, bytes out) rows it yields), counted by hand from each sample;
+/// bytes out is `None` where no line of the row records an upload size.
 type Case = (
     &'static str,
     &'static str,
     u64,
     u64,
     u64,
-    &'static [(&'static str, &'static str, u64, u64)],
+    &'static [(&'static str, &'static str, u64, Option<u64>)],
 );
 
 const CASES: [Case; 7] = [
@@ -28,9 +27,9 @@ const CASES: [Case; 7] = [
         4,
         6,
         &[
-            ("10.3.0.11", "chatgpt", 2, 0),
-            ("10.3.0.12", "claude", 1, 0),
-            ("10.3.0.12", "perplexity", 1, 0),
+            ("10.3.0.11", "chatgpt", 2, None),
+            ("10.3.0.12", "claude", 1, None),
+            ("10.3.0.12", "perplexity", 1, None),
         ],
     ),
     // Nested and flat documents; http.request.bytes is bytes out; the flow is ignored.
@@ -41,11 +40,11 @@ const CASES: [Case; 7] = [
         5,
         1,
         &[
-            ("10.3.0.11", "chatgpt", 1, 0),
-            ("dave", "claude", 1, 48213),
-            ("dave", "openai-api", 1, 2048),
-            ("dave", "gemini", 1, 0),
-            ("dave", "deepseek", 1, 0),
+            ("10.3.0.11", "chatgpt", 1, None),
+            ("dave", "claude", 1, Some(48213)),
+            ("dave", "openai-api", 1, Some(2048)),
+            ("dave", "gemini", 1, None),
+            ("dave", "deepseek", 1, None),
         ],
     ),
     // DNS (trailing dot), HTTP and TLS-SNI network activity; traffic.bytes_out; a VPC flow ignored.
@@ -56,10 +55,10 @@ const CASES: [Case; 7] = [
         4,
         1,
         &[
-            ("10.3.0.11", "chatgpt", 1, 0),
-            ("10.3.0.12", "claude", 1, 0),
-            ("dave", "le-chat", 1, 15360),
-            ("dave", "gemini", 1, 4096),
+            ("10.3.0.11", "chatgpt", 1, None),
+            ("10.3.0.12", "claude", 1, None),
+            ("dave", "le-chat", 1, Some(15360)),
+            ("dave", "gemini", 1, Some(4096)),
         ],
     ),
     // Unix nanoseconds and RFC 3339; the non_identity placeholder is no user.
@@ -70,9 +69,9 @@ const CASES: [Case; 7] = [
         4,
         0,
         &[
-            ("dave", "chatgpt", 2, 0),
-            ("dave", "claude", 1, 0),
-            ("198.51.100.21", "perplexity", 1, 0),
+            ("dave", "chatgpt", 2, None),
+            ("dave", "claude", 1, None),
+            ("198.51.100.21", "perplexity", 1, None),
         ],
     ),
     (
@@ -82,8 +81,8 @@ const CASES: [Case; 7] = [
         3,
         0,
         &[
-            ("dave", "chatgpt", 2, 0),
-            ("dave", "microsoft-copilot", 1, 0),
+            ("dave", "chatgpt", 2, None),
+            ("dave", "microsoft-copilot", 1, None),
         ],
     ),
     // Legacy msg text, AZFWApplicationRule, DNS proxy; no-SNI and network rule ignored.
@@ -94,10 +93,10 @@ const CASES: [Case; 7] = [
         4,
         2,
         &[
-            ("10.3.0.11", "chatgpt", 1, 0),
-            ("10.3.0.11", "claude", 1, 0),
-            ("10.3.0.12", "deepseek", 1, 0),
-            ("10.3.0.12", "anthropic-api", 1, 0),
+            ("10.3.0.11", "chatgpt", 1, None),
+            ("10.3.0.11", "claude", 1, None),
+            ("10.3.0.12", "deepseek", 1, None),
+            ("10.3.0.12", "anthropic-api", 1, None),
         ],
     ),
     (
@@ -107,8 +106,8 @@ const CASES: [Case; 7] = [
         3,
         0,
         &[
-            ("10.6.0.4", "openai-api", 2, 0),
-            ("10.6.0.7", "gemini-api", 1, 0),
+            ("10.6.0.4", "openai-api", 2, None),
+            ("10.6.0.7", "gemini-api", 1, None),
         ],
     ),
 ];
@@ -118,15 +117,7 @@ fn issue_19_new_vendor_samples_are_detected_and_counted_exactly() {
     for (dir, format, lines, events, ignored, want) in CASES {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
-        let input: PathBuf = repo(&format!("sample-logs/{dir}"));
-        let run = scan(&[&input], &out, &[]);
-        assert_eq!(
-            run.status.code(),
-            Some(0),
-            "{dir}: {}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-        let s = summary(&out);
+        let s = scan_sample(&repo(&format!("sample-logs/{dir}")), &out);
         let file = &s["files"][0];
         assert_eq!(file["format"], format, "{dir}");
         let t = &s["totals"];
@@ -135,28 +126,6 @@ fn issue_19_new_vendor_samples_are_detected_and_counted_exactly() {
             [Some(lines), Some(events), Some(ignored), Some(0)],
             "{dir}"
         );
-        let mut got: Vec<(String, String, u64, u64)> = read_csv(&out.join("per-user.csv"))
-            .into_iter()
-            .map(|r| {
-                // An empty bytes_out is "not measured" (tests/uploads.rs tells it from 0).
-                let n = |k: &str| match r[k].as_str() {
-                    "" => 0,
-                    v => v.parse::<u64>().unwrap(),
-                };
-                (
-                    r["user"].clone(),
-                    r["tool_id"].clone(),
-                    n("events"),
-                    n("bytes_out"),
-                )
-            })
-            .collect();
-        let mut want: Vec<(String, String, u64, u64)> = want
-            .iter()
-            .map(|&(u, t, e, b)| (u.to_string(), t.to_string(), e, b))
-            .collect();
-        got.sort();
-        want.sort();
-        assert_eq!(got, want, "{dir}");
+        assert_eq!(per_user_counts(&out), per_user_want(want), "{dir}");
     }
 }

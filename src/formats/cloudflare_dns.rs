@@ -134,7 +134,7 @@ impl LineParser for CloudflareDnsParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::tally;
+    use crate::testutil::{tally, vendor_sample};
 
     #[test]
     fn every_datetime_encoding_and_the_decision() {
@@ -160,16 +160,12 @@ mod tests {
     #[test]
     fn real_vendor_sample() {
         let file = "real-logs/proxy-cloudflare-gateway/elastic-integrations-cloudflare_logpush-test-pipeline-gateway-dns.log";
-        let Some(text) = crate::testutil::shared(file) else {
+        let Some(t) = vendor_sample(CloudflareDnsParser::default(), "cloudflare-gateway-dns", file, (1, 0, 0)) else {
             return;
         };
-        let t = tally(&mut CloudflareDnsParser::default(), &text);
-        assert_eq!((t.events.len(), t.ignored, t.errors), (1, 0, 0));
         assert_eq!(
             (t.events[0].host.as_str(), t.events[0].user.as_deref()),
             ("security.ubuntu.com", Some("user@test.com"))
         );
-        let got = crate::formats::detect(text.as_bytes()).map(|f| f.name());
-        assert_eq!(got.ok(), Some("cloudflare-gateway-dns"));
     }
 }

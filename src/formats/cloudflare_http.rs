@@ -140,7 +140,7 @@ impl LineParser for CloudflareHttpParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::tally;
+    use crate::testutil::{tally, vendor_sample};
 
     #[test]
     fn host_client_and_action() {
@@ -165,14 +165,10 @@ mod tests {
     #[test]
     fn real_vendor_sample_in_three_time_encodings() {
         let file = "real-logs/proxy-cloudflare-gateway/elastic-integrations-cloudflare_logpush-test-pipeline-gateway-http.log";
-        let Some(text) = crate::testutil::shared(file) else {
+        let Some(t) = vendor_sample(CloudflareHttpParser::default(), "cloudflare-gateway-http", file, (3, 0, 0)) else {
             return;
         };
-        let t = tally(&mut CloudflareHttpParser::default(), &text);
-        assert_eq!((t.events.len(), t.ignored, t.errors), (3, 0, 0));
         let ts: Vec<_> = t.events.iter().map(|e| e.ts).collect();
         assert_eq!(ts, vec![Some(1_683_147_305); 3]);
-        let got = crate::formats::detect(text.as_bytes()).map(|f| f.name());
-        assert_eq!(got.ok(), Some("cloudflare-gateway-http"));
     }
 }

@@ -57,16 +57,10 @@ impl LogFormat for Fortigate {
     }
     fn sniff(&self, head: &[u8]) -> u8 {
         score_lines(head, |line| {
-            let (mut logid, mut ty, mut time) = (false, false, false);
-            for (k, _) in Pairs::new(line) {
-                match k {
-                    b"logid" => logid = true,
-                    b"type" => ty = true,
-                    b"date" | b"eventtime" => time = true,
-                    _ => {}
-                }
-            }
-            Some(logid && ty && time)
+            Some(names_each(
+                line,
+                [&[b"logid"], &[b"type"], &[b"date", b"eventtime"]],
+            ))
         })
     }
     fn new_parser(&self) -> Box<dyn LineParser> {
@@ -75,6 +69,19 @@ impl LogFormat for Fortigate {
     fn reads_syslog(&self) -> bool {
         true
     }
+}
+
+/// Whether the `key=value` line names a key of each of `groups` (any one of a group's keys will
+/// do). Shared by the sniffers of the `key=value` firewalls (`fortigate`, `sophos-firewall`),
+/// which tell their lines by the keys they name; a fixed array keeps it allocation-free.
+pub(super) fn names_each<const N: usize>(line: &[u8], groups: [&[&[u8]]; N]) -> bool {
+    let mut seen = [false; N];
+    for (k, _) in Pairs::new(line) {
+        for (seen, group) in seen.iter_mut().zip(groups) {
+            *seen |= group.contains(&k);
+        }
+    }
+    seen.iter().all(|&s| s)
 }
 
 /// Iterates over the `key=value` pairs of a line, quotes removed from the values. Words

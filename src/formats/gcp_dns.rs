@@ -121,7 +121,7 @@ impl LineParser for GcpDnsParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::tally;
+    use crate::testutil::{tally, vendor_sample};
 
     #[test]
     fn entries_with_and_without_a_query() {
@@ -145,12 +145,6 @@ mod tests {
     #[test]
     fn real_vendor_sample() {
         let file = "real-logs/dns-gcp-cloud-dns/elastic-integrations-gcp-dns-test-dns.log";
-        let Some(text) = crate::testutil::shared(file) else {
-            return;
-        };
-        let t = tally(&mut GcpDnsParser::default(), &text);
-        assert_eq!((t.events.len(), t.ignored, t.errors), (5, 0, 0));
-        let got = crate::formats::detect(text.as_bytes()).map(|f| f.name());
-        assert_eq!(got.ok(), Some("gcp-dns"));
+        vendor_sample(GcpDnsParser::default(), "gcp-dns", file, (5, 0, 0));
     }
 }

@@ -60,11 +60,7 @@ impl LogFormat for MdeCsv {
         include_str!("../../sample-logs/mde-csv/DeviceNetworkEvents.csv")
     }
     fn sniff(&self, head: &[u8]) -> u8 {
-        let Some(header) = head
-            .split(|&b| b == b'\n')
-            .map(<[u8]>::trim_ascii)
-            .find(|l| !l.is_empty())
-        else {
+        let Some(header) = header_line(head) else {
             return 0;
         };
         match Columns::from_header(&mut CsvSplitter::default(), header) {
@@ -101,18 +97,8 @@ impl Columns {
     /// The columns named by `line`, if it is a DeviceNetworkEvents-style header: it names
     /// `DeviceName` and a time column, and is not a JSON object.
     fn from_header(csv: &mut CsvSplitter, line: &[u8]) -> Option<Columns> {
-        let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line).trim_ascii();
-        if line.first() == Some(&b'{') || memchr(b',', line).is_none() {
-            return None;
-        }
         let mut c = Columns::default();
-        for (i, name) in csv.split(line, usize::MAX).iter().enumerate() {
-            // `Timestamp [UTC]` (Log Analytics) names `Timestamp`.
-            let name = match memchr::memmem::find(name, b" [") {
-                Some(k) => &name[..k],
-                None => name,
-            }
-            .trim_ascii();
+        for (i, name) in header_names(csv, line)? {
             let slot = match name {
                 b"Timestamp" => &mut c.ts,
                 b"TimeGenerated" => &mut c.time_generated,
@@ -165,7 +151,7 @@ fn value(v: &[u8]) -> Option<&[u8]> {
 
 /// US-style export times: `11/24/2026 9:15:00 AM`, `11/24/2026, 9:15:00.000 PM`, or 24-hour
 /// without the AM/PM marker.
-pub(super) fn parse_us_time(b: &[u8]) -> Option<i64> {
+fn parse_us_time(b: &[u8]) -> Option<i64> {
     let mut parts = b
         .split(|&c| c == b' ' || c == b',')
         .filter(|p| !p.is_empty());
@@ -202,10 +188,43 @@ pub(super) fn parse_us_time(b: &[u8]) -> Option<i64> {
     )
 }
 
-fn parse_time(v: &[u8]) -> Option<i64> {
+/// Export times: ISO 8601, or the portal's US-style local time. Shared by the portal exports
+/// (`mde-csv`, `sentinel-sysmon-csv`): the same "Export" writes both.
+pub(super) fn export_time(v: &[u8]) -> Option<i64> {
     parse_iso8601(v)
         .map(|(t, _)| t)
         .or_else(|| parse_us_time(v))
+}
+
+/// The first non-blank line of a file's head: where a portal export has its header line.
+/// Shared by the portal exports' sniffing (`mde-csv`, `sentinel-sysmon-csv`).
+pub(super) fn header_line(head: &[u8]) -> Option<&[u8]> {
+    head.split(|&b| b == b'\n')
+        .map(<[u8]>::trim_ascii)
+        .find(|l| !l.is_empty())
+}
+
+/// The column names of a portal export's header `line`, with their indexes: a UTF-8 BOM before
+/// the header is skipped and a unit suffix dropped (`Timestamp [UTC]`, as Log Analytics writes,
+/// names `Timestamp`). `None` when the line cannot be a header: a JSON object, or no comma.
+/// Shared by the portal exports (`mde-csv`, `sentinel-sysmon-csv`): Defender and Log Analytics
+/// write their headers the same way, only the columns looked for differ.
+pub(super) fn header_names<'c>(
+    csv: &'c mut CsvSplitter,
+    line: &[u8],
+) -> Option<impl Iterator<Item = (usize, &'c [u8])> + use<'c>> {
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line).trim_ascii();
+    if line.first() == Some(&b'{') || memchr(b',', line).is_none() {
+        return None;
+    }
+    let names = csv.split(line, usize::MAX).iter().enumerate();
+    Some(names.map(|(i, name)| {
+        let name = match memchr::memmem::find(name, b" [") {
+            Some(k) => &name[..k],
+            None => name,
+        };
+        (i, name.trim_ascii())
+    }))
 }
 
 impl LineParser for MdeCsvParser {
@@ -258,7 +277,7 @@ impl LineParser for MdeCsvParser {
             return Ok(Parsed::Ignored);
         }
         let ts = match row.ts {
-            Some(t) => Some(parse_time(t).ok_or(ParseError::BadTimestamp)?),
+            Some(t) => Some(export_time(t).ok_or(ParseError::BadTimestamp)?),
             None => None,
         };
         let action = action_of(

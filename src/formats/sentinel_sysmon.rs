@@ -40,6 +40,7 @@ use memchr::memmem;
 use serde::Deserialize;
 
 use super::json::{self, de_num};
+use super::sysmon_json::Data;
 use super::sysmon_xml::{attribute, data, decode_into};
 use super::{LineParser, LogFormat, present, score_lines};
 use crate::error::ParseError;
@@ -83,21 +84,6 @@ impl LogFormat for SentinelSysmon {
     fn new_parser(&self) -> Box<dyn LineParser> {
         Box::new(SentinelSysmonParser::default())
     }
-}
-
-/// The Sysmon event data keys this tool reads, as `WindowsEvent` names them.
-#[derive(Deserialize, Default)]
-struct Data<'a> {
-    #[serde(rename = "QueryName", borrow)]
-    query_name: Option<Cow<'a, str>>,
-    #[serde(rename = "DestinationHostname", borrow)]
-    dest_host: Option<Cow<'a, str>>,
-    #[serde(rename = "Image", borrow)]
-    image: Option<Cow<'a, str>>,
-    #[serde(rename = "User", borrow)]
-    user: Option<Cow<'a, str>>,
-    #[serde(rename = "UtcTime", borrow)]
-    utc_time: Option<Cow<'a, str>>,
 }
 
 /// `EventData`: an object, or a string holding JSON or XML.

@@ -32,12 +32,12 @@ use std::ops::Range;
 use memchr::memmem;
 
 use super::csv_fields::CsvSplitter;
-use super::mde_csv::parse_us_time;
+use super::mde_csv::{export_time, header_line, header_names};
 use super::sentinel_sysmon::{Values, event, other_provider, read_event_data};
 use super::{LineParser, LogFormat, present};
 use crate::error::ParseError;
 use crate::event::{Parsed, SourceKind};
-use crate::time::{parse_iso8601, parse_u64};
+use crate::time::parse_u64;
 
 /// Sysmon events 22 and 3 from Sentinel's `Event` or `WindowsEvent` table, CSV export.
 pub struct SentinelSysmonCsv;
@@ -62,11 +62,7 @@ impl LogFormat for SentinelSysmonCsv {
         include_str!("../../sample-logs/sentinel-sysmon-csv/Event.csv")
     }
     fn sniff(&self, head: &[u8]) -> u8 {
-        let Some(header) = head
-            .split(|&b| b == b'\n')
-            .map(<[u8]>::trim_ascii)
-            .find(|l| !l.is_empty())
-        else {
+        let Some(header) = header_line(head) else {
             return 0;
         };
         match Columns::from_header(&mut CsvSplitter::default(), header) {
@@ -100,17 +96,8 @@ impl Columns {
     /// The columns named by `line`, if it is an event-table header: it names `EventID` and
     /// `EventData`, and is not a JSON object.
     fn from_header(csv: &mut CsvSplitter, line: &[u8]) -> Option<Columns> {
-        let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line).trim_ascii();
-        if line.first() == Some(&b'{') || memchr::memchr(b',', line).is_none() {
-            return None;
-        }
         let mut c = Columns::default();
-        for (i, name) in csv.split(line, usize::MAX).iter().enumerate() {
-            let name = match memmem::find(name, b" [") {
-                Some(k) => &name[..k],
-                None => name,
-            }
-            .trim_ascii();
+        for (i, name) in header_names(csv, line)? {
             let slot = match name {
                 b"EventID" => &mut c.id,
                 b"EventData" => &mut c.data,
@@ -132,13 +119,6 @@ struct SentinelSysmonCsvParser {
     cols: Option<Columns>,
     csv: CsvSplitter,
     values: Values,
-}
-
-/// Export times: ISO 8601, or the portal's US-style local time.
-fn parse_time(v: &[u8]) -> Option<i64> {
-    parse_iso8601(v)
-        .map(|(t, _)| t)
-        .or_else(|| parse_us_time(v))
 }
 
 impl LineParser for SentinelSysmonCsvParser {
@@ -175,7 +155,7 @@ impl LineParser for SentinelSysmonCsvParser {
             values.put(cell(c.time_generated)),
         ];
         let values: &'a Values = values;
-        Ok(match event(values, &s, &device, &times, parse_time)? {
+        Ok(match event(values, &s, &device, &times, export_time)? {
             Some(e) => Parsed::Event(e),
             None => Parsed::Ignored,
         })

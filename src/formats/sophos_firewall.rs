@@ -29,7 +29,7 @@
 //! (quoted or bare values, syslog header words skipped) is FortiGate's, read by the same
 //! splitter.
 
-use super::fortigate::{Pairs, date_time};
+use super::fortigate::{Pairs, date_time, names_each};
 use super::{LineParser, LogFormat, present, score_lines};
 use crate::error::ParseError;
 use crate::event::{Action, Event, Parsed, SourceKind};
@@ -59,16 +59,10 @@ impl LogFormat for SophosFirewall {
     }
     fn sniff(&self, head: &[u8]) -> u8 {
         score_lines(head, |line| {
-            let (mut log_id, mut log_type, mut device) = (false, false, false);
-            for (k, _) in Pairs::new(line) {
-                match k {
-                    b"log_id" => log_id = true,
-                    b"log_type" => log_type = true,
-                    b"device" | b"device_name" => device = true,
-                    _ => {}
-                }
-            }
-            Some(log_id && log_type && device)
+            Some(names_each(
+                line,
+                [&[b"log_id"], &[b"log_type"], &[b"device", b"device_name"]],
+            ))
         })
     }
     fn new_parser(&self) -> Box<dyn LineParser> {

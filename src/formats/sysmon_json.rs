@@ -82,19 +82,21 @@ impl LogFormat for SysmonJson {
     }
 }
 
-/// The Sysmon event data keys, flat or under `event_data`.
+/// The Sysmon event data keys, flat or under `event_data`. Shared with `sentinel-sysmon`,
+/// whose `EventData` object holds the same keys under the same names: one definition keeps the
+/// two formats reading the same fields of the same event.
 #[derive(Deserialize, Default)]
-struct Data<'a> {
+pub(super) struct Data<'a> {
     #[serde(rename = "QueryName", borrow)]
-    query_name: Option<Cow<'a, str>>,
+    pub(super) query_name: Option<Cow<'a, str>>,
     #[serde(rename = "DestinationHostname", borrow)]
-    dest_host: Option<Cow<'a, str>>,
+    pub(super) dest_host: Option<Cow<'a, str>>,
     #[serde(rename = "Image", borrow)]
-    image: Option<Cow<'a, str>>,
+    pub(super) image: Option<Cow<'a, str>>,
     #[serde(rename = "User", borrow)]
-    user: Option<Cow<'a, str>>,
+    pub(super) user: Option<Cow<'a, str>>,
     #[serde(rename = "UtcTime", borrow)]
-    utc_time: Option<Cow<'a, str>>,
+    pub(super) utc_time: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize, Default)]
