@@ -50,8 +50,12 @@ fn uploads_not_measured_are_no_zero_bytes_in_any_path() {
     assert_eq!(got, want, "scan");
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
-        html.contains(">not measured</td>"),
-        "report.html says not measured"
+        html.contains("title=\"not measured\">–</td>"),
+        "report.html marks the cell not measured"
+    );
+    assert!(
+        html.contains("measured for 2 of 3 tools in use"),
+        "and its summary says how many were"
     );
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     let perplexity = md.lines().find(|l| l.contains("Perplexity")).unwrap();
