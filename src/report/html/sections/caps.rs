@@ -38,3 +38,17 @@ pub(super) const TOP_TOOLS: usize = 15;
 
 /// Gaps (runs of days without data) listed per source in "Data quality".
 pub(super) const GAPS_LISTED: usize = 40;
+
+/// The at most `cap` heaviest of `rows` by `weight` (the greatest first) and how many rows
+/// there were, for the "… and N more rows" line. The sort is stable, so rows of equal weight
+/// keep the order of the CSV that holds them all.
+pub(super) fn heaviest<T, W: Ord>(
+    mut rows: Vec<T>,
+    cap: usize,
+    weight: impl Fn(&T) -> W,
+) -> (Vec<T>, usize) {
+    let total = rows.len();
+    rows.sort_by_key(|row| std::cmp::Reverse(weight(row)));
+    rows.truncate(cap);
+    (rows, total)
+}

@@ -21,11 +21,9 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
             " people"
         })
         .raw(" had no other contact with AI tools. <code>per-user.csv</code> marks them <code>evidence=incidental</code>.</p>");
-    let mut rows: Vec<_> = r.incidental_rows().collect();
-    let total = rows.len();
-    // Stable: ties keep per-user.csv order.
-    rows.sort_by_key(|u| std::cmp::Reverse(u.stats.events));
-    rows.truncate(caps::CONTACT_ROWS);
+    let (rows, total) = caps::heaviest(r.incidental_rows().collect(), caps::CONTACT_ROWS, |u| {
+        u.stats.events
+    });
     if rows.is_empty() {
         p.raw("<p class=\"note\">No contact without use.</p>");
         return;

@@ -1,6 +1,7 @@
 //! Section "Findings": the rules with their counts, the findings rolled up per rule × tool,
 //! then the heaviest single findings; `findings.csv` has every one.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::caps;
@@ -40,12 +41,10 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         return;
     }
     rollup(p, r);
-    let mut top: Vec<&Finding> = r.findings.iter().collect();
-    // Stable: ties keep findings.csv order. Impact decides, never the user's name.
-    top.sort_by(|a, b| {
-        (a.severity, b.events, b.bytes_out).cmp(&(b.severity, a.events, a.bytes_out))
+    // Most severe first, then impact; never the user's name.
+    let (top, total) = caps::heaviest(r.findings.iter().collect(), caps::FINDING_ROWS, |f| {
+        (Reverse(f.severity), f.events, f.bytes_out)
     });
-    top.truncate(caps::FINDING_ROWS);
     p.raw("<h3>Heaviest findings</h3><p>Single findings, most severe first, then most events and bytes.</p>")
         .filterable_table("findings-table", "findings", "user, tool, rule…");
     p.thead(&[
@@ -79,11 +78,8 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
             .td_text(&f.detail)
             .raw("</tr>");
     }
-    p.raw("</tbody></table></div>").omitted(
-        caps::FINDING_ROWS,
-        r.findings.len(),
-        "<code>findings.csv</code>",
-    );
+    p.raw("</tbody></table></div>")
+        .omitted(caps::FINDING_ROWS, total, "<code>findings.csv</code>");
 }
 
 /// One rule × tool of the findings: how many people, events and bytes it covers.
@@ -117,14 +113,19 @@ fn rollup(p: &mut Page, r: &Report) {
         g.events += f.events;
         g.bytes = add_uploaded(g.bytes, f.bytes_out);
     }
-    let total = groups.len();
-    let mut groups: Vec<((&str, &str), Group)> = groups.into_iter().collect();
-    groups.sort_by(|(ka, a), (kb, b)| {
-        (a.first.severity, b.people.len(), b.bytes, b.events)
-            .cmp(&(b.first.severity, a.people.len(), a.bytes, a.events))
-            .then_with(|| ka.cmp(kb))
-    });
-    groups.truncate(caps::FINDING_GROUPS);
+    let (groups, total) = caps::heaviest(
+        groups.into_iter().collect(),
+        caps::FINDING_GROUPS,
+        |(key, g)| {
+            (
+                Reverse(g.first.severity),
+                g.people.len(),
+                g.bytes,
+                g.events,
+                Reverse(*key),
+            )
+        },
+    );
     p.raw("<h3>Findings by rule and tool</h3>")
         .raw("<div class=\"table-scroll\"><table class=\"sortable\" id=\"rollup-table\">");
     p.thead(&[

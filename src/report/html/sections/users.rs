@@ -13,13 +13,9 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
         p.raw("; users (<code>u-…</code>) and devices (<code>d-…</code>) are pseudonymized tokens (<code>shadowai reveal</code> maps them back for whoever holds the key)");
     }
     p.raw(". Most events first; click a column heading to sort.</p>");
-    let mut rows: Vec<_> = r.use_rows().collect();
-    let total = rows.len();
-    // Stable: ties keep per-user.csv order.
-    rows.sort_by(|a, b| {
-        (b.stats.events, b.stats.bytes_out).cmp(&(a.stats.events, a.stats.bytes_out))
+    let (rows, total) = caps::heaviest(r.use_rows().collect(), caps::USER_ROWS, |u| {
+        (u.stats.events, u.stats.bytes_out)
     });
-    rows.truncate(caps::USER_ROWS);
     if rows.is_empty() {
         p.raw("<p class=\"note\">No user used a catalogue tool.</p>");
         return;
