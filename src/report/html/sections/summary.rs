@@ -123,7 +123,7 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
         .num(measured as u64)
         .raw(" of ")
         .num(tools.len() as u64)
-        .raw(" tools in use; <span class=\"muted\">–</span> in the tables: not measured (no source of those events records uploads: DNS, endpoint and Squid logs never do)</dd><dt>Findings by severity</dt><dd>");
+        .raw(" tools in use; <span class=\"muted\">–</span> in the tables: not measured (no source of those events records uploads: DNS logs and Squid's native format never do)</dd><dt>Findings by severity</dt><dd>");
     for (i, (sev, n)) in o.by_severity.iter().enumerate() {
         if i > 0 {
             p.raw(" ");
