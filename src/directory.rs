@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::aggregate::{Cell, Usage};
+use crate::aggregate::{Cell, Usage, UserId};
 use crate::exit::at_line as error;
 use crate::policy::{Policy, Tier};
 use crate::pseudonym::Users;
@@ -339,33 +339,27 @@ pub fn departments(
     catalogue: &Catalogue,
     policy: &Policy,
 ) -> Departments {
-    type Acc<'u> = (Cell, BTreeSet<&'u [u8]>);
+    // Distinct people as user ids: each user has one (see [`Usage::intern`]).
+    type Acc = (Cell, BTreeSet<UserId>);
     let mut cells: BTreeMap<(&str, ToolId), Acc> = BTreeMap::new();
     // Per department: people per tier, and people in all.
-    type Heat<'u> = ([BTreeSet<&'u [u8]>; 4], BTreeSet<&'u [u8]>);
+    type Heat = ([BTreeSet<UserId>; 4], BTreeSet<UserId>);
     let mut heat: BTreeMap<&str, Heat> = BTreeMap::new();
-    for (user, days) in usage {
-        // As `per-tool.csv`: a person × tool counts when any of its events is use; contact
-        // without use is no one's use of the tool (issue 18).
-        let used: BTreeSet<ToolId> = days
-            .iter()
-            .filter(|(_, cell)| cell.use_events() > 0)
-            .map(|(&(tool, _), _)| tool)
-            .collect();
-        if used.is_empty() {
+    // As `per-tool.csv`: a person × tool counts when any of its events is use; contact
+    // without use is no one's use of the tool (issue 18).
+    for ((user, tool), cell) in usage.pairs() {
+        if cell.use_events() == 0 {
             continue;
         }
         let dept = people
-            .get(user)
+            .get(usage.name(user))
             .map_or(NOT_IN_DIRECTORY, |p| p.department.as_str());
         let h = heat.entry(dept).or_default();
         h.1.insert(user);
-        for (&(tool, _), cell) in days.iter().filter(|((tool, _), _)| used.contains(tool)) {
-            let acc = cells.entry((dept, tool)).or_default();
-            acc.0.merge(cell);
-            acc.1.insert(user);
-            h.0[policy.tier(tool).index()].insert(user);
-        }
+        h.0[policy.tier(tool).index()].insert(user);
+        let acc = cells.entry((dept, tool)).or_default();
+        acc.0.merge(&cell);
+        acc.1.insert(user);
     }
     let mut rows: Vec<DepartmentRow> = cells
         .into_iter()

@@ -3,12 +3,13 @@
 //! counted usage.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::aggregate::{Cell, Usage};
+use crate::aggregate::{Cell, Usage, UserId};
 use crate::policy::{Policy, Rule, Severity, Tier};
-use crate::pseudonym::Users;
 use crate::register::DISCOVERED_STATUS;
 use crate::signatures::{Catalogue, Evidence, ToolId};
 use crate::time::{civil_from_days, days_from_civil, fmt_day, fmt_rfc3339};
@@ -20,8 +21,8 @@ pub struct Finding {
     pub severity: Severity,
     /// Rule, written by name.
     pub rule: Rule,
-    /// User (or token); empty for register rules.
-    pub user: String,
+    /// User (or token); empty for register rules. Shared with the report's other rows.
+    pub user: Arc<str>,
     /// Tool slug.
     pub tool_id: String,
     /// Tool name.
@@ -46,7 +47,7 @@ pub struct Finding {
 
 fn finding(
     rule: Rule,
-    user: String,
+    user: Arc<str>,
     id: &str,
     name: &str,
     tier: Tier,
@@ -76,20 +77,32 @@ fn a_year_before(day: i32) -> i32 {
     days_from_civil(y - 1, m, if m == 2 && d == 29 { 28 } else { d }) as i32
 }
 
-/// Applies every rule. `window_end` is the last day of the audit window (for staleness).
+/// Applies every rule. `pairs` are the usage's cells summed per user × tool
+/// ([`Usage::pairs`]), `shown` its users as the reports show them ([`Users::show_all`]), and
+/// `window_end` the last day of the audit window (for staleness).
 ///
 /// A person × tool whose every event is incidental (see [`Evidence`]) breaks no rule: the
 /// person touched the vendor's web presence, they did not use the tool, and `register-unused`
 /// does not count them as its users either.
+///
+/// [`Users::show_all`]: crate::pseudonym::Users::show_all
 pub fn evaluate(
     usage: &Usage,
+    pairs: &FxHashMap<(UserId, ToolId), Cell>,
+    shown: &[Arc<str>],
     catalogue: &Catalogue,
     policy: &Policy,
-    users: &Users,
     window_end: Option<i32>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut per_tool: BTreeMap<ToolId, Cell> = BTreeMap::new();
+    let nobody: Arc<str> = Arc::from("");
+    let name = |user: UserId| shown.get(user as usize).unwrap_or(&nobody).clone();
+    // Only contact without use (a widget, a shared link, a docs page): no finding.
+    let used = |user: UserId, tool: ToolId| {
+        pairs
+            .get(&(user, tool))
+            .is_some_and(|c| c.evidence() == Evidence::Use)
+    };
     // Tier-1 enterprise offerings by vendor, for consumer-when-enterprise.
     let approved_enterprise: BTreeMap<&str, &str> = (0..catalogue.tools.len())
         .map(|i| (i as ToolId, &catalogue.tools[i]))
@@ -99,88 +112,83 @@ pub fn evaluate(
         })
         .map(|(_, t)| (t.vendor.as_str(), t.name.as_str()))
         .collect();
-    for (user, cells) in usage {
-        let shown = users.show(user);
-        let mut per_user_tool: BTreeMap<ToolId, Cell> = BTreeMap::new();
-        for (&(tool, _), cell) in cells {
-            per_user_tool.entry(tool).or_default().merge(cell);
+    for (k, cell) in usage.cells() {
+        let tier = policy.tier(k.tool);
+        let upload_rule = match tier {
+            Tier::ApprovedEnterprise => None,
+            Tier::ApprovedGeneral => Some(Rule::UploadToGeneral),
+            Tier::UnderEvaluation | Tier::Unapproved => Some(Rule::UploadToUnapproved),
+        };
+        if cell.bytes_out > policy.upload_threshold
+            && let Some(rule) = upload_rule
+            && used(k.user, k.tool)
+        {
+            let t = &catalogue.tools[k.tool as usize];
+            let when = k
+                .day
+                .map_or_else(|| "on a day without timestamps".to_string(), fmt_day);
+            let detail = format!(
+                "{} bytes uploaded {when} (threshold {} per user, tool and day)",
+                cell.bytes_out, policy.upload_threshold
+            );
+            out.push(finding(
+                rule,
+                name(k.user),
+                &t.id,
+                &t.name,
+                tier,
+                cell,
+                detail,
+            ));
         }
-        // Only contact without use (a widget, a shared link, a docs page): no finding.
-        per_user_tool.retain(|_, cell| cell.evidence() == Evidence::Use);
-        for (&(tool, day), cell) in cells {
-            if !per_user_tool.contains_key(&tool) {
-                continue;
-            }
-            let tier = policy.tier(tool);
-            let upload_rule = match tier {
-                Tier::ApprovedEnterprise => None,
-                Tier::ApprovedGeneral => Some(Rule::UploadToGeneral),
-                Tier::UnderEvaluation | Tier::Unapproved => Some(Rule::UploadToUnapproved),
-            };
-            if cell.bytes_out > policy.upload_threshold
-                && let Some(rule) = upload_rule
-            {
-                let t = &catalogue.tools[tool as usize];
-                let when = day.map_or_else(|| "on a day without timestamps".to_string(), fmt_day);
-                let detail = format!(
-                    "{} bytes uploaded {when} (threshold {} per user, tool and day)",
-                    cell.bytes_out, policy.upload_threshold
-                );
-                out.push(finding(
-                    rule,
-                    shown.clone(),
-                    &t.id,
-                    &t.name,
-                    tier,
-                    cell,
-                    detail,
-                ));
-            }
+    }
+    let mut per_tool: BTreeMap<ToolId, Cell> = BTreeMap::new();
+    for (&(user, tool), cell) in pairs {
+        if cell.evidence() != Evidence::Use {
+            continue;
         }
-        for (tool, cell) in per_user_tool {
-            per_tool.entry(tool).or_default().merge(&cell);
-            let t = &catalogue.tools[tool as usize];
-            let tier = policy.tier(tool);
-            let row = policy.entry(tool);
-            // Every rule this user × tool breaks, then one row each.
-            let mut broken: Vec<(Rule, String)> = Vec::new();
-            match (tier, row) {
-                (Tier::Unapproved, None) => broken.push((Rule::ShadowAi, "not in the AI Tool Register: never reviewed".to_string())),
-                (Tier::Unapproved, Some(e)) if e.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(DISCOVERED_STATUS)) => {
-                    broken.push((Rule::ShadowAi, format!("register line {}: discovered, not yet reviewed", e.line)));
-                }
-                (Tier::Unapproved, Some(e)) => {
-                    broken.push((Rule::ShadowAi, format!("register line {}: tier 4, reviewed and not approved", e.line)));
-                }
-                (Tier::UnderEvaluation, row) => broken.push((
-                    Rule::UnderEvaluation,
-                    format!(
-                        "register line {}: under evaluation; use needs written manager approval and public data only",
-                        row.map_or(0, |e| e.line)
-                    ),
-                )),
-                _ => {}
+        per_tool.entry(tool).or_default().merge(cell);
+        let t = &catalogue.tools[tool as usize];
+        let tier = policy.tier(tool);
+        let row = policy.entry(tool);
+        // Every rule this user × tool breaks, then one row each.
+        let mut broken: Vec<(Rule, String)> = Vec::new();
+        match (tier, row) {
+            (Tier::Unapproved, None) => broken.push((Rule::ShadowAi, "not in the AI Tool Register: never reviewed".to_string())),
+            (Tier::Unapproved, Some(e)) if e.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(DISCOVERED_STATUS)) => {
+                broken.push((Rule::ShadowAi, format!("register line {}: discovered, not yet reviewed", e.line)));
             }
-            if t.offering == Some(crate::signatures::Offering::Consumer)
-                && let Some(enterprise) = approved_enterprise.get(t.vendor.as_str())
-            {
-                let detail = format!(
-                    "consumer {} used while {enterprise} (same vendor) is approved at tier 1",
-                    t.name
-                );
-                broken.push((Rule::ConsumerWhenEnterprise, detail));
+            (Tier::Unapproved, Some(e)) => {
+                broken.push((Rule::ShadowAi, format!("register line {}: tier 4, reviewed and not approved", e.line)));
             }
-            for (rule, detail) in broken {
-                out.push(finding(
-                    rule,
-                    shown.clone(),
-                    &t.id,
-                    &t.name,
-                    tier,
-                    &cell,
-                    detail,
-                ));
-            }
+            (Tier::UnderEvaluation, row) => broken.push((
+                Rule::UnderEvaluation,
+                format!(
+                    "register line {}: under evaluation; use needs written manager approval and public data only",
+                    row.map_or(0, |e| e.line)
+                ),
+            )),
+            _ => {}
+        }
+        if t.offering == Some(crate::signatures::Offering::Consumer)
+            && let Some(enterprise) = approved_enterprise.get(t.vendor.as_str())
+        {
+            let detail = format!(
+                "consumer {} used while {enterprise} (same vendor) is approved at tier 1",
+                t.name
+            );
+            broken.push((Rule::ConsumerWhenEnterprise, detail));
+        }
+        for (rule, detail) in broken {
+            out.push(finding(
+                rule,
+                name(user),
+                &t.id,
+                &t.name,
+                tier,
+                cell,
+                detail,
+            ));
         }
     }
     if let Some(register) = policy.register {
@@ -214,7 +222,7 @@ pub fn evaluate(
             if let Some(detail) = stale {
                 out.push(finding(
                     Rule::StaleAssessment,
-                    String::new(),
+                    nobody.clone(),
                     &id,
                     &name,
                     e.tier,
@@ -231,7 +239,7 @@ pub fn evaluate(
                 );
                 out.push(finding(
                     Rule::RegisterUnused,
-                    String::new(),
+                    nobody.clone(),
                     &id,
                     &name,
                     e.tier,
@@ -267,8 +275,22 @@ mod tests {
     use super::*;
     use crate::aggregate::Agg;
     use crate::policy::DEFAULT_UPLOAD_THRESHOLD;
+    use crate::pseudonym::Users;
     use crate::register::Register;
     use std::path::Path;
+
+    /// [`evaluate`] over everything `agg` counted, users shown as logged.
+    fn run(agg: &Agg, c: &Catalogue, policy: &Policy, window_end: Option<i32>) -> Vec<Finding> {
+        let shown = Users::plain().show_all(&agg.usage);
+        evaluate(
+            &agg.usage,
+            &agg.usage.pairs(),
+            &shown,
+            c,
+            policy,
+            window_end,
+        )
+    }
 
     fn setup(register: &str) -> (Catalogue, Register, Vec<Option<usize>>) {
         let psl = crate::discovery::load_psl(None).unwrap();
@@ -296,17 +318,10 @@ mod tests {
         agg.add_usage(b"alice", id("claude"), Some(ts), Some(5000), Evidence::Use);
         agg.add_usage(b"bob", id("deepseek"), Some(ts), Some(2000), Evidence::Use);
         agg.add_usage(b"bob", id("gemini"), Some(ts), None, Evidence::Use);
-        let found = evaluate(&agg.usage, &c, &policy, &Users::plain(), Some(day as i32));
+        let found = run(&agg, &c, &policy, Some(day as i32));
         let got: Vec<(Severity, &str, &str, &str)> = found
             .iter()
-            .map(|f| {
-                (
-                    f.severity,
-                    f.rule.name(),
-                    f.user.as_str(),
-                    f.tool_id.as_str(),
-                )
-            })
+            .map(|f| (f.severity, f.rule.name(), &*f.user, f.tool_id.as_str()))
             .collect();
         assert_eq!(
             got,
@@ -364,16 +379,10 @@ mod tests {
             Some(10),
             Evidence::Use,
         );
-        let found = evaluate(
-            &agg.usage,
-            &c,
-            &policy,
-            &Users::plain(),
-            Some(day as i32 + 1),
-        );
+        let found = run(&agg, &c, &policy, Some(day as i32 + 1));
         let got: Vec<(&str, &str, &str, u64)> = found
             .iter()
-            .map(|f| (f.rule.name(), f.user.as_str(), f.tool_id.as_str(), f.events))
+            .map(|f| (f.rule.name(), &*f.user, f.tool_id.as_str(), f.events))
             .collect();
         assert_eq!(
             got,
@@ -404,7 +413,7 @@ mod tests {
         let mut agg = Agg::default();
         agg.add_usage(b"carol", 0, Some(1_795_000_000), None, Evidence::Use);
         agg.add_usage(b"carol", 1, Some(1_795_000_000), None, Evidence::Use);
-        let found = evaluate(&agg.usage, &c, &policy, &Users::plain(), Some(20_780));
+        let found = run(&agg, &c, &policy, Some(20_780));
         let rules: Vec<Rule> = found.iter().map(|f| f.rule).collect();
         assert_eq!(rules, vec![Rule::ConsumerWhenEnterprise]);
         assert_eq!(found[0].tool_id, "acme-chat");

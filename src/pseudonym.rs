@@ -10,6 +10,7 @@
 //! name. Register owners stay as written: they are the organization's staff roles.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use hmac::{Hmac, KeyInit, Mac};
@@ -72,6 +73,14 @@ impl Users {
     /// Whether outputs carry tokens.
     pub fn pseudonymized(&self) -> bool {
         self.keys.is_some()
+    }
+
+    /// Every user of `usage` as the reports show them, by [`UserId`](crate::aggregate::UserId):
+    /// computed once per user (a token is an HMAC), shared by every row that names them.
+    pub fn show_all(&self, usage: &crate::aggregate::Usage) -> Vec<Arc<str>> {
+        (0..usage.users())
+            .map(|id| Arc::from(self.show(usage.name(id as crate::aggregate::UserId))))
+            .collect()
     }
 
     /// The (normalized) user as the reports show it.

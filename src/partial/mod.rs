@@ -162,19 +162,17 @@ pub fn write_scan(
         out.push(FILE, &mut line);
     }
     let agg = &scan.agg;
-    for (user, cells) in &agg.usage {
-        for (&(tid, day), c) in cells {
-            line.start(USAGE);
-            line.int(day.map(i64::from));
-            line.text(user);
-            line.text(tool(tid));
-            line.num(c.events);
-            line.uploaded(c.bytes_out, c.bytes_measured);
-            line.int(c.first);
-            line.int(c.last);
-            line.num(c.incidental);
-            out.push(USAGE, &mut line);
-        }
+    for (k, c) in agg.usage.cells() {
+        line.start(USAGE);
+        line.int(k.day.map(i64::from));
+        line.text(agg.usage.name(k.user));
+        line.text(tool(k.tool));
+        line.num(c.events);
+        line.uploaded(c.bytes_out, c.bytes_measured);
+        line.int(c.first);
+        line.int(c.last);
+        line.num(c.incidental);
+        out.push(USAGE, &mut line);
     }
     let mut seen = |kind: u8, head: &dyn Fn(&mut RecordLine), s: &crate::aggregate::SeenOn| {
         for (what, set) in [("device", &s.devices), ("process", &s.processes)] {
@@ -186,12 +184,12 @@ pub fn write_scan(
             }
         }
     };
-    for ((user, tid), s) in &agg.seen_on {
+    for ((user, tid), s) in agg.usage.seen_on() {
         seen(
             SEEN,
             &|l: &mut RecordLine| {
                 l.start(SEEN);
-                l.text(user);
+                l.text(agg.usage.name(*user));
                 l.text(tool(*tid));
             },
             s,
@@ -464,11 +462,7 @@ impl Partial {
                         bytes_measured: matches!(v[1], Val::N(Some(_))),
                     };
                     agg.usage
-                        .entry(bytes(key[1]).into_boxed_slice())
-                        .or_default()
-                        .entry((tool(key[2])?, key_day(key[0])))
-                        .or_default()
-                        .merge(&cell);
+                        .add_cell(&bytes(key[1]), tool(key[2])?, key_day(key[0]), &cell);
                 }
                 SEEN => {
                     let (user, value) = (bytes(key[0]), bytes(key[3]));
@@ -644,13 +638,11 @@ mod tests {
             round.files[0].examples,
             vec![(3, "bad timestamp".to_string())]
         );
-        assert_eq!(round.agg.usage[&b"al\tice"[..]][&(0, Some(0))].bytes_out, 5);
-        assert_eq!(round.agg.usage[&b"10.0.0.1"[..]][&(0, Some(0))].events, 2);
-        assert_eq!(
-            round.agg.usage[&b"10.0.0.1"[..]][&(0, Some(0))].incidental,
-            1
-        );
-        assert_eq!(round.agg.usage[&b"a"[..]][&(1, None)].incidental, 1);
+        let cell = |user: &[u8], tool, day| *round.agg.usage.get(user, tool, day).unwrap();
+        assert_eq!(cell(b"al\tice", 0, Some(0)).bytes_out, 5);
+        assert_eq!(cell(b"10.0.0.1", 0, Some(0)).events, 2);
+        assert_eq!(cell(b"10.0.0.1", 0, Some(0)).incidental, 1);
+        assert_eq!(cell(b"a", 1, None).incidental, 1);
         assert_eq!(round.agg.candidates[&b"x.ai"[..]].reasons.0, 3);
     }
 

@@ -832,6 +832,10 @@ impl<'c> Worker<'c> {
                 Evidence::Use,
             ),
         };
+        // Most events reach neither a tool nor a candidate: their user is never looked at.
+        if tool.is_none() && !matches!(class, HostClass::Candidate(..)) {
+            return Counted::Unmatched;
+        }
         // Leases are keyed by the lowercase address, the spelling the address is shown in.
         let leased = match (e.user, e.client, self.ctx.identity) {
             (None, Some(ip), Some(id)) => {
@@ -1047,7 +1051,8 @@ mod tests {
             (f.lines, f.events, f.error.as_deref()),
             (2_000, 2_000, None)
         );
-        assert!(held.agg.usage.keys().all(|u| u.starts_with(b"alice")));
+        let usage = &held.agg.usage;
+        assert!((0..usage.users() as u32).all(|u| usage.name(u).starts_with(b"alice")));
         // Opened again by the first chunk: the path names another file, which is refused.
         std::fs::write(&path, &old).unwrap();
         let reopened = plan_then_read(&path, false, rotate);

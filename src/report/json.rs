@@ -2,13 +2,14 @@
 //! whether the data covers the audit. Versioned by `"schema"` so downstream readers can refuse
 //! what they do not know.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use serde::Serialize;
 
 use super::{Exporter, Report, audit};
 use crate::policy::{Severity, Tier};
+use crate::signatures::Evidence;
 use crate::time::{fmt_day, fmt_rfc3339};
 
 /// `summary.json`.
@@ -90,7 +91,7 @@ struct Example {
 
 /// `totals`: also the numbers of the end-of-run block on stderr ([`super::tally`]), so the two
 /// never disagree.
-#[derive(Serialize, Default)]
+#[derive(Clone, Serialize, Default)]
 pub(crate) struct Totals {
     pub(crate) files: u64,
     pub(crate) files_with_errors: u64,
@@ -134,14 +135,14 @@ impl Totals {
             totals.skipped += f.skipped;
             totals.out_of_window += f.out_of_window;
         }
-        let users: HashSet<&String> = r.use_rows().map(|u| &u.user).collect();
-        totals.users = users.len() as u64;
-        totals.incidental_only_users = r
-            .incidental_rows()
-            .map(|u| &u.user)
-            .filter(|u| !users.contains(u))
-            .collect::<HashSet<_>>()
-            .len() as u64;
+        // The rows are sorted by user: one run of rows per user.
+        for rows in r.per_user.chunk_by(|a, b| a.user == b.user) {
+            if rows.iter().any(|u| u.evidence == Evidence::Use) {
+                totals.users += 1;
+            } else {
+                totals.incidental_only_users += 1;
+            }
+        }
         let in_use = r.tools_in_use();
         totals.tools = in_use.len() as u64;
         totals.unregistered_tools = r.register_candidates.len() as u64;
@@ -149,7 +150,7 @@ impl Totals {
             .iter()
             .map(|t| t.stats.bytes_out)
             .fold(None, super::overview::add_uploaded);
-        for cell in r.scan.agg.usage.values().flat_map(|cells| cells.values()) {
+        for (_, cell) in r.scan.agg.usage.cells() {
             totals.use_events += cell.use_events();
             totals.incidental_events += cell.incidental;
         }
@@ -244,7 +245,7 @@ impl Exporter for Summary {
                 sha256: f.sha256.clone(),
             })
             .collect();
-        let totals = Totals::of(r);
+        let totals = &r.overview().totals;
         let mut coverage: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
         for (kind, day) in &r.scan.agg.coverage {
             coverage
@@ -290,7 +291,7 @@ impl Exporter for Summary {
             generated: fmt_rfc3339(r.manifest.generated),
             command: &r.config.command_line,
             files,
-            totals,
+            totals: totals.clone(),
             window: Window {
                 first: agg.window.first.map(fmt_rfc3339),
                 last: agg.window.last.map(fmt_rfc3339),

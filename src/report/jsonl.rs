@@ -136,7 +136,7 @@ pub fn per_user(r: &Report, u: &UserRow) -> Value {
     put(&mut m, "event.dataset", "shadowai.per_user");
     put_str(&mut m, "event.start", &u.stats.first_seen);
     put_str(&mut m, "event.end", &u.stats.last_seen);
-    put(&mut m, "user.name", u.user.as_str());
+    put(&mut m, "user.name", &*u.user);
     if let Some(d) = primary_domain(r.catalogue, &u.tool.tool_id) {
         put(&mut m, "url.domain", d);
     }

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::io::Write;
 
 use super::html::alerts::{Alerts, MAX_FILES, missing_text};
-use super::overview::{Overview, grouped, short_time, uploaded};
+use super::overview::{grouped, short_time, uploaded};
 use super::{AUDIT_DAYS, Exporter, Report};
 use crate::policy::Rule;
 use crate::time::fmt_day;
@@ -194,7 +194,7 @@ fn alerts(out: &mut String, r: &Report) {
 
 /// The whole document.
 pub(crate) fn render(r: &Report) -> String {
-    let o = Overview::of(r);
+    let o = r.overview();
     let mut out = String::new();
     out.push_str("# Shadow-AI audit report\n\n");
     out.push_str(&unmatched_register_rows(r));

@@ -13,19 +13,23 @@ pub mod jsonl;
 pub mod markdown;
 pub mod new_since;
 mod overview;
+
+use overview::Overview;
 pub mod pdf;
 mod svg;
 pub mod tally;
 pub mod xlsx;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context as _;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::aggregate::{Cell, Day, FileStats, SeenOn};
+use crate::aggregate::{Cell, Day, FileStats, SeenOn, UserId};
 use crate::atomic::AtomicFile;
 use crate::config::Config;
 use crate::directory::{Departments, NOT_IN_DIRECTORY, People};
@@ -40,8 +44,8 @@ use crate::time::{day_of, fmt_day, fmt_rfc3339};
 /// One user × tool.
 #[derive(Debug, Clone, Serialize)]
 pub struct UserRow {
-    /// Normalized user (or client address).
-    pub user: String,
+    /// Normalized user (or client address), as shown; shared with the user's other rows.
+    pub user: Arc<str>,
     /// Tool.
     #[serde(flatten)]
     pub tool: ToolCols,
@@ -272,6 +276,10 @@ pub struct Report<'a> {
     pub org: Option<String>,
     /// When the report was generated and the files beside the logs it rests on.
     pub manifest: Manifest,
+    /// The usage's users as shown, by id ([`Users::show_all`]).
+    shown: Vec<Arc<str>>,
+    /// The headline numbers, computed once, on first use ([`Report::overview`]).
+    overview: OnceLock<Overview>,
 }
 
 impl Manifest {
@@ -324,18 +332,15 @@ pub struct Manifest {
     pub identity: Vec<crate::hash::HashedFile>,
 }
 
-/// Distinct users, borrowed from the aggregates.
-type UserSet<'a> = HashSet<&'a [u8]>;
-
 /// One tool's person × tool rows, split by their evidence.
 #[derive(Default)]
-struct ToolTotals<'a> {
+struct ToolTotals {
     /// Counts of the `use` rows, and their people.
     used: Cell,
-    users: UserSet<'a>,
+    users: u64,
     /// Counts of the `incidental` rows, and their people.
     touched: Cell,
-    touched_by: UserSet<'a>,
+    touched_by: u64,
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -361,49 +366,38 @@ impl<'a> Report<'a> {
                 tier: policy.tier(t),
             }
         };
+        let usage = &scan.agg.usage;
+        let shown = users.show_all(usage);
         // A person × tool is use or incidental as a whole, over the report's window: its
         // evidence decides which of the counts below it goes to.
-        let mut rows: HashMap<(&[u8], ToolId), Cell> = HashMap::new();
-        for (user, cells) in &scan.agg.usage {
-            for (&(tool, _), cell) in cells {
-                rows.entry((user, tool)).or_default().merge(cell);
-            }
-        }
-        let mut per_user_cells: BTreeMap<(String, ToolId), Cell> = BTreeMap::new();
+        let pairs = usage.pairs();
         let mut per_tool: BTreeMap<ToolId, ToolTotals> = BTreeMap::new();
-        for (&(user, tool), cell) in &rows {
-            per_user_cells
-                .entry((users.show(user), tool))
-                .or_default()
-                .merge(cell);
+        for (&(_, tool), cell) in &pairs {
+            // Each pair is one user × tool: counting pairs counts distinct users.
             let t = per_tool.entry(tool).or_default();
             match cell.evidence() {
                 Evidence::Use => {
                     t.used.merge(cell);
-                    t.users.insert(user);
+                    t.users += 1;
                 }
                 Evidence::Incidental => {
                     t.touched.merge(cell);
-                    t.touched_by.insert(user);
+                    t.touched_by += 1;
                 }
             }
         }
-        let mut daily: BTreeMap<(Day, ToolId), (u64, UserSet)> = BTreeMap::new();
-        for (user, cells) in &scan.agg.usage {
-            for (&(tool, day), cell) in cells {
-                if rows
-                    .get(&(&user[..], tool))
-                    .is_some_and(|r| r.evidence() == Evidence::Use)
-                {
-                    let d = daily.entry((day, tool)).or_default();
-                    d.0 += cell.events;
-                    d.1.insert(user);
-                }
+        // Per day × tool: events and users of the `use` pairs (each cell is one user × tool ×
+        // day, so counting cells counts distinct users).
+        let mut daily: BTreeMap<(Day, ToolId), (u64, u64)> = BTreeMap::new();
+        for (k, cell) in usage.cells() {
+            if pairs
+                .get(&(k.user, k.tool))
+                .is_some_and(|r| r.evidence() == Evidence::Use)
+            {
+                let d = daily.entry((k.day, k.tool)).or_default();
+                d.0 += cell.events;
+                d.1 += 1;
             }
-        }
-        let mut seen_on: HashMap<(String, ToolId), &SeenOn> = HashMap::new();
-        for ((user, tool), s) in &scan.agg.seen_on {
-            seen_on.insert((users.show(user), *tool), s);
         }
         let join =
             |set: &BTreeSet<Box<[u8]>>| set.iter().map(|v| lossy(v)).collect::<Vec<_>>().join(";");
@@ -413,32 +407,42 @@ impl<'a> Report<'a> {
             let shown: BTreeSet<String> = set.iter().map(|d| users.show_device(d)).collect();
             shown.into_iter().collect::<Vec<_>>().join(";")
         };
-        let mut per_user: Vec<UserRow> = per_user_cells
+        // By user as shown, then tool id: users are shown distinctly ([`Usage::intern`]).
+        let mut order: Vec<(&(UserId, ToolId), &Cell)> = pairs.iter().collect();
+        order.sort_unstable_by(|(a, _), (b, _)| {
+            shown[a.0 as usize].cmp(&shown[b.0 as usize]).then_with(|| {
+                catalogue.tools[a.1 as usize]
+                    .id
+                    .cmp(&catalogue.tools[b.1 as usize].id)
+            })
+        });
+        let seen_on: FxHashMap<&(UserId, ToolId), &SeenOn> = usage.seen_on().collect();
+        let per_user: Vec<UserRow> = order
             .into_iter()
-            .map(|((user, tool), cell)| {
-                let seen = seen_on.get(&(user.clone(), tool));
+            .map(|(key, cell)| {
+                let seen = seen_on.get(key);
+                let (user, tool) = *key;
                 UserRow {
                     devices: seen.map(|s| devices(&s.devices)).unwrap_or_default(),
                     processes: seen.map(|s| join(&s.processes)).unwrap_or_default(),
                     registered: policy.registered(tool),
                     department: String::new(),
                     manager: String::new(),
-                    user,
+                    user: shown[user as usize].clone(),
                     tool: tool_cols(tool),
-                    stats: Stats::from(&cell),
+                    stats: Stats::from(cell),
                     evidence: cell.evidence(),
                 }
             })
             .collect();
-        per_user.sort_by(|a, b| (&a.user, &a.tool.tool_id).cmp(&(&b.user, &b.tool.tool_id)));
         let mut per_tool: Vec<ToolRow> = per_tool
             .into_iter()
             .map(|(tool, t)| ToolRow {
                 tool: tool_cols(tool),
-                users: t.users.len() as u64,
+                users: t.users,
                 stats: Stats::from(&t.used),
                 registered: policy.registered(tool),
-                incidental_users: t.touched_by.len() as u64,
+                incidental_users: t.touched_by,
                 incidental_events: t.touched.events,
                 status: catalogue.tools[tool as usize]
                     .lifecycle
@@ -476,7 +480,7 @@ impl<'a> Report<'a> {
                         tool_id: t.tool_id,
                         tool: t.tool,
                         tier: t.tier,
-                        users: users.len() as u64,
+                        users,
                         events,
                         day_number: day,
                     },
@@ -512,7 +516,7 @@ impl<'a> Report<'a> {
             .window
             .last
             .map(crate::time::day_of));
-        let findings = findings::evaluate(&scan.agg.usage, catalogue, policy, users, window_end);
+        let findings = findings::evaluate(usage, &pairs, &shown, catalogue, policy, window_end);
         Report {
             findings,
             register_candidates,
@@ -533,19 +537,23 @@ impl<'a> Report<'a> {
                 generated: crate::time::generated(),
                 ..Manifest::default()
             },
+            shown,
+            overview: OnceLock::new(),
         }
+    }
+
+    /// The headline numbers every exporter shows ([`Overview::of`]), computed once.
+    pub(crate) fn overview(&self) -> &Overview {
+        self.overview.get_or_init(|| Overview::of(self))
     }
 
     /// Joins the directory: fills the `department` and `manager` of every per-user row and
     /// finding, and rolls the usage up by department. Rows carry users as shown (tokens when
     /// pseudonymized), so each is looked up through the aggregates' own user names.
     pub fn join_directory(&mut self, people: &People) {
-        let shown: HashMap<String, &[u8]> = self
-            .scan
-            .agg
-            .usage
-            .keys()
-            .map(|u| (self.users.show(u), &**u))
+        let usage = &self.scan.agg.usage;
+        let shown: HashMap<&str, &[u8]> = (0..usage.users() as UserId)
+            .map(|u| (&*self.shown[u as usize], usage.name(u)))
             .collect();
         let team = |user: &str| match shown.get(user) {
             Some(raw) => people.show(raw, self.users),
@@ -601,14 +609,18 @@ fn register_candidates(
     per_user: &[UserRow],
     catalogue: &Catalogue,
 ) -> Vec<RegisterCandidate> {
+    // The use rows of each unregistered tool, in one pass over the rows.
+    let mut rows: HashMap<&str, Vec<&UserRow>> = HashMap::new();
+    for u in per_user {
+        if !u.registered && u.evidence == Evidence::Use {
+            rows.entry(&u.tool.tool_id).or_default().push(u);
+        }
+    }
     in_use(per_tool)
         .iter()
         .filter(|t| !t.registered)
         .map(|t| {
-            let mut top: Vec<&UserRow> = per_user
-                .iter()
-                .filter(|u| u.tool.tool_id == t.tool.tool_id && u.evidence == Evidence::Use)
-                .collect();
+            let mut top = rows.remove(t.tool.tool_id.as_str()).unwrap_or_default();
             top.sort_by(|a, b| {
                 b.stats
                     .events
@@ -957,7 +969,8 @@ mod tests {
 
     #[test]
     fn output_names_are_unique() {
-        let names: HashSet<&str> = EXPORTERS.iter().map(|e| e.file_name()).collect();
+        let names: std::collections::HashSet<&str> =
+            EXPORTERS.iter().map(|e| e.file_name()).collect();
         assert_eq!(names.len(), EXPORTERS.len());
     }
 

@@ -49,19 +49,27 @@ pub(crate) struct Overview {
     /// People with contact without use and no use of any tool, as `summary.json`
     /// `totals.incidental_only_users`.
     pub(crate) incidental_only_people: usize,
+    /// `summary.json`'s totals, which the numbers above repeat.
+    pub(crate) totals: Totals,
 }
 
 impl Overview {
-    /// Computes the numbers from the built rows.
+    /// Computes the numbers from the built rows; [`Report::overview`] keeps them.
     pub(crate) fn of(r: &Report) -> Self {
         let (from, to) = audit_window(r);
         // The counts `summary.json` has, by the same code.
         let totals = Totals::of(r);
-        let unapproved_people: BTreeSet<&str> = r
-            .use_rows()
-            .filter(|u| u.tool.tier == Tier::Unapproved)
-            .map(|u| u.user.as_str())
-            .collect();
+        // The rows are sorted by user: one run of rows per user.
+        let unapproved_people = r
+            .per_user
+            .chunk_by(|a, b| a.user == b.user)
+            .filter(|rows| {
+                rows.iter().any(|u| {
+                    u.evidence == crate::signatures::Evidence::Use
+                        && u.tool.tier == Tier::Unapproved
+                })
+            })
+            .count();
         let mut by_severity: BTreeMap<Severity, u64> = [
             Severity::High,
             Severity::Medium,
@@ -87,7 +95,7 @@ impl Overview {
             files: r.files.len(),
             files_with_errors: r.files.iter().filter(|f| f.error.is_some()).count(),
             skipped: r.files.iter().map(|f| f.skipped).sum(),
-            unapproved_people: unapproved_people.len(),
+            unapproved_people,
             unapproved_kinds: super::tally::UserKinds::of_tools(&r.scan.agg, |tool| {
                 r.policy.tier(tool) == Tier::Unapproved
             }),
@@ -100,6 +108,7 @@ impl Overview {
             by_rule,
             incidental_rows: r.incidental_rows().count(),
             incidental_only_people: totals.incidental_only_users as usize,
+            totals,
         }
     }
 

@@ -11,9 +11,9 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use super::json::Totals;
-use super::overview::{Overview, grouped};
+use super::overview::grouped;
 use super::{Exporter, Report};
-use crate::aggregate::Agg;
+use crate::aggregate::{Agg, UserId};
 use crate::policy::Severity;
 
 /// The user every event is counted under when it names no user, address or device.
@@ -47,28 +47,27 @@ impl UserKinds {
         agg: &Agg,
         keep: impl Fn(crate::signatures::ToolId) -> bool,
     ) -> UserKinds {
-        let devices: HashSet<&[u8]> = agg
-            .seen_on
-            .iter()
-            .filter(|((user, _), seen)| seen.devices.contains(user))
-            .map(|((user, _), _)| &**user)
+        let usage = &agg.usage;
+        let devices: HashSet<UserId> = usage
+            .seen_on()
+            .filter(|((user, _), seen)| seen.devices.contains(usage.name(*user)))
+            .map(|((user, _), _)| *user)
             .collect();
         let mut kinds = UserKinds::default();
-        let users = agg
-            .usage
-            .iter()
-            .filter(|(_, cells)| {
-                cells
-                    .iter()
-                    .any(|((tool, _), c)| c.use_events() > 0 && keep(*tool))
-            })
-            .map(|(user, _)| user);
-        for user in users {
+        let mut used = vec![false; usage.users()];
+        for (k, c) in usage.cells() {
+            if c.use_events() > 0 && keep(k.tool) {
+                used[k.user as usize] = true;
+            }
+        }
+        let users = (0..usage.users() as UserId).filter(|&u| used[u as usize]);
+        for id in users {
+            let user = usage.name(id);
             if is_address(user) {
                 kinds.addresses += 1;
-            } else if devices.contains(&**user) {
+            } else if devices.contains(&id) {
                 kinds.devices += 1;
-            } else if **user != *UNKNOWN {
+            } else if user != UNKNOWN {
                 kinds.people += 1;
             }
         }
@@ -104,9 +103,9 @@ impl Tally {
     /// The numbers of a report about to be written.
     pub fn of(r: &Report) -> Tally {
         Tally {
-            totals: Totals::of(r),
+            totals: r.overview().totals.clone(),
             duplicates: r.files.iter().filter(|f| f.duplicate.is_some()).count() as u64,
-            findings: Overview::of(r).by_severity,
+            findings: r.overview().by_severity.clone(),
             register: r.policy.register.is_some(),
             report: r.config.out.join(super::html::Html.file_name()),
         }
@@ -171,7 +170,7 @@ fn count(n: u64, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aggregate::SeenOn;
+    use crate::signatures::Evidence;
 
     #[test]
     fn users_are_people_addresses_or_devices() {
@@ -186,19 +185,14 @@ mod tests {
             b"lt-carol",
             b"unknown",
         ] {
-            let cells = agg.usage.entry(user.into()).or_default();
-            cells.entry(Default::default()).or_default().events = 1;
+            agg.add_usage(user, 0, None, None, Evidence::Use);
         }
         // Contact without use makes no one a user.
-        let cells = agg.usage.entry(b"dave"[..].into()).or_default();
-        let cell = cells.entry(Default::default()).or_default();
-        (cell.events, cell.incidental) = (3, 3);
-        let mut seen = SeenOn::default();
-        seen.add(Some(b"lt-carol"), Some(b"chrome.exe"));
-        agg.seen_on.insert((b"lt-carol"[..].into(), 0), seen);
-        let mut alice = SeenOn::default();
-        alice.add(Some(b"lt-alice"), None);
-        agg.seen_on.insert((b"alice"[..].into(), 0), alice);
+        for _ in 0..3 {
+            agg.add_usage(b"dave", 0, None, None, Evidence::Incidental);
+        }
+        agg.add_seen_on(b"lt-carol", 0, Some(b"lt-carol"), Some(b"chrome.exe"));
+        agg.add_seen_on(b"alice", 0, Some(b"lt-alice"), None);
         assert_eq!(
             UserKinds::of(&agg),
             UserKinds {

@@ -16,7 +16,6 @@ use anyhow::Context as _;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use serde_json::Value;
 
-use super::json::Totals;
 use super::{Exporter, Report, Stats, ToolCols, When, audit};
 use crate::time::{fmt_rfc3339, parse_iso8601};
 
@@ -431,7 +430,7 @@ fn summary(wb: &mut Workbook, f: &Formats, r: &Report) -> Result<(), XlsxError> 
     }
     rows.push(("audit complete".into(), Val::Bool(audit.complete)));
     // Every total of `summary.json`, by its name there, so the two never disagree.
-    let totals = serde_json::to_value(Totals::of(r)).unwrap_or(Value::Null);
+    let totals = serde_json::to_value(&r.overview().totals).unwrap_or(Value::Null);
     if let Value::Object(map) = &totals {
         for (name, v) in map {
             if let Some(n) = v.as_u64() {

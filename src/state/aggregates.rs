@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 
 use rusqlite::params;
+use rustc_hash::FxHashSet;
 
 use super::{State, to_i64, to_u64};
-use crate::aggregate::{Agg, Cell, Day};
+use crate::aggregate::{Agg, Cell, Day, UserId};
 use crate::event::SourceKind;
 use crate::signatures::{Catalogue, ToolId};
 
@@ -124,13 +125,10 @@ impl State {
                 incidental: to_u64(r.get(7)?),
                 bytes_measured: r.get::<_, Option<i64>>(4)?.is_some(),
             };
-            agg.usage
-                .entry(user.into_boxed_slice())
-                .or_default()
-                .entry((t, day))
-                .or_default()
-                .merge(&cell);
+            agg.usage.add_cell(&user, t, day, &cell);
         }
+        let pairs: FxHashSet<(UserId, ToolId)> =
+            agg.usage.cells().map(|(k, _)| (k.user, k.tool)).collect();
         let mut st = conn.prepare("SELECT user, tool_id, kind, value FROM seen_on")?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
@@ -140,11 +138,7 @@ impl State {
             };
             let user: Vec<u8> = r.get(0)?;
             // Only pairs with usage in the window: the report lists them beside that usage.
-            if !agg
-                .usage
-                .get(&user[..])
-                .is_some_and(|m| m.keys().any(|k| k.0 == t))
-            {
+            if !agg.usage.id(&user).is_some_and(|u| pairs.contains(&(u, t))) {
                 continue;
             }
             let kind: String = r.get(2)?;
@@ -224,32 +218,31 @@ pub(super) fn write_aggregates(
              {FIRST}, {LAST}",
         MAX = i64::MAX
     ))?;
-    for (user, cells) in &agg.usage {
-        for (&(tool, day), c) in cells {
-            let Some(tid) = tool_id(tool) else { continue };
-            st.execute(params![
-                day_key(day),
-                &user[..],
-                tid,
-                to_i64(c.events),
-                // NULL: no source measured uploads ("not measured", not 0).
-                c.bytes_measured.then(|| to_i64(c.bytes_out)),
-                c.first,
-                c.last,
-                to_i64(c.incidental)
-            ])?;
-        }
+    for (k, c) in agg.usage.cells() {
+        let Some(tid) = tool_id(k.tool) else { continue };
+        st.execute(params![
+            day_key(k.day),
+            agg.usage.name(k.user),
+            tid,
+            to_i64(c.events),
+            // NULL: no source measured uploads ("not measured", not 0).
+            c.bytes_measured.then(|| to_i64(c.bytes_out)),
+            c.first,
+            c.last,
+            to_i64(c.incidental)
+        ])?;
     }
     let mut st = tx.prepare_cached(
         "INSERT OR IGNORE INTO seen_on (user, tool_id, kind, value) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    for ((user, tool), s) in &agg.seen_on {
+    for ((user, tool), s) in agg.usage.seen_on() {
         let Some(tid) = tool_id(*tool) else { continue };
+        let user = agg.usage.name(*user);
         for d in &s.devices {
-            st.execute(params![&user[..], tid, "device", &d[..]])?;
+            st.execute(params![user, tid, "device", &d[..]])?;
         }
         for p in &s.processes {
-            st.execute(params![&user[..], tid, "process", &p[..]])?;
+            st.execute(params![user, tid, "process", &p[..]])?;
         }
     }
     let mut st =

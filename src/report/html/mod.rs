@@ -28,7 +28,6 @@ mod unmatched;
 
 use std::io::Write;
 
-use super::overview::Overview;
 use super::{Exporter, Report};
 
 pub(crate) use markup::Page;
@@ -49,10 +48,10 @@ impl Exporter for Html {
 
 /// The whole page.
 pub(crate) fn render(r: &Report) -> anyhow::Result<String> {
-    let o = Overview::of(r);
+    let o = r.overview();
     let mut p = Page::default();
-    page::header(&mut p, r, &o);
-    sections::write(&mut p, r, &o);
+    page::header(&mut p, r, o);
+    sections::write(&mut p, r, o);
     page::footer(&mut p);
-    page::fill_template(&page::title(r, &o), &p.into_string())
+    page::fill_template(&page::title(r, o), &p.into_string())
 }

@@ -15,6 +15,10 @@ use crate::error::ParseError;
 use crate::event::SourceKind;
 use crate::signatures::{Evidence, ToolId};
 
+mod usage;
+
+pub use usage::{Key, Usage, UserId};
+
 /// A UTC day number (days since 1970-01-01), or `None` for events without a timestamp.
 pub type Day = Option<i32>;
 
@@ -294,9 +298,6 @@ impl FileStats {
     }
 }
 
-/// Per user: per (tool, day) counters. Users are normalized bytes.
-pub type Usage = FxHashMap<Box<[u8]>, FxHashMap<(ToolId, Day), Cell>>;
-
 /// Devices or processes kept per user × tool, at most; an audit wants to know which machine
 /// and which program talked to the service, not an unbounded list.
 pub const MAX_SEEN: usize = 8;
@@ -338,7 +339,7 @@ impl SeenOn {
         }
     }
 
-    fn merge(&mut self, o: SeenOn) {
+    pub(crate) fn merge(&mut self, o: SeenOn) {
         for d in o.devices {
             insert_capped(&mut self.devices, &d);
         }
@@ -351,12 +352,10 @@ impl SeenOn {
 /// Everything a scan has counted so far.
 #[derive(Debug, Default)]
 pub struct Agg {
-    /// Usage of catalogue tools.
+    /// Usage of catalogue tools, and the devices and processes behind endpoint usage.
     pub usage: Usage,
     /// Discovery candidates by registrable domain.
     pub candidates: FxHashMap<Box<[u8]>, Candidate>,
-    /// Devices and processes behind endpoint usage, per user × tool.
-    pub seen_on: FxHashMap<(Box<[u8]>, ToolId), SeenOn>,
     /// Days with data, per source kind.
     pub coverage: BTreeSet<(SourceKind, i32)>,
     /// Earliest and latest event time over all events.
@@ -456,15 +455,7 @@ impl Agg {
         bytes_out: Option<u64>,
         evidence: Evidence,
     ) {
-        let day = ts.map(crate::time::day_of);
-        let per_user = match self.usage.get_mut(user) {
-            Some(m) => m,
-            None => self.usage.entry(user.into()).or_default(),
-        };
-        per_user
-            .entry((tool, day))
-            .or_default()
-            .add_usage(ts, bytes_out, evidence);
+        self.usage.add(user, tool, ts, bytes_out, evidence);
     }
 
     /// Notes the device and process behind a matched endpoint event.
@@ -475,11 +466,7 @@ impl Agg {
         device: Option<&[u8]>,
         process: Option<&[u8]>,
     ) {
-        // Keyed by an owned user: this runs only for endpoint events that matched.
-        self.seen_on
-            .entry((user.into(), tool))
-            .or_default()
-            .add(device, process);
+        self.usage.add_seen_on(user, tool, device, process);
     }
 
     /// Adds a candidate row kept per day (state, partials) to the whole-run candidates.
@@ -523,16 +510,13 @@ impl Agg {
 
     /// Adds everything `o` counted.
     pub fn merge(&mut self, o: Agg) {
-        merge_map(&mut self.usage, o.usage, |mine, cells| {
-            merge_map(mine, cells, |a, b| a.merge(&b));
-        });
+        self.usage.merge(o.usage);
         merge_map(&mut self.candidates, o.candidates, |mine, c| {
             mine.hosts.extend(c.hosts);
             mine.users.extend(c.users);
             mine.cell.merge(&c.cell);
             mine.reasons.0 |= c.reasons.0;
         });
-        merge_map(&mut self.seen_on, o.seen_on, SeenOn::merge);
         self.coverage.extend(o.coverage);
         self.window.merge(&o.window);
         self.attributed += o.attributed;
@@ -591,7 +575,7 @@ mod tests {
         ab.merge(a);
         let mut ba = Agg::default();
         ba.merge(b);
-        let cell = ba.usage[&b"alice"[..]][&(1, Some(0))];
+        let cell = *ba.usage.get(b"alice", 1, Some(0)).unwrap();
         assert_eq!(
             cell,
             Cell {
@@ -604,7 +588,7 @@ mod tests {
             }
         );
         ab.merge(ba);
-        let day0 = ab.usage[&b"alice"[..]][&(1, Some(0))];
+        let day0 = *ab.usage.get(b"alice", 1, Some(0)).unwrap();
         assert_eq!(
             day0,
             Cell {
@@ -621,8 +605,8 @@ mod tests {
             Evidence::Use,
             "one use event makes the cell use"
         );
-        assert_eq!(ab.usage[&b"alice"[..]][&(1, Some(1))].events, 1);
-        let bob = ab.usage[&b"bob"[..]][&(2, None)];
+        assert_eq!(ab.usage.get(b"alice", 1, Some(1)).unwrap().events, 1);
+        let bob = *ab.usage.get(b"bob", 2, None).unwrap();
         assert_eq!((bob.events, bob.use_events()), (1, 0));
         assert_eq!(bob.evidence(), Evidence::Incidental);
     }
@@ -638,10 +622,13 @@ mod tests {
         for n in names.iter().rev() {
             rev.add_seen_on(b"u", 1, Some(n), None);
         }
-        let key = (Box::<[u8]>::from(&b"u"[..]), 1);
-        assert_eq!(fwd.seen_on[&key], rev.seen_on[&key]);
-        assert_eq!(fwd.seen_on[&key].devices.len(), MAX_SEEN);
-        assert_eq!(&fwd.seen_on[&key].devices.first().unwrap()[..], b"a");
+        let (fwd, rev) = (
+            fwd.usage.seen(b"u", 1).unwrap(),
+            rev.usage.seen(b"u", 1).unwrap(),
+        );
+        assert_eq!(fwd, rev);
+        assert_eq!(fwd.devices.len(), MAX_SEEN);
+        assert_eq!(&fwd.devices.first().unwrap()[..], b"a");
     }
 
     #[test]

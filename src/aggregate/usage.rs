@@ -1,0 +1,197 @@
+//! Usage per user × tool × day, with users interned: the aggregate that grows with the
+//! organization.
+//!
+//! # Performance
+//! A user name is hashed once per matched event, to find its small id; the cell is then found
+//! on an integer key `(user, tool, day)` in one flat map. Memory is one [`Cell`] and its key per
+//! distinct user × tool × day, plus each distinct name once per worker: a nested map per user
+//! (the layout before) cost an allocation and a table per person, and its lookups grew with
+//! the population. Ids are local to one `Usage`: [`Usage::merge`] maps the other side's ids
+//! onto its own, and reports sort by name, so ids never reach an output.
+
+use rustc_hash::FxHashMap;
+
+use super::{Cell, Day, SeenOn};
+use crate::signatures::{Evidence, ToolId};
+
+/// A user's id inside one [`Usage`].
+pub type UserId = u32;
+
+/// What one usage cell counts: a user × tool × day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    /// The user ([`Usage::name`] gives the name).
+    pub user: UserId,
+    /// The tool.
+    pub tool: ToolId,
+    /// The UTC day, `None` for events without a timestamp.
+    pub day: Day,
+}
+
+/// Per user × tool × day counters, and the devices and processes behind endpoint usage per
+/// user × tool.
+#[derive(Clone, Debug, Default)]
+pub struct Usage {
+    /// Names by id.
+    names: Vec<Box<[u8]>>,
+    /// Ids by name.
+    ids: FxHashMap<Box<[u8]>, UserId>,
+    cells: FxHashMap<Key, Cell>,
+    seen_on: FxHashMap<(UserId, ToolId), SeenOn>,
+}
+
+impl Usage {
+    /// The id of `user` (a normalized name or address), given one if new.
+    ///
+    /// A name that is not UTF-8 is kept with each bad sequence replaced by U+FFFD, the form
+    /// the reports show: two names the reports would show alike are one user, so a report
+    /// row, a finding and a distinct-user count all mean the same person.
+    pub fn intern(&mut self, user: &[u8]) -> UserId {
+        if let Some(&id) = self.ids.get(user) {
+            return id;
+        }
+        match String::from_utf8_lossy(user) {
+            std::borrow::Cow::Borrowed(_) => self.intern_owned(user.into()),
+            std::borrow::Cow::Owned(shown) => self.intern_owned(shown.into_bytes().into()),
+        }
+    }
+
+    fn intern_owned(&mut self, user: Box<[u8]>) -> UserId {
+        if let Some(&id) = self.ids.get(&user) {
+            return id;
+        }
+        // Two copies of each name (the map's key, the list's entry): a name is a few bytes,
+        // and finding a name by id must not search.
+        let id = self.names.len() as UserId;
+        self.names.push(user.clone());
+        self.ids.insert(user, id);
+        id
+    }
+
+    /// The id of `user`, if it has usage or endpoint detail here.
+    pub fn id(&self, user: &[u8]) -> Option<UserId> {
+        self.ids
+            .get(user)
+            .or_else(|| self.ids.get(String::from_utf8_lossy(user).as_bytes()))
+            .copied()
+    }
+
+    /// The name of user `id`.
+    pub fn name(&self, id: UserId) -> &[u8] {
+        self.names.get(id as usize).map_or(&[], |n| n)
+    }
+
+    /// Distinct users.
+    pub fn users(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Distinct user × tool × day cells.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Whether nothing was counted.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty() && self.seen_on.is_empty()
+    }
+
+    /// Counts one matched event.
+    pub fn add(
+        &mut self,
+        user: &[u8],
+        tool: ToolId,
+        ts: Option<i64>,
+        bytes_out: Option<u64>,
+        evidence: Evidence,
+    ) {
+        let key = Key {
+            user: self.intern(user),
+            tool,
+            day: ts.map(crate::time::day_of),
+        };
+        self.cells
+            .entry(key)
+            .or_default()
+            .add_usage(ts, bytes_out, evidence);
+    }
+
+    /// Adds a stored cell (a partial's or the state's row).
+    pub fn add_cell(&mut self, user: &[u8], tool: ToolId, day: Day, cell: &Cell) {
+        let key = Key {
+            user: self.intern(user),
+            tool,
+            day,
+        };
+        self.cells.entry(key).or_default().merge(cell);
+    }
+
+    /// The cell of `user` × `tool` × `day`, if any.
+    pub fn get(&self, user: &[u8], tool: ToolId, day: Day) -> Option<&Cell> {
+        let user = self.id(user)?;
+        self.cells.get(&Key { user, tool, day })
+    }
+
+    /// The devices and processes behind `user` × `tool`, if any.
+    pub fn seen(&self, user: &[u8], tool: ToolId) -> Option<&SeenOn> {
+        self.seen_on.get(&(self.id(user)?, tool))
+    }
+
+    /// The cells, in no particular order.
+    pub fn cells(&self) -> impl Iterator<Item = (&Key, &Cell)> {
+        self.cells.iter()
+    }
+
+    /// Notes the device and process behind a matched endpoint event.
+    pub fn add_seen_on(
+        &mut self,
+        user: &[u8],
+        tool: ToolId,
+        device: Option<&[u8]>,
+        process: Option<&[u8]>,
+    ) {
+        let user = self.intern(user);
+        self.seen_on
+            .entry((user, tool))
+            .or_default()
+            .add(device, process);
+    }
+
+    /// Devices and processes per user × tool, in no particular order.
+    pub fn seen_on(&self) -> impl Iterator<Item = (&(UserId, ToolId), &SeenOn)> {
+        self.seen_on.iter()
+    }
+
+    /// The cells summed over days per user × tool: a person × tool is use or incidental as
+    /// a whole ([`Cell::evidence`]), over the window counted.
+    pub fn pairs(&self) -> FxHashMap<(UserId, ToolId), Cell> {
+        let mut pairs: FxHashMap<(UserId, ToolId), Cell> = FxHashMap::default();
+        for (k, c) in &self.cells {
+            pairs.entry((k.user, k.tool)).or_default().merge(c);
+        }
+        pairs
+    }
+
+    /// Adds everything `o` counted, its users mapped onto this side's ids.
+    pub fn merge(&mut self, mut o: Usage) {
+        // Re-keying costs per entry of the side merged in: merge the smaller one.
+        if self.cells.len() + self.seen_on.len() < o.cells.len() + o.seen_on.len() {
+            std::mem::swap(self, &mut o);
+        }
+        let ids: Vec<UserId> = std::mem::take(&mut o.names)
+            .into_iter()
+            .map(|name| self.intern_owned(name))
+            .collect();
+        let id = |u: UserId| ids.get(u as usize).copied().unwrap_or(u);
+        for (k, c) in o.cells {
+            let key = Key {
+                user: id(k.user),
+                ..k
+            };
+            self.cells.entry(key).or_default().merge(&c);
+        }
+        for ((u, t), s) in o.seen_on {
+            self.seen_on.entry((id(u), t)).or_default().merge(s);
+        }
+    }
+}
