@@ -12,7 +12,7 @@ use crate::aggregate::{Cell, Usage, UserId};
 use crate::policy::{Policy, Rule, Severity, Tier};
 use crate::register::DISCOVERED_STATUS;
 use crate::signatures::{Catalogue, Evidence, ToolId};
-use crate::time::{civil_from_days, days_from_civil, fmt_day, fmt_rfc3339};
+use crate::time::{Stamp, civil_from_days, days_from_civil, fmt_day};
 
 /// One finding row of `findings.csv`.
 #[derive(Clone, Debug, Serialize)]
@@ -24,9 +24,9 @@ pub struct Finding {
     /// User (or token); empty for register rules. Shared with the report's other rows.
     pub user: Arc<str>,
     /// Tool slug.
-    pub tool_id: String,
+    pub tool_id: Arc<str>,
     /// Tool name.
-    pub tool: String,
+    pub tool: Arc<str>,
     /// Policy tier, written as its number.
     pub tier: Tier,
     /// Events the finding covers.
@@ -34,41 +34,81 @@ pub struct Finding {
     /// Bytes uploaded in those events; `None` when no source measured them.
     pub bytes_out: Option<u64>,
     /// RFC 3339.
-    pub first_seen: String,
+    pub first_seen: Stamp,
     /// RFC 3339.
-    pub last_seen: String,
-    /// Why, in words.
-    pub detail: String,
+    pub last_seen: Stamp,
+    /// Why, in words; the same words are shared by the findings of one rule and tool.
+    pub detail: Arc<str>,
     /// The user's department from `--directory` (empty without one).
     pub department: String,
     /// The user's manager from `--directory` (empty without one; a token when users are).
     pub manager: String,
 }
 
+/// A tool's id and name as findings carry them, shared by the tool's findings.
+type ToolNames = (Arc<str>, Arc<str>);
+
 fn finding(
     rule: Rule,
     user: Arc<str>,
-    id: &str,
-    name: &str,
+    (tool_id, tool): &ToolNames,
     tier: Tier,
     cell: &Cell,
-    detail: String,
+    detail: Arc<str>,
 ) -> Finding {
     Finding {
         severity: rule.severity(),
         rule,
         user,
-        tool_id: id.to_string(),
-        tool: name.to_string(),
+        tool_id: tool_id.clone(),
+        tool: tool.clone(),
         tier,
         events: cell.events,
         bytes_out: cell.uploaded(),
-        first_seen: cell.first.map(fmt_rfc3339).unwrap_or_default(),
-        last_seen: cell.last.map(fmt_rfc3339).unwrap_or_default(),
+        first_seen: Stamp(cell.first),
+        last_seen: Stamp(cell.last),
         detail,
         department: String::new(),
         manager: String::new(),
     }
+}
+
+/// Every rule a use of `tool` breaks, and why in words.
+fn broken_rules(
+    tool: ToolId,
+    catalogue: &Catalogue,
+    policy: &Policy,
+    approved_enterprise: &BTreeMap<&str, &str>,
+) -> Vec<(Rule, Arc<str>)> {
+    let t = &catalogue.tools[tool as usize];
+    let mut broken: Vec<(Rule, String)> = Vec::new();
+    match (policy.tier(tool), policy.entry(tool)) {
+        (Tier::Unapproved, None) => broken.push((Rule::ShadowAi, "not in the AI Tool Register: never reviewed".to_string())),
+        (Tier::Unapproved, Some(e)) if e.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(DISCOVERED_STATUS)) => {
+            broken.push((Rule::ShadowAi, format!("register line {}: discovered, not yet reviewed", e.line)));
+        }
+        (Tier::Unapproved, Some(e)) => {
+            broken.push((Rule::ShadowAi, format!("register line {}: tier 4, reviewed and not approved", e.line)));
+        }
+        (Tier::UnderEvaluation, row) => broken.push((
+            Rule::UnderEvaluation,
+            format!(
+                "register line {}: under evaluation; use needs written manager approval and public data only",
+                row.map_or(0, |e| e.line)
+            ),
+        )),
+        _ => {}
+    }
+    if t.offering == Some(crate::signatures::Offering::Consumer)
+        && let Some(enterprise) = approved_enterprise.get(t.vendor.as_str())
+    {
+        let detail = format!(
+            "consumer {} used while {enterprise} (same vendor) is approved at tier 1",
+            t.name
+        );
+        broken.push((Rule::ConsumerWhenEnterprise, detail));
+    }
+    broken.into_iter().map(|(r, d)| (r, d.into())).collect()
 }
 
 /// The day twelve months before `day` (Feb 29 falls back to Feb 28).
@@ -112,6 +152,11 @@ pub fn evaluate(
         })
         .map(|(_, t)| (t.vendor.as_str(), t.name.as_str()))
         .collect();
+    let names = |tool: ToolId| -> ToolNames {
+        let t = &catalogue.tools[tool as usize];
+        (Arc::from(t.id.as_str()), Arc::from(t.name.as_str()))
+    };
+    let mut tools: FxHashMap<ToolId, ToolNames> = FxHashMap::default();
     for (k, cell) in usage.cells() {
         let tier = policy.tier(k.tool);
         let upload_rule = match tier {
@@ -123,7 +168,6 @@ pub fn evaluate(
             && let Some(rule) = upload_rule
             && used(k.user, k.tool)
         {
-            let t = &catalogue.tools[k.tool as usize];
             let when = k
                 .day
                 .map_or_else(|| "on a day without timestamps".to_string(), fmt_day);
@@ -131,77 +175,55 @@ pub fn evaluate(
                 "{} bytes uploaded {when} (threshold {} per user, tool and day)",
                 cell.bytes_out, policy.upload_threshold
             );
-            out.push(finding(
-                rule,
-                name(k.user),
-                &t.id,
-                &t.name,
-                tier,
-                cell,
-                detail,
-            ));
+            let tool = tools.entry(k.tool).or_insert_with(|| names(k.tool));
+            out.push(finding(rule, name(k.user), tool, tier, cell, detail.into()));
         }
     }
+    // The rules a use of each tool breaks, with their words, worked out once per tool; then
+    // room for exactly the findings they make (a growing list held up to twice its size).
+    let mut broken_by: FxHashMap<ToolId, Vec<(Rule, Arc<str>)>> = FxHashMap::default();
+    let mut rows = 0;
+    for (&(_, tool), cell) in pairs {
+        if cell.evidence() == Evidence::Use {
+            rows += broken_by
+                .entry(tool)
+                .or_insert_with(|| broken_rules(tool, catalogue, policy, &approved_enterprise))
+                .len();
+        }
+    }
+    out.reserve_exact(rows + policy.register.map_or(0, |r| 2 * r.entries.len()));
     let mut per_tool: BTreeMap<ToolId, Cell> = BTreeMap::new();
     for (&(user, tool), cell) in pairs {
         if cell.evidence() != Evidence::Use {
             continue;
         }
         per_tool.entry(tool).or_default().merge(cell);
-        let t = &catalogue.tools[tool as usize];
+        let broken = broken_by.get(&tool).map_or(&[][..], Vec::as_slice);
+        let names = tools.entry(tool).or_insert_with(|| names(tool));
         let tier = policy.tier(tool);
-        let row = policy.entry(tool);
-        // Every rule this user × tool breaks, then one row each.
-        let mut broken: Vec<(Rule, String)> = Vec::new();
-        match (tier, row) {
-            (Tier::Unapproved, None) => broken.push((Rule::ShadowAi, "not in the AI Tool Register: never reviewed".to_string())),
-            (Tier::Unapproved, Some(e)) if e.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(DISCOVERED_STATUS)) => {
-                broken.push((Rule::ShadowAi, format!("register line {}: discovered, not yet reviewed", e.line)));
-            }
-            (Tier::Unapproved, Some(e)) => {
-                broken.push((Rule::ShadowAi, format!("register line {}: tier 4, reviewed and not approved", e.line)));
-            }
-            (Tier::UnderEvaluation, row) => broken.push((
-                Rule::UnderEvaluation,
-                format!(
-                    "register line {}: under evaluation; use needs written manager approval and public data only",
-                    row.map_or(0, |e| e.line)
-                ),
-            )),
-            _ => {}
-        }
-        if t.offering == Some(crate::signatures::Offering::Consumer)
-            && let Some(enterprise) = approved_enterprise.get(t.vendor.as_str())
-        {
-            let detail = format!(
-                "consumer {} used while {enterprise} (same vendor) is approved at tier 1",
-                t.name
-            );
-            broken.push((Rule::ConsumerWhenEnterprise, detail));
-        }
         for (rule, detail) in broken {
             out.push(finding(
-                rule,
+                *rule,
                 name(user),
-                &t.id,
-                &t.name,
+                names,
                 tier,
                 cell,
-                detail,
+                detail.clone(),
             ));
         }
     }
     if let Some(register) = policy.register {
         let cutoff = window_end.map(a_year_before);
         for e in &register.entries {
-            let (id, name) = match e.tool {
-                Some(t) => (
-                    catalogue.tools[t as usize].id.clone(),
-                    catalogue.tools[t as usize].name.clone(),
-                ),
+            let tool: ToolNames = match e.tool {
+                Some(t) => names(t),
                 None => (
-                    e.id.clone().unwrap_or_default(),
-                    e.name.clone().or_else(|| e.id.clone()).unwrap_or_default(),
+                    e.id.as_deref().unwrap_or_default().into(),
+                    e.name
+                        .as_deref()
+                        .or(e.id.as_deref())
+                        .unwrap_or_default()
+                        .into(),
                 ),
             };
             let used = e
@@ -223,11 +245,10 @@ pub fn evaluate(
                 out.push(finding(
                     Rule::StaleAssessment,
                     nobody.clone(),
-                    &id,
-                    &name,
+                    &tool,
                     e.tier,
                     &used,
-                    detail,
+                    detail.into(),
                 ));
             }
             // An unmatched row registers no tool, so nothing can have used it: it is listed as
@@ -240,11 +261,10 @@ pub fn evaluate(
                 out.push(finding(
                     Rule::RegisterUnused,
                     nobody.clone(),
-                    &id,
-                    &name,
+                    &tool,
                     e.tier,
                     &used,
-                    detail,
+                    detail.into(),
                 ));
             }
         }
@@ -321,7 +341,7 @@ mod tests {
         let found = run(&agg, &c, &policy, Some(day as i32));
         let got: Vec<(Severity, &str, &str, &str)> = found
             .iter()
-            .map(|f| (f.severity, f.rule.name(), &*f.user, f.tool_id.as_str()))
+            .map(|f| (f.severity, f.rule.name(), &*f.user, &*f.tool_id))
             .collect();
         assert_eq!(
             got,
@@ -382,7 +402,7 @@ mod tests {
         let found = run(&agg, &c, &policy, Some(day as i32 + 1));
         let got: Vec<(&str, &str, &str, u64)> = found
             .iter()
-            .map(|f| (f.rule.name(), &*f.user, f.tool_id.as_str(), f.events))
+            .map(|f| (f.rule.name(), &*f.user, &*f.tool_id, f.events))
             .collect();
         assert_eq!(
             got,
@@ -416,7 +436,7 @@ mod tests {
         let found = run(&agg, &c, &policy, Some(20_780));
         let rules: Vec<Rule> = found.iter().map(|f| f.rule).collect();
         assert_eq!(rules, vec![Rule::ConsumerWhenEnterprise]);
-        assert_eq!(found[0].tool_id, "acme-chat");
+        assert_eq!(&*found[0].tool_id, "acme-chat");
     }
 
     #[test]

@@ -183,6 +183,8 @@ impl Usage {
             .map(|name| self.intern_owned(name))
             .collect();
         let id = |u: UserId| ids.get(u as usize).copied().unwrap_or(u);
+        // At most one growth of the table, not one per doubling.
+        self.cells.reserve(o.cells.len());
         for (k, c) in o.cells {
             let key = Key {
                 user: id(k.user),

@@ -217,24 +217,24 @@ fn read_plans(ctx: &Context, plans: Vec<Plan>) -> Scan {
     // Progress counts tasks (files, or chunks of a large file), updated once per task.
     let done = AtomicUsize::new(0);
     ctx.bar.set_message(format!("0/{} files", tasks.len()));
-    let (agg, mut parts) = tasks
-        .par_iter()
-        .fold(
-            || Worker::new(ctx, &done, tasks.len()),
-            |mut w, t| {
-                w.run(&plans[t.file], t);
-                w
-            },
-        )
-        .map(|w| (w.agg, w.parts))
-        .reduce(
-            || (Agg::default(), Vec::new()),
-            |(mut a, mut pa), (b, pb)| {
-                a.merge(b);
-                pa.extend(pb);
-                (a, pa)
-            },
-        );
+    // One worker per thread, each taking the next task in order until none is left: a
+    // worker classifies each host once and keeps one set of aggregates. (A rayon fold made a
+    // worker per split of the task list, each classifying the same hosts again and holding
+    // its own copy of the users, merged at the end.)
+    let next = AtomicUsize::new(0);
+    let workers = rayon::broadcast(|_| {
+        let mut w = Worker::new(ctx, &done, tasks.len());
+        while let Some(t) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
+            w.run(&plans[t.file], t);
+        }
+        (w.agg, w.parts)
+    });
+    let mut agg = Agg::default();
+    let mut parts = Vec::new();
+    for (a, p) in workers {
+        agg.merge(a);
+        parts.extend(p);
+    }
     parts.sort_by_key(|p| (p.file, p.chunk));
     let sizes: Vec<(u64, Option<i64>)> = plans.iter().map(|p| (p.size, p.mtime)).collect();
     let mut hashes: Vec<Option<String>> = Vec::with_capacity(plans.len());

@@ -16,6 +16,7 @@ use crate::findings::Finding;
 use crate::policy::{Rule, Severity};
 use crate::report::{Exporter, Report, UserRow, When};
 use crate::signatures::Catalogue;
+use crate::time::Stamp;
 
 /// `event.severity` per finding severity (Elastic Security's default risk scores).
 pub fn severity_number(s: Severity) -> u8 {
@@ -57,22 +58,19 @@ pub(crate) fn put_str(m: &mut Map<String, Value>, k: &str, v: &str) {
 }
 
 /// The end of the audit window, for rows without a time of their own.
-fn window_end(r: &Report) -> Option<String> {
-    r.config
-        .until
-        .or(r.scan.agg.window.last)
-        .map(crate::time::fmt_rfc3339)
+fn window_end(r: &Report) -> Stamp {
+    Stamp(r.config.until.or(r.scan.agg.window.last))
 }
 
 /// One finding as an ECS object.
 pub fn finding(r: &Report, f: &Finding) -> Value {
     let mut m = Map::new();
-    let ts = if f.last_seen.is_empty() {
-        window_end(r).unwrap_or_default()
+    let ts = if f.last_seen.0.is_none() {
+        window_end(r)
     } else {
-        f.last_seen.clone()
+        f.last_seen
     };
-    put_str(&mut m, "@timestamp", &ts);
+    put_str(&mut m, "@timestamp", &ts.to_string());
     put(&mut m, "event.kind", "alert");
     let register_rule = REGISTER_RULES.contains(&f.rule);
     put(
@@ -88,8 +86,8 @@ pub fn finding(r: &Report, f: &Finding) -> Value {
     put(&mut m, "event.module", "shadowai");
     put(&mut m, "event.dataset", "shadowai.findings");
     put(&mut m, "event.severity", severity_number(f.severity));
-    put_str(&mut m, "event.start", &f.first_seen);
-    put_str(&mut m, "event.end", &f.last_seen);
+    put_str(&mut m, "event.start", &f.first_seen.to_string());
+    put_str(&mut m, "event.end", &f.last_seen.to_string());
     put(&mut m, "rule.name", f.rule.name());
     put(&mut m, "rule.ruleset", "shadowai");
     put(&mut m, "rule.description", f.rule.clause());
@@ -99,8 +97,8 @@ pub fn finding(r: &Report, f: &Finding) -> Value {
     }
     put_str(&mut m, "message", &f.detail);
     put(&mut m, "shadowai.severity", json!(f.severity));
-    put(&mut m, "shadowai.tool.id", f.tool_id.as_str());
-    put(&mut m, "shadowai.tool.name", f.tool.as_str());
+    put(&mut m, "shadowai.tool.id", &*f.tool_id);
+    put(&mut m, "shadowai.tool.name", &*f.tool);
     put(&mut m, "shadowai.tool.tier", f.tier.number());
     put(&mut m, "shadowai.events", f.events);
     // Absent where no source measured uploads (ECS: absent rather than null).
@@ -123,19 +121,19 @@ fn list(cell: &str) -> Value {
 /// One per-user row as an ECS object.
 pub fn per_user(r: &Report, u: &UserRow) -> Value {
     let mut m = Map::new();
-    let ts = if u.stats.last_seen.is_empty() {
-        window_end(r).unwrap_or_default()
+    let ts = if u.stats.last_seen.0.is_none() {
+        window_end(r)
     } else {
-        u.stats.last_seen.clone()
+        u.stats.last_seen
     };
-    put_str(&mut m, "@timestamp", &ts);
+    put_str(&mut m, "@timestamp", &ts.to_string());
     put(&mut m, "event.kind", "metric");
     put(&mut m, "event.category", json!(["web"]));
     put(&mut m, "event.type", json!(["info"]));
     put(&mut m, "event.module", "shadowai");
     put(&mut m, "event.dataset", "shadowai.per_user");
-    put_str(&mut m, "event.start", &u.stats.first_seen);
-    put_str(&mut m, "event.end", &u.stats.last_seen);
+    put_str(&mut m, "event.start", &u.stats.first_seen.to_string());
+    put_str(&mut m, "event.end", &u.stats.last_seen.to_string());
     put(&mut m, "user.name", &*u.user);
     if let Some(d) = primary_domain(r.catalogue, &u.tool.tool_id) {
         put(&mut m, "url.domain", d);

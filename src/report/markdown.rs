@@ -314,8 +314,8 @@ pub(crate) fn render(r: &Report) -> String {
                     format!("T{}", f.tier),
                     grouped(f.events),
                     uploaded(f.bytes_out),
-                    e(&short_time(&f.first_seen)),
-                    e(&short_time(&f.last_seen)),
+                    e(&short_time(&f.first_seen.to_string())),
+                    e(&short_time(&f.last_seen.to_string())),
                     e(&f.detail),
                 ],
             );

@@ -39,16 +39,16 @@ use crate::pipeline::Scan;
 use crate::policy::{Policy, Tier};
 use crate::pseudonym::Users;
 use crate::signatures::{Catalogue, Evidence, ToolId};
-use crate::time::{day_of, fmt_day, fmt_rfc3339};
+use crate::time::{Stamp, day_of, fmt_day, fmt_rfc3339};
 
 /// One user × tool.
 #[derive(Debug, Clone, Serialize)]
 pub struct UserRow {
     /// Normalized user (or client address), as shown; shared with the user's other rows.
     pub user: Arc<str>,
-    /// Tool.
+    /// Tool, shared with the tool's other rows.
     #[serde(flatten)]
-    pub tool: ToolCols,
+    pub tool: Arc<ToolCols>,
     /// Counts.
     #[serde(flatten)]
     pub stats: Stats,
@@ -91,9 +91,9 @@ pub struct Stats {
     /// events records them ([`Cell::bytes_measured`]), which is not 0 bytes.
     pub bytes_out: Option<u64>,
     /// RFC 3339, empty when unknown.
-    pub first_seen: String,
+    pub first_seen: Stamp,
     /// RFC 3339, empty when unknown.
-    pub last_seen: String,
+    pub last_seen: Stamp,
 }
 
 impl From<&Cell> for Stats {
@@ -101,8 +101,8 @@ impl From<&Cell> for Stats {
         Stats {
             events: c.events,
             bytes_out: c.uploaded(),
-            first_seen: c.first.map(fmt_rfc3339).unwrap_or_default(),
-            last_seen: c.last.map(fmt_rfc3339).unwrap_or_default(),
+            first_seen: Stamp(c.first),
+            last_seen: Stamp(c.last),
         }
     }
 }
@@ -417,6 +417,11 @@ impl<'a> Report<'a> {
             })
         });
         let seen_on: FxHashMap<&(UserId, ToolId), &SeenOn> = usage.seen_on().collect();
+        // One copy of each tool's columns, shared by its rows.
+        let cols: FxHashMap<ToolId, Arc<ToolCols>> = per_tool
+            .keys()
+            .map(|&t| (t, Arc::new(tool_cols(t))))
+            .collect();
         let per_user: Vec<UserRow> = order
             .into_iter()
             .map(|(key, cell)| {
@@ -429,7 +434,10 @@ impl<'a> Report<'a> {
                     department: String::new(),
                     manager: String::new(),
                     user: shown[user as usize].clone(),
-                    tool: tool_cols(tool),
+                    tool: cols
+                        .get(&tool)
+                        .cloned()
+                        .unwrap_or_else(|| Arc::new(tool_cols(tool))),
                     stats: Stats::from(cell),
                     evidence: cell.evidence(),
                 }

@@ -50,8 +50,8 @@ const MAX_COLUMN_PX: u32 = 480;
 enum Val<'a> {
     Text(&'a str),
     Number(u64),
-    /// An RFC 3339 time as the rows carry it; empty (unknown) is a blank cell.
-    Time(&'a str),
+    /// An RFC 3339 time as the rows write it; empty (unknown) is a blank cell.
+    Time(std::borrow::Cow<'a, str>),
     Bool(bool),
 }
 
@@ -199,8 +199,8 @@ fn stat_cells(s: &Stats) -> [Val<'_>; 4] {
     [
         Val::Number(s.events),
         uploaded(s.bytes_out),
-        Val::Time(&s.first_seen),
-        Val::Time(&s.last_seen),
+        Val::Time(s.first_seen.to_string().into()),
+        Val::Time(s.last_seen.to_string().into()),
     ]
 }
 
@@ -282,8 +282,8 @@ fn workbook(r: &Report) -> Result<Vec<u8>, XlsxError> {
                 Val::Number(u64::from(x.tier.number())),
                 Val::Number(x.events),
                 uploaded(x.bytes_out),
-                Val::Time(&x.first_seen),
-                Val::Time(&x.last_seen),
+                Val::Time(x.first_seen.to_string().into()),
+                Val::Time(x.last_seen.to_string().into()),
                 Val::Text(&x.detail),
                 Val::Text(&x.department),
                 Val::Text(&x.manager),
@@ -356,8 +356,8 @@ fn workbook(r: &Report) -> Result<Vec<u8>, XlsxError> {
                     Val::Number(x.users),
                     Val::Number(x.events),
                     uploaded(x.bytes_out),
-                    Val::Time(&x.first_seen),
-                    Val::Time(&x.last_seen),
+                    Val::Time(x.first_seen.as_str().into()),
+                    Val::Time(x.last_seen.as_str().into()),
                 ]
             },
         )?;
@@ -423,7 +423,7 @@ fn summary(wb: &mut Workbook, f: &Formats, r: &Report) -> Result<(), XlsxError> 
         rows.push(((*label).to_string(), Val::Text(v)));
     }
     for (label, v) in &times {
-        rows.push(((*label).to_string(), Val::Time(v)));
+        rows.push(((*label).to_string(), Val::Time(v.as_str().into())));
     }
     for (label, v) in &days {
         rows.push(((*label).to_string(), Val::Text(v)));

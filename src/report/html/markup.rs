@@ -114,9 +114,10 @@ impl Page {
         self.raw("<td class=\"p\">").text(s).raw("</td>")
     }
 
-    /// A timestamp cell, shortened to minutes; the date never breaks at its hyphens, the
-    /// time may go to a second line in print.
-    pub(super) fn td_time(&mut self, rfc3339: &str) -> &mut Self {
+    /// A timestamp cell (RFC 3339, or empty), shortened to minutes; the date never breaks at
+    /// its hyphens, the time may go to a second line in print.
+    pub(super) fn td_time(&mut self, rfc3339: impl std::fmt::Display) -> &mut Self {
+        let rfc3339 = &rfc3339.to_string();
         let short = short_time(rfc3339);
         let (date, time) = short.split_once(' ').unwrap_or((&short, ""));
         self.raw("<td class=\"t\" title=\"")

@@ -98,7 +98,7 @@ fn rollup(p: &mut Page, r: &Report) {
     let mut groups: BTreeMap<(&str, &str), Group> = BTreeMap::new();
     for f in &r.findings {
         let g = groups
-            .entry((f.rule.name(), f.tool_id.as_str()))
+            .entry((f.rule.name(), &*f.tool_id))
             .or_insert_with(|| Group {
                 first: f,
                 people: BTreeSet::new(),
