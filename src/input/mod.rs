@@ -22,6 +22,7 @@ use std::sync::{Arc, OnceLock, mpsc};
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
+pub mod blocks;
 pub mod gzip;
 pub mod handle;
 pub mod stream;

@@ -11,7 +11,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 
 use indicatif::ProgressBar;
 use publicsuffix::List;
@@ -24,6 +24,7 @@ use crate::error::ParseError;
 use crate::event::{Event, Parsed, SourceKind};
 use crate::formats::{self, LogFormat};
 use crate::identity::Identity;
+use crate::input::blocks::LineBlocks;
 use crate::input::{self, FileId, Handle, stream::Tail};
 use crate::lines::{Line, LineReader};
 use crate::normalize;
@@ -222,10 +223,18 @@ fn read_plans(ctx: &Context, plans: Vec<Plan>) -> Scan {
     // worker per split of the task list, each classifying the same hosts again and holding
     // its own copy of the users, merged at the end.)
     let next = AtomicUsize::new(0);
+    let helpers = Helpers::new(rayon::current_num_threads());
     let workers = rayon::broadcast(|_| {
         let mut w = Worker::new(ctx, &done, tasks.len());
+        w.helpers = Some(&helpers);
         while let Some(t) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
             w.run(&plans[t.file], t);
+        }
+        // No task left: help parse the gzip streams others are still reading.
+        helpers.done_with_tasks();
+        while let Some((file, blocks)) = helpers.idle() {
+            w.parse_blocks(&plans[file], file, &blocks);
+            helpers.close(file);
         }
         (w.agg, w.parts)
     });
@@ -517,6 +526,105 @@ fn file_name(path: &[u8]) -> &[u8] {
     memchr::memrchr2(b'/', b'\\', path).map_or(path, |i| &path[i + 1..])
 }
 
+/// The decompressed streams being read, cut into blocks of lines ([`LineBlocks`]), that a
+/// worker out of tasks helps parse.
+///
+/// # Performance
+/// One large gzip file inflates on one core and used to be parsed on one more, whatever the
+/// thread count; the other workers, done with their own files, now take its blocks too.
+struct Helpers {
+    state: Mutex<HelpState>,
+    changed: Condvar,
+}
+
+struct HelpState {
+    /// Streams open for help, by file index.
+    open: Vec<(usize, Arc<LineBlocks>)>,
+    /// Workers still running tasks: one of them may yet open a stream.
+    running: usize,
+}
+
+impl Helpers {
+    fn new(workers: usize) -> Self {
+        Helpers {
+            state: Mutex::new(HelpState {
+                open: Vec::new(),
+                running: workers,
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HelpState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Opens a stream to helpers.
+    fn offer(&self, file: usize, blocks: Arc<LineBlocks>) {
+        self.lock().open.push((file, blocks));
+        self.changed.notify_all();
+    }
+
+    /// Closes a stream that has ended.
+    fn close(&self, file: usize) {
+        self.lock().open.retain(|(f, _)| *f != file);
+        self.changed.notify_all();
+    }
+
+    /// Called once by a worker out of tasks, then again after each stream it helped with: a
+    /// stream to help with, or `None` when there is none and no worker can open one.
+    fn idle(&self) -> Option<(usize, Arc<LineBlocks>)> {
+        let mut state = self.lock();
+        loop {
+            if let Some((file, blocks)) = state.open.first() {
+                return Some((*file, Arc::clone(blocks)));
+            }
+            if state.running == 0 {
+                return None;
+            }
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// A worker has run out of tasks.
+    fn done_with_tasks(&self) {
+        let mut state = self.lock();
+        state.running = state.running.saturating_sub(1);
+        drop(state);
+        self.changed.notify_all();
+    }
+}
+
+/// The (source, day) pairs a worker has added to coverage.
+///
+/// # Performance
+/// Asked once per event: the last pair is remembered, so a log in time order hashes only
+/// when its day changes.
+#[derive(Default)]
+struct Covered {
+    seen: FxHashSet<(SourceKind, i32)>,
+    last: Option<(SourceKind, i32)>,
+}
+
+impl Covered {
+    /// Whether `cover` is new to this worker.
+    fn insert(&mut self, cover: (SourceKind, i32)) -> bool {
+        if self.last == Some(cover) {
+            return false;
+        }
+        self.last = Some(cover);
+        self.seen.insert(cover)
+    }
+
+    fn clear(&mut self) {
+        self.seen.clear();
+        self.last = None;
+    }
+}
+
 /// One rayon worker's state: aggregates plus reused buffers and the host cache.
 struct Worker<'c> {
     ctx: &'c Context<'c>,
@@ -532,7 +640,7 @@ struct Worker<'c> {
     exe: Vec<u8>,
     device: Vec<u8>,
     /// (source, day) pairs this worker has added to coverage already.
-    covered: FxHashSet<(SourceKind, i32)>,
+    covered: Covered,
     /// `--state` and `--emit-partial`: also keep the per-day detail
     /// ([`crate::aggregate::DayDetail`]).
     detail: bool,
@@ -543,6 +651,8 @@ struct Worker<'c> {
     ingested: Vec<Ingested>,
     /// `--state`: events read and committed by this worker.
     new_events: u64,
+    /// Where a gzip stream is offered to the other workers (none: read alone).
+    helpers: Option<&'c Helpers>,
 }
 
 impl<'c> Worker<'c> {
@@ -558,11 +668,12 @@ impl<'c> Worker<'c> {
             user: Vec::with_capacity(64),
             exe: Vec::with_capacity(64),
             device: Vec::with_capacity(64),
-            covered: FxHashSet::default(),
+            covered: Covered::default(),
             detail: ctx.config.partial,
             defer: ctx.config.partial && ctx.identity.is_none(),
             ingested: Vec::new(),
             new_events: 0,
+            helpers: None,
         }
     }
 
@@ -651,6 +762,25 @@ impl<'c> Worker<'c> {
         }
         let file = plan.handle()?;
         let min_expansion = self.ctx.config.min_expansion;
+        // Cut into blocks of lines that any worker may parse; not for a format whose parser
+        // learns from headers, nor for a partial, which hashes the stream's tail as it reads.
+        let shared = self
+            .helpers
+            .filter(|_| plan.gzip && !format.stateful() && !self.ctx.config.partial);
+        if let Some(helpers) = shared {
+            let opened = file.open_hashed(&self.ctx.bar, min_expansion)?;
+            let blocks = Arc::new(LineBlocks::start(opened.reader));
+            helpers.offer(task.file, Arc::clone(&blocks));
+            self.parse_blocks(plan, task.file, &blocks);
+            helpers.close(task.file);
+            // A read error is the error of the block that ended in it.
+            if blocks.failed() {
+                return Ok(());
+            }
+            stats.warning = opened.trailing.get().cloned();
+            keep_hash(plan, &opened.sha256);
+            return file.check();
+        }
         if plan.gzip {
             let opened = file.open_hashed(&self.ctx.bar, min_expansion)?;
             let reader = input::in_background(opened.reader);
@@ -682,6 +812,41 @@ impl<'c> Worker<'c> {
         let end = task.end.map(|end| end.saturating_sub(begin));
         self.lines(&mut lines, format, b"", end, stats, physical)?;
         file.check()
+    }
+
+    /// Parses blocks of `plan`'s stream until it ends, each block's counts a part of the file
+    /// of its own, numbered after the part of the task that reads it (chunk 0).
+    fn parse_blocks(&mut self, plan: &Plan, file: usize, blocks: &LineBlocks) {
+        let Some(format) = plan.format else { return };
+        while let Some(block) = blocks.next() {
+            let mut stats = FileStats {
+                path: plan.path.clone(),
+                format: Some(format.name()),
+                gzip: plan.gzip,
+                ..FileStats::default()
+            };
+            let mut physical = 0;
+            if block.too_long_before {
+                physical += 1;
+                stats.skip(physical, ParseError::TooLong);
+            }
+            match block.text {
+                Ok(text) => {
+                    let mut lines = LineReader::new(text.as_slice());
+                    // A slice cannot fail to read.
+                    let _ = self.lines(&mut lines, format, b"", None, &mut stats, &mut physical);
+                    blocks.recycle(text);
+                }
+                Err(e) => stats.error = Some(describe_io(&e, true)),
+            }
+            self.parts.push(Part {
+                file,
+                chunk: block.seq + 1,
+                stats,
+                physical,
+                stream: None,
+            });
+        }
     }
 
     /// Reads a decompressed stream to its end (never chunked), noting bytes ignored after a

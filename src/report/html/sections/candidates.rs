@@ -34,8 +34,8 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
                 .td_num(c.users)
                 .td_num(c.stats.events)
                 .td_bytes(c.stats.bytes_out)
-                .td_time(&c.stats.first_seen)
-                .td_time(&c.stats.last_seen)
+                .td_time(c.stats.first_seen)
+                .td_time(c.stats.last_seen)
                 .td_path(&c.top_users)
                 .raw("</tr>");
         }

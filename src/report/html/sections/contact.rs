@@ -44,8 +44,8 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
             .td_text(&u.tool.tool)
             .td_tier(u.tool.tier)
             .td_num(u.stats.events)
-            .td_time(&u.stats.first_seen)
-            .td_time(&u.stats.last_seen)
+            .td_time(u.stats.first_seen)
+            .td_time(u.stats.last_seen)
             .raw("</tr>");
     }
     p.raw("</tbody></table></div>").omitted(

@@ -73,8 +73,8 @@ pub(super) fn body(p: &mut Page, r: &Report, o: &Overview) {
             .td_tier(f.tier)
             .td_num(f.events)
             .td_bytes(f.bytes_out)
-            .td_time(&f.first_seen)
-            .td_time(&f.last_seen)
+            .td_time(f.first_seen)
+            .td_time(f.last_seen)
             .td_text(&f.detail)
             .raw("</tr>");
     }

@@ -51,8 +51,8 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
             .td_num(t.users)
             .td_num(t.stats.events)
             .td_bytes(t.stats.bytes_out)
-            .td_time(&t.stats.first_seen)
-            .td_time(&t.stats.last_seen)
+            .td_time(t.stats.first_seen)
+            .td_time(t.stats.last_seen)
             .raw("</tr>");
     }
     p.raw("</tbody></table></div>");

@@ -40,8 +40,8 @@ pub(super) fn body(p: &mut Page, r: &Report, _: &Overview) {
             .td_tier(u.tool.tier)
             .td_num(u.stats.events)
             .td_bytes(u.stats.bytes_out)
-            .td_time(&u.stats.first_seen)
-            .td_time(&u.stats.last_seen)
+            .td_time(u.stats.first_seen)
+            .td_time(u.stats.last_seen)
             .td_path(&u.devices.replace(';', "; "))
             .td_path(&u.processes.replace(';', "; "))
             .raw("</tr>");
