@@ -405,7 +405,7 @@ pub const ORG_INCIDENTAL: &[(&str, &str)] = &[
     ("docs.anthropic.com", "anthropic-api"),
     ("cdn.botpress.cloud", "botpress"),
     ("replicate.delivery", "replicate"),
-    ("elevenlabs.io", "elevenlabs"),
+    ("docs.mistral.ai", "mistral-api"),
     ("www.jasper.ai", "jasper"),
     ("www.synthesia.io", "synthesia"),
 ];
