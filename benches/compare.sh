@@ -100,8 +100,9 @@ PY
 
 # The DuckDB query: split each line on spaces, take the host from the URL or CONNECT target and
 # the user (the domain stripped from DOMAIN\name and name@domain, as shadowai does; the client
-# address when the user is `-`), join the AI hosts on the host or a parent, count per user and
-# tool. With an output path it also writes the counts as CSV.
+# address when the user is `-`), join the AI hosts on the host or one of its two nearest
+# parents (an equi-join, so DuckDB hashes it; a `LIKE '%.' || host` join loops over every
+# pair), count per user and tool. With an output path it also writes the counts as CSV.
 cat > "$work/duck.py" << 'PY'
 import duckdb, sys
 log, tools = sys.argv[1], sys.argv[2]
@@ -116,9 +117,13 @@ WITH f AS (
               ELSE regexp_replace(regexp_replace(lower(a[8]), '^.*\\\\', ''), '@.*$', '') END AS usr,
          lower(regexp_extract(a[7], '^(?:[a-zA-Z]+://)?([^/:?]+)', 1)) AS host
   FROM f
+), h AS (
+  SELECT usr, unnest([host, regexp_extract(host, '^[^.]+[.](.+)$', 1),
+                      regexp_extract(host, '^[^.]+[.][^.]+[.](.+)$', 1)]) AS host
+  FROM e
 )
 SELECT usr AS "user", ai.tool_id, count(*) AS events
-FROM e JOIN ai ON e.host = ai.host OR e.host LIKE '%.' || ai.host
+FROM h JOIN ai ON h.host = ai.host
 GROUP BY ALL
 """
 if len(sys.argv) > 3:
