@@ -1,6 +1,7 @@
 //! Criterion benchmarks: every parser (bytes/s on its sample), the host matcher, aggregation
-//! (events/s, and merging worker aggregates), and the whole scan pipeline (parse + match +
-//! aggregate) on a generated folder.
+//! (events/s on the org workload's matched events, and merging worker aggregates), and the
+//! whole scan pipeline (parse + match + aggregate) on the org workload (`generate::org`,
+//! 200,000 Squid lines from 3,000 and from 30,000 people).
 //! Run: `cargo bench`. For whole-process comparisons with zcat, ripgrep and DuckDB see
 //! `benches/compare.sh`.
 
@@ -42,48 +43,66 @@ fn parsers(c: &mut Criterion) {
     group.finish();
 }
 
-fn aggregation(c: &mut Criterion) {
-    let users: Vec<Vec<u8>> = (0..2_000)
-        .map(|i| format!("user{i:04}").into_bytes())
+/// The matched events of the org workload (3,000 people), as the scan would aggregate them:
+/// (normalized user, or the client address; tool, an index into the org hosts; time).
+fn org_events(lines: usize) -> Vec<(Vec<u8>, ToolId, i64)> {
+    let mut text = Vec::new();
+    generate::org(3_000, lines, 1, &mut text).unwrap();
+    let tools: std::collections::HashMap<&str, ToolId> = generate::ORG_TOOLS
+        .iter()
+        .chain(generate::ORG_INCIDENTAL)
+        .enumerate()
+        .map(|(i, (host, _))| (*host, i as ToolId))
         .collect();
+    let (mut host, mut user) = (Vec::new(), Vec::new());
+    text.split(|&c| c == b'\n')
+        .filter_map(|line| {
+            let f: Vec<&[u8]> = line
+                .split(|&c| c == b' ')
+                .filter(|f| !f.is_empty())
+                .collect();
+            normalize::lowercase_into(&mut host, normalize::host_part(f.get(6)?));
+            let tool = *tools.get(std::str::from_utf8(&host).ok()?)?;
+            match f[7] {
+                b"-" => normalize::lowercase_into(&mut user, f[2]),
+                u => normalize::user_into(&mut user, u, false),
+            }
+            let ts = std::str::from_utf8(f[0])
+                .ok()?
+                .split('.')
+                .next()?
+                .parse()
+                .ok()?;
+            Some((user.clone(), tool, ts))
+        })
+        .collect()
+}
+
+fn aggregation(c: &mut Criterion) {
+    let events = org_events(400_000);
     let mut group = c.benchmark_group("aggregate");
-    const EVENTS: u64 = 100_000;
-    group.throughput(Throughput::Elements(EVENTS));
+    group.throughput(Throughput::Elements(events.len() as u64));
     group.bench_function("add_usage", |b| {
         b.iter(|| {
             let mut agg = Agg::default();
-            let mut rng = generate::Rng::new(3);
-            for _ in 0..EVENTS {
-                let user = &users[rng.below(users.len())];
-                let ts = 1_794_182_400 + (rng.next() % (14 * 86_400)) as i64;
-                agg.add_usage(
-                    user,
-                    rng.below(40) as ToolId,
-                    Some(ts),
-                    Some(100),
-                    Evidence::Use,
-                );
+            for (user, tool, ts) in &events {
+                agg.add_usage(user, *tool, Some(*ts), Some(100), Evidence::Use);
             }
             agg.usage.len()
         })
     });
     group.bench_function("merge", |b| {
-        let mut parts = Vec::new();
-        let mut rng = generate::Rng::new(4);
-        for _ in 0..4 {
-            let mut agg = Agg::default();
-            for _ in 0..EVENTS / 4 {
-                let user = &users[rng.below(users.len())];
-                agg.add_usage(
-                    user,
-                    rng.below(40) as ToolId,
-                    Some(1_794_182_400 + (rng.next() % 1_209_600) as i64),
-                    None,
-                    Evidence::Use,
-                );
-            }
-            parts.push(agg);
-        }
+        // Four workers' aggregates, each of a quarter of the events in log order.
+        let parts: Vec<Agg> = events
+            .chunks(events.len().div_ceil(4))
+            .map(|chunk| {
+                let mut agg = Agg::default();
+                for (user, tool, ts) in chunk {
+                    agg.add_usage(user, *tool, Some(*ts), None, Evidence::Use);
+                }
+                agg
+            })
+            .collect();
         b.iter_batched(
             || {
                 parts
@@ -138,21 +157,32 @@ fn matcher(c: &mut Criterion) {
     group.finish();
 }
 
+/// Lines of each org log the whole-scan benchmark reads: small enough for `cargo bench`;
+/// `benches/compare.sh` measures the full 1.5 M lines.
+const ORG_LINES: usize = 200_000;
+
 fn pipeline(c: &mut Criterion) {
-    let dir = tempfile::tempdir().unwrap();
-    generate::write_logs(dir.path(), 40_000, 9);
-    let bytes: u64 = walk_size(dir.path());
     let psl = load_psl(None).unwrap();
     let catalogue = Catalogue::embedded(&psl).unwrap();
-    let mut config = Config::render(dir.path().join("unused"), None, None, false, String::new());
-    config.inputs = vec![dir.path().to_path_buf()];
     let mut group = c.benchmark_group("pipeline");
     group.sample_size(10);
-    group.throughput(Throughput::Bytes(bytes));
-    group.bench_function("scan_generated_folder", |b| {
-        b.iter(|| scan(&context(&config, &catalogue, &psl)).files.len())
-    });
+    let mut configs = Vec::new();
+    for people in [3_000, 30_000] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = Vec::new();
+        generate::org(people, ORG_LINES, 1, &mut text).unwrap();
+        std::fs::write(dir.path().join("access.log"), &text).unwrap();
+        let mut config =
+            Config::render(dir.path().join("unused"), None, None, false, String::new());
+        config.inputs = vec![dir.path().to_path_buf()];
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(format!("scan_org_{people}_people"), |b| {
+            b.iter(|| scan(&context(&config, &catalogue, &psl)).files.len())
+        });
+        configs.push((dir, config));
+    }
     group.finish();
+    let (_dir, mut config) = configs.swap_remove(0);
     // Partials: the same scan written as a partial, and partials read back and merged (the
     // reduce step), in partial bytes per second.
     config.partial = true;
@@ -202,15 +232,6 @@ fn context<'a>(
         identity: None,
         own: Default::default(),
     }
-}
-
-fn walk_size(dir: &std::path::Path) -> u64 {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter_map(|e| e.metadata().ok())
-        .map(|m| m.len())
-        .sum()
 }
 
 criterion_group!(benches, parsers, matcher, aggregation, pipeline);

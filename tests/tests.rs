@@ -19,6 +19,7 @@ mod hostile;
 mod identity;
 mod inputs;
 mod manifest;
+mod org;
 mod outcome;
 mod partial;
 mod pdf;
