@@ -352,14 +352,18 @@ pub(crate) fn score_lines(head: &[u8], pred: impl Fn(&[u8]) -> Option<bool>) -> 
 /// Splits `line` on `sep` into at most `N` fields; runs of `sep` count as one when
 /// `collapse` (Squid pads with spaces). Returns the fields and how many were found; the last
 /// field holds the unsplit remainder when there are more than `N`.
+///
+/// # Performance
+/// Runs on every line of most formats. Separators are found eight bytes at a time
+/// ([`Separators`]); a byte loop over the line was a sixth of a Squid scan, and a `memchr` call
+/// per field costs more in setup than it saves on fields this short.
 pub(crate) fn split_fields<const N: usize>(
     line: &[u8],
     sep: u8,
     collapse: bool,
 ) -> ([&[u8]; N], usize) {
-    // A plain byte loop: fields are short, and a memchr call per field costs more in setup
-    // than it saves (measured with perf on Squid lines).
     let mut out: [&[u8]; N] = [&[]; N];
+    let mut seps = Separators::new(line, sep);
     let (mut n, mut i, len) = (0, 0, line.len());
     loop {
         if collapse {
@@ -375,15 +379,81 @@ pub(crate) fn split_fields<const N: usize>(
             return (out, N);
         }
         let start = i;
-        while i < len && line[i] != sep {
-            i += 1;
-        }
+        i = seps.next_from(i).unwrap_or(len);
         out[n] = &line[start..i];
         n += 1;
         if i == len {
             return (out, n);
         }
         i += 1;
+    }
+}
+
+/// The positions of one byte in a line, in order, found a word (eight bytes) at a time.
+struct Separators<'a> {
+    line: &'a [u8],
+    /// The byte in every lane.
+    splat: u64,
+    /// Offset of the word in `mask`.
+    word: usize,
+    /// The high bit of each lane of that word holding the byte, positions already passed
+    /// cleared.
+    mask: u64,
+}
+
+impl<'a> Separators<'a> {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+    fn new(line: &'a [u8], sep: u8) -> Self {
+        let splat = u64::from(sep) * 0x0101_0101_0101_0101;
+        let mut s = Separators {
+            line,
+            splat,
+            word: 0,
+            mask: 0,
+        };
+        s.mask = s.matches(0);
+        s
+    }
+
+    /// The lanes of the word at `at` that hold the byte (exact: no false positives).
+    fn matches(&self, at: usize) -> u64 {
+        let rest = &self.line[at.min(self.line.len())..];
+        let (x, valid) = match rest.first_chunk::<8>() {
+            Some(w) => (u64::from_le_bytes(*w), u64::MAX),
+            None => {
+                let mut w = [0u8; 8];
+                w[..rest.len()].copy_from_slice(rest);
+                // Lanes past the end hold no byte, whatever the padding equals.
+                let valid = (1u64 << (8 * rest.len())) - 1;
+                (u64::from_le_bytes(w), valid)
+            }
+        };
+        let x = x ^ self.splat;
+        let zero = !(((x & Self::LOW7).wrapping_add(Self::LOW7)) | x | Self::LOW7);
+        zero & valid
+    }
+
+    /// The first position at or after `from` holding the byte.
+    fn next_from(&mut self, from: usize) -> Option<usize> {
+        if from >= self.word + 8 {
+            self.word = from & !7;
+            self.mask = self.matches(self.word);
+        }
+        if from > self.word {
+            // Lanes before `from` (at most seven) are passed.
+            self.mask &= !((1u64 << (8 * (from - self.word))) - 1);
+        }
+        loop {
+            if self.mask != 0 {
+                return Some(self.word + self.mask.trailing_zeros() as usize / 8);
+            }
+            self.word += 8;
+            if self.word >= self.line.len() {
+                return None;
+            }
+            self.mask = self.matches(self.word);
+        }
     }
 }
 
@@ -437,6 +507,64 @@ mod tests {
             Err(DetectError::Unknown(_))
         ));
         assert!(matches!(detect(b""), Err(DetectError::Unknown(_))));
+    }
+
+    /// The splitter as it was, one byte at a time: the reference for the fast one.
+    fn split_bytewise(line: &[u8], sep: u8, collapse: bool, max: usize) -> Vec<&[u8]> {
+        let mut out = Vec::new();
+        let (mut i, len) = (0, line.len());
+        loop {
+            if collapse {
+                while i < len && line[i] == sep {
+                    i += 1;
+                }
+                if i == len {
+                    return out;
+                }
+            }
+            if out.len() == max - 1 {
+                out.push(&line[i..]);
+                return out;
+            }
+            let start = i;
+            while i < len && line[i] != sep {
+                i += 1;
+            }
+            out.push(&line[start..i]);
+            if i == len {
+                return out;
+            }
+            i += 1;
+        }
+    }
+
+    #[test]
+    fn split_fields_agrees_with_a_byte_loop() {
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let alphabet = b"  ab\t,\0\xff\x80";
+        for _ in 0..20_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let len = (rng % 40) as usize;
+            let line: Vec<u8> = (0..len)
+                .map(|k| alphabet[((rng >> (k % 50)) as usize + k * 7) % alphabet.len()])
+                .collect();
+            for (sep, collapse) in [
+                (b' ', true),
+                (b' ', false),
+                (b'\t', false),
+                (0u8, false),
+                (0x80, true),
+            ] {
+                let (f, n) = split_fields::<5>(&line, sep, collapse);
+                assert_eq!(
+                    &f[..n],
+                    split_bytewise(&line, sep, collapse, 5).as_slice(),
+                    "{line:?} on {sep:?}"
+                );
+            }
+        }
     }
 
     #[test]

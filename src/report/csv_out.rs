@@ -8,10 +8,9 @@
 //! shown as a number that is not what the log said. So every text cell passes through
 //! [`neutralize`], with no exception for text that happens to look like a number; only the
 //! numbers shadowai computes itself (counts, bytes, tiers, scores) are written as numbers,
-//! through [`Cell::Number`].
+//! from the integer fields of the rows ([`CsvWriter::serialized`]).
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::io::Write;
 
 use serde::Serialize;
@@ -23,39 +22,6 @@ pub fn neutralize(s: &str) -> Cow<'_, str> {
     match s.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{s}")),
         _ => Cow::Borrowed(s),
-    }
-}
-
-/// One cell of a row.
-#[derive(Clone, Copy, Debug)]
-pub enum Cell<'a> {
-    /// Text, written neutralized.
-    Text(&'a str),
-    /// A number shadowai computed, written in decimal as it is.
-    Number(i128),
-}
-
-impl<'a> From<&'a str> for Cell<'a> {
-    fn from(s: &'a str) -> Self {
-        Cell::Text(s)
-    }
-}
-
-impl<'a> From<&'a String> for Cell<'a> {
-    fn from(s: &'a String) -> Self {
-        Cell::Text(s)
-    }
-}
-
-impl From<u64> for Cell<'_> {
-    fn from(n: u64) -> Self {
-        Cell::Number(i128::from(n))
-    }
-}
-
-impl From<i64> for Cell<'_> {
-    fn from(n: i64) -> Self {
-        Cell::Number(i128::from(n))
     }
 }
 
@@ -83,23 +49,6 @@ impl<W: Write> CsvWriter<W> {
         }
     }
 
-    /// Writes one row of cells.
-    pub fn row<'c>(&mut self, cells: impl IntoIterator<Item = Cell<'c>>) -> csv::Result<()> {
-        self.record.clear();
-        for cell in cells {
-            match cell {
-                Cell::Text(s) => self.record.push_field(&neutralize(s)),
-                Cell::Number(n) => {
-                    self.number.clear();
-                    // Formatting into a String cannot fail.
-                    let _ = write!(self.number, "{n}");
-                    self.record.push_field(&self.number);
-                }
-            }
-        }
-        self.inner.write_record(&self.record)
-    }
-
     /// Writes one row of text cells (a header, or a row of names).
     pub fn text_row<S: AsRef<str>>(
         &mut self,
@@ -113,40 +62,22 @@ impl<W: Write> CsvWriter<W> {
     }
 
     /// Writes `header`, then one row per serialized struct: strings as text, integers as
-    /// numbers, booleans as `true`/`false`, none as an empty cell. Serialized through a JSON
-    /// map, which keeps the field order and `#[serde(flatten)]`; the fields must be the header's
+    /// numbers, booleans as `true`/`false`, none as an empty cell
+    /// ([`super::csv_row`]). `#[serde(flatten)]` is kept; the fields must be the header's
     /// columns, in its order, so the two cannot drift apart.
     pub fn serialized<T: Serialize>(&mut self, header: &[&str], rows: &[T]) -> anyhow::Result<()> {
         self.text_row(header)?;
         for row in rows {
-            let serde_json::Value::Object(map) = serde_json::to_value(row)? else {
-                anyhow::bail!("internal error: a report row is not a record");
+            self.record.clear();
+            let mut cells = super::csv_row::Row {
+                record: &mut self.record,
+                header,
+                number: &mut self.number,
+                col: 0,
             };
-            if !map.keys().map(String::as_str).eq(header.iter().copied()) {
-                anyhow::bail!(
-                    "internal error: report row fields {:?} are not the columns {header:?}",
-                    map.keys().collect::<Vec<_>>()
-                );
-            }
-            let cells = map
-                .values()
-                .map(|v| {
-                    Ok(match v {
-                        serde_json::Value::String(s) => Cell::Text(s),
-                        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-                            (Some(i), _) => Cell::from(i),
-                            (None, Some(u)) => Cell::from(u),
-                            (None, None) => {
-                                anyhow::bail!("internal error: a report column holds {n}")
-                            }
-                        },
-                        serde_json::Value::Bool(b) => Cell::Text(if *b { "true" } else { "false" }),
-                        serde_json::Value::Null => Cell::Text(""),
-                        other => anyhow::bail!("internal error: a report column holds {other}"),
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            self.row(cells)?;
+            row.serialize(&mut cells)?;
+            cells.finish()?;
+            self.inner.write_record(&self.record)?;
         }
         Ok(())
     }
@@ -196,16 +127,6 @@ mod tests {
             assert_eq!(neutralize(cell), want, "{cell:?}");
             assert_eq!(neutralize(&neutralize(cell)), want, "idempotent: {cell:?}");
         }
-    }
-
-    #[test]
-    fn numbers_are_written_as_numbers_and_text_neutralized() {
-        let text = written(|w| {
-            w.text_row(["user", "events"]).unwrap();
-            w.row([Cell::Text("-1+1"), Cell::from(-3i64)]).unwrap();
-            w.row([Cell::Text("bob"), Cell::from(u64::MAX)]).unwrap();
-        });
-        assert_eq!(text, "user,events\n'-1+1,-3\nbob,18446744073709551615\n");
     }
 
     #[test]

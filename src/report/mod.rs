@@ -7,6 +7,7 @@
 
 pub mod csv;
 pub mod csv_out;
+mod csv_row;
 pub mod html;
 pub mod json;
 pub mod jsonl;
