@@ -34,6 +34,7 @@ pub(crate) mod paths;
 pub mod pipeline;
 pub mod policy;
 pub(crate) mod pseudonym;
+pub(crate) mod rank;
 pub mod register;
 pub(crate) mod report;
 pub mod signatures;

@@ -75,12 +75,13 @@ impl Users {
         self.keys.is_some()
     }
 
-    /// Every user of `usage` as the reports show them, by [`UserId`](crate::aggregate::UserId):
-    /// computed once per user (a token is an HMAC), shared by every row that names them.
-    pub fn show_all(&self, usage: &crate::aggregate::Usage) -> Vec<Arc<str>> {
-        (0..usage.users())
+    /// Every user of `usage` as the reports show them ([`Shown`]).
+    pub fn show_all(&self, usage: &crate::aggregate::Usage) -> Shown {
+        let names: Vec<Arc<str>> = (0..usage.users())
             .map(|id| Arc::from(self.show(usage.name(id as crate::aggregate::UserId))))
-            .collect()
+            .collect();
+        let rank = crate::rank::ranks(&names);
+        Shown { names, rank }
     }
 
     /// The (normalized) user as the reports show it.
@@ -98,6 +99,21 @@ impl Users {
             Some(k) => token("d-", &k.device, device),
         }
     }
+}
+
+/// The users of one [`Usage`](crate::aggregate::Usage) as the reports show them, by
+/// [`UserId`](crate::aggregate::UserId).
+///
+/// # Performance
+/// Each name is made once (a token is an HMAC) and shared by every row that names the user;
+/// the reports list users by name, and sorting tens of thousands of rows by comparing names
+/// was a third of the report's time at 30,000 people: rows sort on `rank` instead.
+pub struct Shown {
+    /// The name as shown.
+    pub names: Vec<Arc<str>>,
+    /// The place of the name in the order of names (no two users share a name:
+    /// [`Usage::intern`](crate::aggregate::Usage::intern)).
+    pub rank: Vec<u32>,
 }
 
 /// HMAC-SHA256(key, data).

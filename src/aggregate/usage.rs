@@ -197,3 +197,48 @@ impl Usage {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_with_its_key_is_80_bytes() {
+        // The per-cell memory docs/performance.md states: key and counters, before the
+        // hash table's own overhead.
+        assert_eq!(std::mem::size_of::<(Key, Cell)>(), 80);
+    }
+
+    #[test]
+    fn merge_maps_the_other_sides_ids_onto_its_own() {
+        let u = Evidence::Use;
+        let mut a = Usage::default();
+        a.add(b"alice", 1, Some(0), Some(5), u);
+        a.add(b"bob", 2, Some(0), None, u);
+        let mut b = Usage::default();
+        // Other ids for the same names, and a name only this side has.
+        b.add(b"carol", 3, Some(86_400), None, u);
+        b.add(b"bob", 2, Some(10), Some(1), u);
+        b.add_seen_on(b"bob", 2, Some(b"pc-1"), None);
+        a.merge(b);
+        assert_eq!(a.users(), 3);
+        assert_eq!(a.len(), 3);
+        let bob = a.get(b"bob", 2, Some(0)).unwrap();
+        assert_eq!((bob.events, bob.uploaded()), (2, Some(1)));
+        assert_eq!(a.get(b"carol", 3, Some(1)).unwrap().events, 1);
+        assert!(a.seen(b"bob", 2).unwrap().devices.contains(&b"pc-1"[..]));
+        let names: Vec<&[u8]> = (0..3).map(|id| a.name(id)).collect();
+        assert!(names.contains(&&b"carol"[..]) && names.contains(&&b"alice"[..]));
+    }
+
+    #[test]
+    fn names_shown_alike_are_one_user() {
+        let mut usage = Usage::default();
+        // Two spellings that are not UTF-8 and that the reports both show as `j�rgen`.
+        usage.add(b"j\xfcrgen", 1, None, None, Evidence::Use);
+        usage.add(b"j\xffrgen", 1, None, None, Evidence::Use);
+        assert_eq!(usage.users(), 1);
+        assert_eq!(usage.name(0), "j\u{fffd}rgen".as_bytes());
+        assert_eq!(usage.get(b"j\xfcrgen", 1, None).unwrap().events, 2);
+    }
+}

@@ -277,8 +277,8 @@ pub struct Report<'a> {
     pub org: Option<String>,
     /// When the report was generated and the files beside the logs it rests on.
     pub manifest: Manifest,
-    /// The usage's users as shown, by id ([`Users::show_all`]).
-    shown: Vec<Arc<str>>,
+    /// The usage's users as shown ([`Users::show_all`]).
+    shown: crate::pseudonym::Shown,
     /// The headline numbers, computed once, on first use ([`Report::overview`]).
     overview: OnceLock<Overview>,
 }
@@ -409,13 +409,10 @@ impl<'a> Report<'a> {
             shown.into_iter().collect::<Vec<_>>().join(";")
         };
         // By user as shown, then tool id: users are shown distinctly ([`Usage::intern`]).
+        let tool_rank = catalogue.id_ranks();
         let mut order: Vec<(&(UserId, ToolId), &Cell)> = pairs.iter().collect();
-        order.sort_unstable_by(|(a, _), (b, _)| {
-            shown[a.0 as usize].cmp(&shown[b.0 as usize]).then_with(|| {
-                catalogue.tools[a.1 as usize]
-                    .id
-                    .cmp(&catalogue.tools[b.1 as usize].id)
-            })
+        order.sort_unstable_by_key(|((user, tool), _)| {
+            (shown.rank[*user as usize], tool_rank[*tool as usize])
         });
         let seen_on: FxHashMap<&(UserId, ToolId), &SeenOn> = usage.seen_on().collect();
         // One copy of each tool's columns, shared by its rows.
@@ -434,7 +431,7 @@ impl<'a> Report<'a> {
                     registered: policy.registered(tool),
                     department: String::new(),
                     manager: String::new(),
-                    user: shown[user as usize].clone(),
+                    user: shown.names[user as usize].clone(),
                     tool: cols
                         .get(&tool)
                         .cloned()
@@ -562,7 +559,7 @@ impl<'a> Report<'a> {
     pub fn join_directory(&mut self, people: &People) {
         let usage = &self.scan.agg.usage;
         let shown: HashMap<&str, &[u8]> = (0..usage.users() as UserId)
-            .map(|u| (&*self.shown[u as usize], usage.name(u)))
+            .map(|u| (&*self.shown.names[u as usize], usage.name(u)))
             .collect();
         let team = |user: &str| match shown.get(user) {
             Some(raw) => people.show(raw, self.users),

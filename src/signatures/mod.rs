@@ -953,6 +953,13 @@ impl Catalogue {
     pub fn tool_by_id(&self, id: &str) -> Option<ToolId> {
         self.ids.get(id).map(|d| d.tool)
     }
+
+    /// Each tool's place in the order of tool ids, by [`ToolId`]: reports list rows by tool
+    /// id, and sort on this instead of comparing ids.
+    pub fn id_ranks(&self) -> Vec<u32> {
+        let ids: Vec<&str> = self.tools.iter().map(|t| t.id.as_str()).collect();
+        crate::rank::ranks(&ids)
+    }
 }
 
 /// Checks one pattern's syntax and that it claims no public suffix or shared domain.
