@@ -297,7 +297,10 @@ fn sort(out: &mut [Finding], shown: &Shown) {
             place.get(&f.user.as_ptr()).copied().unwrap_or(u32::MAX)
         }
     };
-    out.sort_by_cached_key(|f| (f.severity, f.rule.name(), key(f)));
+    let mut rules = Rule::ALL;
+    rules.sort_by_key(|r| r.name());
+    let rule = |f: &Finding| rules.iter().position(|r| *r == f.rule);
+    out.sort_by_cached_key(|f| (f.severity, rule(f), key(f)));
     // Within the same severity, rule and user (a few findings), by tool and time.
     for run in out.chunk_by_mut(|a, b| {
         (a.severity, a.rule) == (b.severity, b.rule) && Arc::ptr_eq(&a.user, &b.user)
