@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use anyhow::Context as _;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -849,7 +850,7 @@ pub const EXPORTERS: &[&dyn Exporter] = &[
 /// place once written; removed if the run fails before writing them, so a failed run leaves no
 /// debris.
 pub struct Staged {
-    /// (final name, its temporary file), in writing order; emptied as written.
+    /// (final name, its temporary file), in the order they are renamed into place.
     files: Vec<(String, Option<AtomicFile>)>,
 }
 
@@ -872,20 +873,36 @@ impl Staged {
         Ok(Staged { files })
     }
 
-    /// Writes file `i` with `write(i, …)` for each file in order, renaming each into place.
+    /// Writes file `i` with `write(i, …)` for every file, in parallel, then renames them into
+    /// place in order, up to the first that failed (whose error is returned; the files after
+    /// it are not renamed, as if never written).
+    ///
+    /// # Performance
+    /// The reports are written on one thread after the workers are done: at 30,000 people,
+    /// one after the other they were a third of the run.
     pub fn write_each(
-        mut self,
-        mut write: impl FnMut(usize, &mut dyn Write) -> anyhow::Result<()>,
+        self,
+        write: impl Fn(usize, &mut dyn Write) -> anyhow::Result<()> + Sync,
     ) -> anyhow::Result<()> {
-        for (i, (name, file)) in self.files.iter_mut().enumerate() {
-            let Some(mut file) = file.take() else {
-                continue;
-            };
-            let mut w = BufWriter::new(file.file());
-            write(i, &mut w).with_context(|| format!("writing {name}"))?;
-            w.flush()?;
-            drop(w);
-            file.commit()?;
+        let written: Vec<anyhow::Result<Option<AtomicFile>>> = self
+            .files
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, (name, file))| {
+                let Some(mut file) = file else {
+                    return Ok(None);
+                };
+                let mut w = BufWriter::new(file.file());
+                write(i, &mut w).with_context(|| format!("writing {name}"))?;
+                w.flush()?;
+                drop(w);
+                Ok(Some(file))
+            })
+            .collect();
+        for file in written {
+            if let Some(file) = file? {
+                file.commit()?;
+            }
         }
         Ok(())
     }
