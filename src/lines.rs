@@ -167,10 +167,11 @@ fn trim_cr(line: &[u8]) -> &[u8] {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn collect(input: &[u8], max: usize) -> Vec<Option<Vec<u8>>> {
+    /// Every line `LineReader` yields for `input`; `None` for a line longer than `max`.
+    pub(crate) fn collect(input: &[u8], max: usize) -> Vec<Option<Vec<u8>>> {
         let mut r = LineReader::with_max_line(input, max);
         let mut out = Vec::new();
         while let Some(l) = r.next_line().unwrap() {

@@ -112,21 +112,8 @@ fn cut(
         let mut block = empty.try_recv().unwrap_or_default();
         block.resize(BLOCK, 0);
         block[..carry.len()].copy_from_slice(&carry);
-        let mut filled = carry.len();
+        let (filled, result) = super::fill(&mut *reader, &mut block, carry.len());
         carry.clear();
-        let result = loop {
-            match reader.read(&mut block[filled..]) {
-                Ok(0) => break Ok(true),
-                Ok(n) => {
-                    filled += n;
-                    if filled == BLOCK {
-                        break Ok(false);
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => break Err(e),
-            }
-        };
         block.truncate(filled);
         if skipping {
             match memchr(b'\n', &block) {
@@ -183,19 +170,10 @@ fn cut(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lines::{Line, LineReader};
 
     /// What a LineReader yields for `data`: lines, `None` for a skipped long line.
     fn reference(data: &[u8]) -> Vec<Option<Vec<u8>>> {
-        let mut r = LineReader::new(data);
-        let mut out = Vec::new();
-        while let Some(l) = r.next_line().unwrap() {
-            out.push(match l {
-                Line::Text(t) => Some(t.to_vec()),
-                Line::TooLong => None,
-            });
-        }
-        out
+        crate::lines::tests::collect(data, MAX_LINE)
     }
 
     /// The same, read block by block in order.

@@ -376,20 +376,7 @@ pub fn in_background(mut reader: Box<dyn Read + Send>) -> Box<dyn Read + Send> {
         loop {
             let mut block = empty_rx.try_recv().unwrap_or_else(|_| vec![0; BLOCK]);
             block.resize(BLOCK, 0);
-            let mut filled = 0;
-            let result = loop {
-                match reader.read(&mut block[filled..]) {
-                    Ok(0) => break Ok(true),
-                    Ok(n) => {
-                        filled += n;
-                        if filled == BLOCK {
-                            break Ok(false);
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => break Err(e),
-                }
-            };
+            let (filled, result) = fill(&mut *reader, &mut block, 0);
             block.truncate(filled);
             // A send fails only when the consumer is gone (done or failed): stop quietly.
             if filled > 0 && full_tx.send(Ok(block)).is_err() {
@@ -411,6 +398,29 @@ pub fn in_background(mut reader: Box<dyn Read + Send>) -> Box<dyn Read + Send> {
         block: Vec::new(),
         pos: 0,
     })
+}
+
+/// Reads into `block` after its first `from` bytes until it is full, the input ends or reading
+/// fails: the bytes it then holds, and whether the input ended (or the error).
+pub(crate) fn fill(
+    reader: &mut dyn Read,
+    block: &mut [u8],
+    from: usize,
+) -> (usize, io::Result<bool>) {
+    let mut filled = from;
+    loop {
+        match reader.read(&mut block[filled..]) {
+            Ok(0) => return (filled, Ok(true)),
+            Ok(n) => {
+                filled += n;
+                if filled == block.len() {
+                    return (filled, Ok(false));
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (filled, Err(e)),
+        }
+    }
 }
 
 /// The consuming end of [`in_background`].

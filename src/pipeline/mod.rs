@@ -132,6 +132,16 @@ impl Plan {
         Ok(h)
     }
 
+    /// Empty statistics of a part of this file, read as `format`.
+    fn stats(&self, format: &dyn LogFormat) -> FileStats {
+        FileStats {
+            path: self.path.clone(),
+            format: Some(format.name()),
+            gzip: self.gzip,
+            ..FileStats::default()
+        }
+    }
+
     /// Called by each task when done: the last one closes the file, after `last(handle)`
     /// (when the file could be opened at all).
     fn task_done(&self, last: impl FnOnce(&Handle)) {
@@ -687,12 +697,7 @@ impl<'c> Worker<'c> {
             self.finish_task(plan);
             return;
         }
-        let mut stats = FileStats {
-            path: plan.path.clone(),
-            format: Some(format.name()),
-            gzip: plan.gzip,
-            ..FileStats::default()
-        };
+        let mut stats = plan.stats(format);
         let mut physical = 0;
         let mut stream = None;
         if let Err(e) = self.read(plan, format, task, &mut stats, &mut physical, &mut stream) {
@@ -819,12 +824,7 @@ impl<'c> Worker<'c> {
     fn parse_blocks(&mut self, plan: &Plan, file: usize, blocks: &LineBlocks) {
         let Some(format) = plan.format else { return };
         while let Some(block) = blocks.next() {
-            let mut stats = FileStats {
-                path: plan.path.clone(),
-                format: Some(format.name()),
-                gzip: plan.gzip,
-                ..FileStats::default()
-            };
+            let mut stats = plan.stats(format);
             let mut physical = 0;
             if block.too_long_before {
                 physical += 1;
