@@ -86,7 +86,8 @@ fn aggregation(c: &mut Criterion) {
         b.iter(|| {
             let mut agg = Agg::default();
             for (user, tool, ts) in &events {
-                agg.add_usage(user, *tool, Some(*ts), Some(100), Evidence::Use);
+                agg.usage
+                    .add(user, *tool, Some(*ts), Some(100), Evidence::Use);
             }
             agg.usage.len()
         })
@@ -98,7 +99,7 @@ fn aggregation(c: &mut Criterion) {
             .map(|chunk| {
                 let mut agg = Agg::default();
                 for (user, tool, ts) in chunk {
-                    agg.add_usage(user, *tool, Some(*ts), None, Evidence::Use);
+                    agg.usage.add(user, *tool, Some(*ts), None, Evidence::Use);
                 }
                 agg
             })

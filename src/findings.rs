@@ -353,10 +353,14 @@ mod tests {
         let day = crate::time::days_from_civil(2026, 11, 20);
         let ts = day * 86_400 + 3600;
         let mut agg = Agg::default();
-        agg.add_usage(b"alice", id("chatgpt"), Some(ts), Some(10), Evidence::Use);
-        agg.add_usage(b"alice", id("claude"), Some(ts), Some(5000), Evidence::Use);
-        agg.add_usage(b"bob", id("deepseek"), Some(ts), Some(2000), Evidence::Use);
-        agg.add_usage(b"bob", id("gemini"), Some(ts), None, Evidence::Use);
+        agg.usage
+            .add(b"alice", id("chatgpt"), Some(ts), Some(10), Evidence::Use);
+        agg.usage
+            .add(b"alice", id("claude"), Some(ts), Some(5000), Evidence::Use);
+        agg.usage
+            .add(b"bob", id("deepseek"), Some(ts), Some(2000), Evidence::Use);
+        agg.usage
+            .add(b"bob", id("gemini"), Some(ts), None, Evidence::Use);
         let found = run(&agg, &c, &policy, Some(day as i32));
         let got: Vec<(Severity, &str, &str, &str)> = found
             .iter()
@@ -396,22 +400,23 @@ mod tests {
         let day = crate::time::days_from_civil(2026, 11, 20);
         let ts = day * 86_400 + 3600;
         let mut agg = Agg::default();
-        agg.add_usage(
+        agg.usage.add(
             b"anne",
             id("chatgpt"),
             Some(ts),
             Some(5000),
             Evidence::Incidental,
         );
-        agg.add_usage(
+        agg.usage.add(
             b"anne",
             id("perplexity"),
             Some(ts),
             None,
             Evidence::Incidental,
         );
-        agg.add_usage(b"ben", id("claude"), Some(ts), None, Evidence::Incidental);
-        agg.add_usage(
+        agg.usage
+            .add(b"ben", id("claude"), Some(ts), None, Evidence::Incidental);
+        agg.usage.add(
             b"ben",
             id("claude"),
             Some(ts + 86_400),
@@ -450,8 +455,10 @@ mod tests {
             upload_threshold: DEFAULT_UPLOAD_THRESHOLD,
         };
         let mut agg = Agg::default();
-        agg.add_usage(b"carol", 0, Some(1_795_000_000), None, Evidence::Use);
-        agg.add_usage(b"carol", 1, Some(1_795_000_000), None, Evidence::Use);
+        agg.usage
+            .add(b"carol", 0, Some(1_795_000_000), None, Evidence::Use);
+        agg.usage
+            .add(b"carol", 1, Some(1_795_000_000), None, Evidence::Use);
         let found = run(&agg, &c, &policy, Some(20_780));
         let rules: Vec<Rule> = found.iter().map(|f| f.rule).collect();
         assert_eq!(rules, vec![Rule::ConsumerWhenEnterprise]);

@@ -446,29 +446,6 @@ pub struct DayTotal {
 }
 
 impl Agg {
-    /// Counts one matched event.
-    pub fn add_usage(
-        &mut self,
-        user: &[u8],
-        tool: ToolId,
-        ts: Option<i64>,
-        bytes_out: Option<u64>,
-        evidence: Evidence,
-    ) {
-        self.usage.add(user, tool, ts, bytes_out, evidence);
-    }
-
-    /// Notes the device and process behind a matched endpoint event.
-    pub fn add_seen_on(
-        &mut self,
-        user: &[u8],
-        tool: ToolId,
-        device: Option<&[u8]>,
-        process: Option<&[u8]>,
-    ) {
-        self.usage.add_seen_on(user, tool, device, process);
-    }
-
     /// Adds a candidate row kept per day (state, partials) to the whole-run candidates.
     pub fn add_candidate_row(
         &mut self,
@@ -566,11 +543,11 @@ mod tests {
     fn merge_is_order_independent() {
         let (u, i) = (Evidence::Use, Evidence::Incidental);
         let mut a = Agg::default();
-        a.add_usage(b"alice", 1, Some(100), Some(5), i);
-        a.add_usage(b"alice", 1, Some(90_000), None, u);
+        a.usage.add(b"alice", 1, Some(100), Some(5), i);
+        a.usage.add(b"alice", 1, Some(90_000), None, u);
         let mut b = Agg::default();
-        b.add_usage(b"alice", 1, Some(50), Some(7), u);
-        b.add_usage(b"bob", 2, None, None, i);
+        b.usage.add(b"alice", 1, Some(50), Some(7), u);
+        b.usage.add(b"bob", 2, None, None, i);
         let mut ab = Agg::default();
         ab.merge(a);
         let mut ba = Agg::default();
@@ -617,10 +594,10 @@ mod tests {
         let mut fwd = Agg::default();
         let mut rev = Agg::default();
         for n in &names {
-            fwd.add_seen_on(b"u", 1, Some(n), None);
+            fwd.usage.add_seen_on(b"u", 1, Some(n), None);
         }
         for n in names.iter().rev() {
-            rev.add_seen_on(b"u", 1, Some(n), None);
+            rev.usage.add_seen_on(b"u", 1, Some(n), None);
         }
         let (fwd, rev) = (
             fwd.usage.seen(b"u", 1).unwrap(),

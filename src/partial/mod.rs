@@ -468,9 +468,9 @@ impl Partial {
                     let (user, value) = (bytes(key[0]), bytes(key[3]));
                     let t = tool(key[1])?;
                     if bytes(key[2]) == b"device" {
-                        agg.add_seen_on(&user, t, Some(&value), None);
+                        agg.usage.add_seen_on(&user, t, Some(&value), None);
                     } else {
-                        agg.add_seen_on(&user, t, None, Some(&value));
+                        agg.usage.add_seen_on(&user, t, None, Some(&value));
                     }
                 }
                 COVER => {
@@ -579,15 +579,17 @@ mod tests {
     #[test]
     fn a_written_scan_reads_back_to_the_same_bytes() {
         let mut agg = Agg::default();
-        agg.add_usage(
+        agg.usage.add(
             b"al\tice",
             0,
             Some(100),
             Some(5),
             crate::signatures::Evidence::Use,
         );
-        agg.add_usage(b"a", 1, None, None, crate::signatures::Evidence::Incidental);
-        agg.add_seen_on(b"a", 1, Some(b"pc\xff"), Some(b"chrome.exe"));
+        agg.usage
+            .add(b"a", 1, None, None, crate::signatures::Evidence::Incidental);
+        agg.usage
+            .add_seen_on(b"a", 1, Some(b"pc\xff"), Some(b"chrome.exe"));
         agg.detail.candidates.insert(
             (
                 Some(0),

@@ -1059,7 +1059,8 @@ impl<'c> Worker<'c> {
                 c.incidental += u64::from(evidence == Evidence::Incidental);
             } else {
                 self.agg
-                    .add_usage(&self.user, t, e.ts, e.bytes_out, evidence);
+                    .usage
+                    .add(&self.user, t, e.ts, e.bytes_out, evidence);
             }
             if e.device.is_some() || e.process.is_some() {
                 // Host and file names are case-insensitive on the systems that log them.
@@ -1079,7 +1080,7 @@ impl<'c> Worker<'c> {
                         .or_default()
                         .add(device, process);
                 } else {
-                    self.agg.add_seen_on(&self.user, t, device, process);
+                    self.agg.usage.add_seen_on(&self.user, t, device, process);
                 }
             }
             return Counted::Matched;

@@ -185,14 +185,15 @@ mod tests {
             b"lt-carol",
             b"unknown",
         ] {
-            agg.add_usage(user, 0, None, None, Evidence::Use);
+            agg.usage.add(user, 0, None, None, Evidence::Use);
         }
         // Contact without use makes no one a user.
         for _ in 0..3 {
-            agg.add_usage(b"dave", 0, None, None, Evidence::Incidental);
+            agg.usage.add(b"dave", 0, None, None, Evidence::Incidental);
         }
-        agg.add_seen_on(b"lt-carol", 0, Some(b"lt-carol"), Some(b"chrome.exe"));
-        agg.add_seen_on(b"alice", 0, Some(b"lt-alice"), None);
+        agg.usage
+            .add_seen_on(b"lt-carol", 0, Some(b"lt-carol"), Some(b"chrome.exe"));
+        agg.usage.add_seen_on(b"alice", 0, Some(b"lt-alice"), None);
         assert_eq!(
             UserKinds::of(&agg),
             UserKinds {

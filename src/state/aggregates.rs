@@ -144,8 +144,8 @@ impl State {
             let kind: String = r.get(2)?;
             let value: Vec<u8> = r.get(3)?;
             match kind.as_str() {
-                "device" => agg.add_seen_on(&user, t, Some(&value), None),
-                _ => agg.add_seen_on(&user, t, None, Some(&value)),
+                "device" => agg.usage.add_seen_on(&user, t, Some(&value), None),
+                _ => agg.usage.add_seen_on(&user, t, None, Some(&value)),
             }
         }
         let mut st =
