@@ -10,40 +10,105 @@ use memchr::{memchr, memchr3, memrchr};
 /// The hostname inside a logged host, `host:port` or URL, as a sub-slice: scheme, userinfo,
 /// path, query, port and trailing dots removed. IPv6 literals come back without brackets and
 /// are otherwise left alone. Case is untouched (see [`lowercase_into`]).
+///
+/// # Performance
+/// Runs once per event: one pass over the bytes ([`Marks`]) finds the scheme's colon, the
+/// path, the userinfo and the port together (two for a URL, whose host is measured again
+/// after its scheme). Four `memchr` calls, each with its own setup for a twenty-byte host,
+/// cost three times as long.
 pub fn host_part(raw: &[u8]) -> &[u8] {
     let mut s = raw.trim_ascii();
-    // A scheme ends at the first colon, followed by `//`. (memmem would build a searcher per
-    // call: too slow for once per event.)
-    if let Some(i) = memchr(b':', s)
+    let mut marks = Marks::of(s);
+    // A scheme ends at the first colon, followed by `//`, with only scheme characters before
+    // it. A colon after any other mark has a `/`, `?`, `#` or `@` before it: no scheme.
+    if let Some(i) = marks.first_colon
         && s[i + 1..].starts_with(b"//")
         && s[..i]
             .iter()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
     {
         s = &s[i + 3..];
+        marks = Marks::of(s);
     }
-    if let Some(i) = memchr3(b'/', b'?', b'#', s) {
-        s = &s[..i];
-    }
-    if let Some(i) = memrchr(b'@', s) {
-        s = &s[i + 1..];
-    }
-    if s.first() == Some(&b'[') {
-        return match memchr(b']', s) {
-            Some(end) => &s[1..end],
-            None => s,
+    let mut host = &s[marks.host_start..marks.end];
+    if host.first() == Some(&b'[') {
+        return match memchr(b']', host) {
+            Some(end) => &host[1..end],
+            None => host,
         };
     }
-    if let Some(i) = memchr(b':', s) {
-        // One colon is a port; more than one is a bare IPv6 literal, left whole.
-        if memchr(b':', &s[i + 1..]).is_none() {
-            s = &s[..i];
+    // One colon is a port; more than one is a bare IPv6 literal, left whole.
+    if marks.colons == 1
+        && let Some(i) = marks.port_colon
+    {
+        host = &s[marks.host_start..i];
+    }
+    while let [rest @ .., b'.'] = host {
+        host = rest;
+    }
+    host
+}
+
+/// Where a logged host's parts begin and end, found in one pass.
+struct Marks {
+    /// The first colon, when no `/`, `?`, `#` or `@` comes before it.
+    first_colon: Option<usize>,
+    /// After the last `@` before the path (the userinfo's end), else 0.
+    host_start: usize,
+    /// The first `/`, `?` or `#` (the path, query or fragment), else the end.
+    end: usize,
+    /// Colons between `host_start` and `end`, and the first of them.
+    colons: usize,
+    port_colon: Option<usize>,
+}
+
+/// What a byte is to [`Marks::of`]: 0 for a byte that ends nothing.
+const MARK: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b':' as usize] = 1;
+    t[b'@' as usize] = 2;
+    t[b'/' as usize] = 3;
+    t[b'?' as usize] = 3;
+    t[b'#' as usize] = 3;
+    t
+};
+
+impl Marks {
+    fn of(s: &[u8]) -> Marks {
+        let mut m = Marks {
+            first_colon: None,
+            host_start: 0,
+            end: s.len(),
+            colons: 0,
+            port_colon: None,
+        };
+        let mut marked = false;
+        for (i, &c) in s.iter().enumerate() {
+            match MARK[c as usize] {
+                0 => continue,
+                1 => {
+                    if !marked {
+                        m.first_colon = Some(i);
+                    }
+                    if m.colons == 0 {
+                        m.port_colon = Some(i);
+                    }
+                    m.colons += 1;
+                }
+                2 => {
+                    m.host_start = i + 1;
+                    m.colons = 0;
+                    m.port_colon = None;
+                }
+                _ => {
+                    m.end = i;
+                    break;
+                }
+            }
+            marked = true;
         }
+        m
     }
-    while let [rest @ .., b'.'] = s {
-        s = rest;
-    }
-    s
 }
 
 /// The path inside a logged URL, `host/path` or bare path, without query or fragment:
@@ -123,6 +188,63 @@ mod tests {
         let mut out = Vec::new();
         user_into(&mut out, raw.as_bytes(), keep);
         String::from_utf8(out).unwrap()
+    }
+
+    /// The four-`memchr` version `host_part` replaced: the reference it must agree with.
+    fn host_part_by_memchr(raw: &[u8]) -> &[u8] {
+        let mut s = raw.trim_ascii();
+        if let Some(i) = memchr(b':', s)
+            && s[i + 1..].starts_with(b"//")
+            && s[..i]
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+        {
+            s = &s[i + 3..];
+        }
+        if let Some(i) = memchr3(b'/', b'?', b'#', s) {
+            s = &s[..i];
+        }
+        if let Some(i) = memrchr(b'@', s) {
+            s = &s[i + 1..];
+        }
+        if s.first() == Some(&b'[') {
+            return match memchr(b']', s) {
+                Some(end) => &s[1..end],
+                None => s,
+            };
+        }
+        if let Some(i) = memchr(b':', s)
+            && memchr(b':', &s[i + 1..]).is_none()
+        {
+            s = &s[..i];
+        }
+        while let [rest @ .., b'.'] = s {
+            s = rest;
+        }
+        s
+    }
+
+    #[test]
+    fn host_part_agrees_with_the_memchr_version() {
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let alphabet = b"a.Z9:/@?#[]+- x_";
+        let shapes: [&[u8]; 6] = [b"", b"https://", b"h:", b"u:p@", b"[::1]", b"ftp+x.y-z://"];
+        for _ in 0..50_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let mut line = shapes[(rng % 6) as usize].to_vec();
+            let len = ((rng >> 8) % 24) as usize;
+            line.extend(
+                (0..len).map(|k| alphabet[((rng >> (k % 48 + 12)) as usize ^ k) % alphabet.len()]),
+            );
+            assert_eq!(
+                host_part(&line),
+                host_part_by_memchr(&line),
+                "{:?}",
+                String::from_utf8_lossy(&line)
+            );
+        }
     }
 
     #[test]

@@ -465,7 +465,15 @@ mod tests {
             assert_eq!(Stamp(Some(ts)).to_string(), slow(ts), "{ts}");
             ts += 7_777_777;
         }
-        for ts in [year_0 - 1, year_0, year_10000 - 1, year_10000, i64::MIN, i64::MAX, -1] {
+        for ts in [
+            year_0 - 1,
+            year_0,
+            year_10000 - 1,
+            year_10000,
+            i64::MIN,
+            i64::MAX,
+            -1,
+        ] {
             assert_eq!(fmt_rfc3339(ts), slow(ts), "{ts}");
             assert_eq!(Stamp(Some(ts)).to_string(), slow(ts), "{ts}");
         }
