@@ -290,6 +290,32 @@ struct Doc {
     tool: Vec<ToolDoc>,
 }
 
+/// A signature file parsed from TOML, not yet added to a catalogue (adding needs the public
+/// suffix list).
+pub struct SignatureFile<'a> {
+    file: String,
+    text: &'a str,
+    doc: Doc,
+}
+
+impl<'a> SignatureFile<'a> {
+    /// Parses `text`, the contents of `file`; a syntax error is located at its line.
+    fn parse(file: &str, text: &'a str) -> Result<Self, Vec<SignatureError>> {
+        let doc: Doc = toml::from_str(text).map_err(|e| {
+            vec![SignatureError {
+                file: file.to_string(),
+                line: e.span().map_or(1, |s| LineIndex::new(text).line(s.start)),
+                msg: e.message().to_string(),
+            }]
+        })?;
+        Ok(SignatureFile {
+            file: file.to_string(),
+            text,
+            doc,
+        })
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ToolDoc {
@@ -381,9 +407,26 @@ impl Catalogue {
 
     /// The catalogue compiled into the binary.
     pub fn embedded(psl: &List) -> Result<Self, Vec<SignatureError>> {
+        Self::from_embedded(Self::parse_embedded()?, psl)
+    }
+
+    /// The files of the catalogue compiled into the binary, parsed: the part of loading that
+    /// needs no public suffix list, so that it can run while the list loads.
+    pub fn parse_embedded() -> Result<Vec<SignatureFile<'static>>, Vec<SignatureError>> {
+        embedded::EMBEDDED
+            .iter()
+            .map(|(name, text)| SignatureFile::parse(&format!("signatures/{name}"), text))
+            .collect()
+    }
+
+    /// The catalogue of the embedded files [`Catalogue::parse_embedded`] parsed.
+    pub fn from_embedded(
+        files: Vec<SignatureFile<'_>>,
+        psl: &List,
+    ) -> Result<Self, Vec<SignatureError>> {
         let mut c = Catalogue::empty();
-        for (name, text) in embedded::EMBEDDED {
-            c.add_file(&format!("signatures/{name}"), text, psl, true)?;
+        for f in files {
+            c.add_parsed(f, psl, true)?;
         }
         c.check_successors()?;
         Ok(c)
@@ -450,15 +493,21 @@ impl Catalogue {
         psl: &List,
         shipped: bool,
     ) -> Result<(), Vec<SignatureError>> {
-        let err = |line: usize, msg: String| SignatureError {
-            file: file.to_string(),
-            line,
-            msg,
-        };
-        let doc: Doc = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| LineIndex::new(text).line(s.start));
-            vec![err(line, e.message().to_string())]
-        })?;
+        self.add_parsed(SignatureFile::parse(file, text)?, psl, shipped)
+    }
+
+    /// Adds one parsed signature file. A shipped file is added in place: an error in it is
+    /// the binary's, and no catalogue is left to keep. A user's file is added to a copy, kept
+    /// only if the whole file is good.
+    fn add_parsed(
+        &mut self,
+        parsed: SignatureFile<'_>,
+        psl: &List,
+        shipped: bool,
+    ) -> Result<(), Vec<SignatureError>> {
+        if shipped {
+            return self.add_tools(parsed, psl, true);
+        }
         let mut staged = Catalogue {
             tools: self.tools.clone(),
             patterns: self.patterns.clone(),
@@ -473,16 +522,14 @@ impl Catalogue {
             version: String::new(),
             digest: self.digest,
         };
-        if !shipped {
-            for t in &doc.tool {
-                let shipped_tool = staged
-                    .ids
-                    .get(t.id.get_ref())
-                    .filter(|d| d.shipped)
-                    .map(|d| d.tool);
-                if let Some(tool) = shipped_tool.filter(|t| !staged.vacant.contains(t)) {
-                    staged.vacate(tool);
-                }
+        for t in &parsed.doc.tool {
+            let shipped_tool = staged
+                .ids
+                .get(t.id.get_ref())
+                .filter(|d| d.shipped)
+                .map(|d| d.tool);
+            if let Some(tool) = shipped_tool.filter(|t| !staged.vacant.contains(t)) {
+                staged.vacate(tool);
             }
         }
         // Rebuild the matcher from the kept patterns: cheap (a few thousand inserts) and it
@@ -490,19 +537,32 @@ impl Catalogue {
         for (i, p) in staged.patterns.iter().enumerate() {
             staged.matcher.insert(p, i as PatternId);
         }
+        staged.add_tools(parsed, psl, false)?;
+        *self = staged;
+        Ok(())
+    }
+
+    /// Adds the tools of one parsed file and records the file; every problem found in it is
+    /// returned.
+    fn add_tools(
+        &mut self,
+        parsed: SignatureFile<'_>,
+        psl: &List,
+        shipped: bool,
+    ) -> Result<(), Vec<SignatureError>> {
+        let SignatureFile { file, text, doc } = parsed;
         let mut errors = Vec::new();
         let lines = LineIndex::new(text);
         for t in doc.tool {
-            staged.add_tool(t, (file, shipped), &lines, psl, &mut errors);
+            self.add_tool(t, (&file, shipped), &lines, psl, &mut errors);
         }
-        staged.vacant.clear();
+        self.vacant.clear();
         if !errors.is_empty() {
             return Err(errors);
         }
-        staged.files.push(file.to_string());
-        staged.digest = fnv1a(staged.digest, text.as_bytes());
-        staged.version = format!("{}-{:08x}", env!("CARGO_PKG_VERSION"), staged.digest as u32);
-        *self = staged;
+        self.files.push(file);
+        self.digest = fnv1a(self.digest, text.as_bytes());
+        self.version = format!("{}-{:08x}", env!("CARGO_PKG_VERSION"), self.digest as u32);
         Ok(())
     }
 
