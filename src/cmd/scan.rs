@@ -203,7 +203,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
             if !quiet {
                 summary.print();
             }
-            Ok(setup.exit(exit))
+            let exit = setup.exit(exit);
+            // The process ends next and its memory goes with it: freeing the aggregates and
+            // the public suffix list piece by piece took 5 to 8 ms of a 3,000-person scan.
+            std::mem::forget(result);
+            std::mem::forget(setup);
+            Ok(exit)
         }
         Sink::Partial(out) => {
             let result = pipeline::scan(&ctx);

@@ -390,17 +390,20 @@ impl<'a> Report<'a> {
         }
         // Per day × tool: events and users of the `use` pairs (each cell is one user × tool ×
         // day, so counting cells counts distinct users).
-        let mut daily: BTreeMap<(Day, ToolId), (u64, u64)> = BTreeMap::new();
-        for (k, cell) in usage.cells() {
-            if pairs
-                .get(&(k.user, k.tool))
-                .is_some_and(|r| r.evidence() == Evidence::Use)
-            {
-                let d = daily.entry((k.day, k.tool)).or_default();
-                d.0 += cell.events;
-                d.1 += 1;
+        let daily_use = || {
+            let mut daily: FxHashMap<(Day, ToolId), (u64, u64)> = FxHashMap::default();
+            for (k, cell) in usage.cells() {
+                if pairs
+                    .get(&(k.user, k.tool))
+                    .is_some_and(|r| r.evidence() == Evidence::Use)
+                {
+                    let d = daily.entry((k.day, k.tool)).or_default();
+                    d.0 += cell.events;
+                    d.1 += 1;
+                }
             }
-        }
+            daily
+        };
         let join =
             |set: &BTreeSet<Box<[u8]>>| set.iter().map(|v| lossy(v)).collect::<Vec<_>>().join(";");
         // Device names can name their owner: shown as `users` shows them, sorted as shown (in
@@ -409,39 +412,52 @@ impl<'a> Report<'a> {
             let shown: BTreeSet<String> = set.iter().map(|d| users.show_device(d)).collect();
             shown.into_iter().collect::<Vec<_>>().join(";")
         };
-        // By user as shown, then tool id: users are shown distinctly ([`Usage::intern`]).
-        let tool_rank = catalogue.id_ranks();
-        let mut order: Vec<(&(UserId, ToolId), &Cell)> = pairs.iter().collect();
-        order.sort_unstable_by_key(|((user, tool), _)| {
-            (shown.rank[*user as usize], tool_rank[*tool as usize])
-        });
-        let seen_on: FxHashMap<&(UserId, ToolId), &SeenOn> = usage.seen_on().collect();
         // One copy of each tool's columns, shared by its rows.
         let cols: FxHashMap<ToolId, Arc<ToolCols>> = per_tool
             .keys()
             .map(|&t| (t, Arc::new(tool_cols(t))))
             .collect();
-        let per_user: Vec<UserRow> = order
-            .into_iter()
-            .map(|(key, cell)| {
-                let seen = seen_on.get(key);
-                let (user, tool) = *key;
-                UserRow {
-                    devices: seen.map(|s| devices(&s.devices)).unwrap_or_default(),
-                    processes: seen.map(|s| join(&s.processes)).unwrap_or_default(),
-                    registered: policy.registered(tool),
-                    department: String::new(),
-                    manager: String::new(),
-                    user: shown.names[user as usize].clone(),
-                    tool: cols
-                        .get(&tool)
-                        .cloned()
-                        .unwrap_or_else(|| Arc::new(tool_cols(tool))),
-                    stats: Stats::from(cell),
-                    evidence: cell.evidence(),
-                }
-            })
-            .collect();
+        let per_user_rows = || {
+            // By user as shown, then tool id: users are shown distinctly ([`Usage::intern`]).
+            let tool_rank = catalogue.id_ranks();
+            let mut order: Vec<(&(UserId, ToolId), &Cell)> = pairs.iter().collect();
+            order.sort_unstable_by_key(|((user, tool), _)| {
+                (shown.rank[*user as usize], tool_rank[*tool as usize])
+            });
+            let seen_on: FxHashMap<&(UserId, ToolId), &SeenOn> = usage.seen_on().collect();
+            order
+                .into_iter()
+                .map(|(key, cell)| {
+                    let seen = seen_on.get(key);
+                    let (user, tool) = *key;
+                    UserRow {
+                        devices: seen.map(|s| devices(&s.devices)).unwrap_or_default(),
+                        processes: seen.map(|s| join(&s.processes)).unwrap_or_default(),
+                        registered: policy.registered(tool),
+                        department: String::new(),
+                        manager: String::new(),
+                        user: shown.names[user as usize].clone(),
+                        tool: cols
+                            .get(&tool)
+                            .cloned()
+                            .unwrap_or_else(|| Arc::new(tool_cols(tool))),
+                        stats: Stats::from(cell),
+                        evidence: cell.evidence(),
+                    }
+                })
+                .collect::<Vec<UserRow>>()
+        };
+        let window_end = config.until.map(crate::time::day_of).or(scan
+            .agg
+            .window
+            .last
+            .map(crate::time::day_of));
+        // The three passes over the aggregates are independent: run side by side, they were a
+        // tenth of the wall time of a 3,000-person scan run one after the other.
+        let ((daily, per_user), findings) = rayon::join(
+            || rayon::join(daily_use, per_user_rows),
+            || findings::evaluate(usage, &pairs, &shown, catalogue, policy, window_end),
+        );
         let mut per_tool: Vec<ToolRow> = per_tool
             .into_iter()
             .map(|(tool, t)| ToolRow {
@@ -518,12 +534,6 @@ impl<'a> Report<'a> {
                 .then_with(|| a.registrable_domain.cmp(&b.registrable_domain))
         });
         let register_candidates = register_candidates(&per_tool, &per_user, catalogue);
-        let window_end = config.until.map(crate::time::day_of).or(scan
-            .agg
-            .window
-            .last
-            .map(crate::time::day_of));
-        let findings = findings::evaluate(usage, &pairs, &shown, catalogue, policy, window_end);
         Report {
             findings,
             register_candidates,
@@ -873,8 +883,8 @@ impl Staged {
         Ok(Staged { files })
     }
 
-    /// Writes file `i` with `write(i, …)` for every file, in parallel, then renames them into
-    /// place in order, up to the first that failed (whose error is returned; the files after
+    /// Writes file `i` with `write(i, …)` for every file, in parallel (each flushed to disk by
+    /// its writer), then renames them into place in order, up to the first that failed (whose error is returned; the files after
     /// it are not renamed, as if never written).
     ///
     /// # Performance
@@ -896,6 +906,7 @@ impl Staged {
                 write(i, &mut w).with_context(|| format!("writing {name}"))?;
                 w.flush()?;
                 drop(w);
+                file.sync()?;
                 Ok(Some(file))
             })
             .collect();
