@@ -10,6 +10,7 @@
 //! onto its own, and reports sort by name, so ids never reach an output.
 
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use super::{Cell, Day, SeenOn};
 use crate::signatures::{Evidence, ToolId};
@@ -34,8 +35,9 @@ pub struct Key {
 pub struct Usage {
     /// Names by id.
     names: Vec<Box<[u8]>>,
-    /// Ids by name.
-    ids: FxHashMap<Box<[u8]>, UserId>,
+    /// Ids by name, kept in the table when short (most are): looked up once per matched
+    /// event, a name behind a pointer missed the cache more often than not.
+    ids: FxHashMap<SmallVec<[u8; 24]>, UserId>,
     cells: FxHashMap<Key, Cell>,
     seen_on: FxHashMap<(UserId, ToolId), SeenOn>,
 }
@@ -57,14 +59,14 @@ impl Usage {
     }
 
     fn intern_owned(&mut self, user: Box<[u8]>) -> UserId {
-        if let Some(&id) = self.ids.get(&user) {
+        if let Some(&id) = self.ids.get(&*user) {
             return id;
         }
         // Two copies of each name (the map's key, the list's entry): a name is a few bytes,
         // and finding a name by id must not search.
         let id = self.names.len() as UserId;
-        self.names.push(user.clone());
-        self.ids.insert(user, id);
+        self.ids.insert(SmallVec::from_slice(&user), id);
+        self.names.push(user);
         id
     }
 

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -644,7 +645,7 @@ struct Worker<'c> {
     parts: Vec<Part>,
     /// Hashed with Fx: these keys are hosts from the worker's own input, and SipHash's
     /// flooding resistance costs a tenth of the scan (measured with perf).
-    cache: FxHashMap<Box<[u8]>, HostClass>,
+    cache: FxHashMap<SmallVec<[u8; 32]>, HostClass>,
     host: Vec<u8>,
     user: Vec<u8>,
     exe: Vec<u8>,
@@ -1153,7 +1154,7 @@ impl<'c> Worker<'c> {
                 _ => HostClass::Nothing,
             },
         };
-        self.cache.insert(host.into(), class);
+        self.cache.insert(SmallVec::from_slice(host), class);
         class
     }
 }
