@@ -21,13 +21,8 @@ pub fn host_part(raw: &[u8]) -> &[u8] {
     let mut marks = Marks::of(s);
     // A scheme ends at the first colon, followed by `//`, with only scheme characters before
     // it. A colon after any other mark has a `/`, `?`, `#` or `@` before it: no scheme.
-    if let Some(i) = marks.first_colon
-        && s[i + 1..].starts_with(b"//")
-        && s[..i]
-            .iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
-    {
-        s = &s[i + 3..];
+    if let Some(rest) = marks.first_colon.and_then(|i| after_scheme(s, i)) {
+        s = rest;
         marks = Marks::of(s);
     }
     let mut host = &s[marks.host_start..marks.end];
@@ -47,6 +42,15 @@ pub fn host_part(raw: &[u8]) -> &[u8] {
         host = rest;
     }
     host
+}
+
+/// What follows `scheme://` when the colon at `colon` (the first in `s`) ends a scheme: only
+/// scheme characters before it, `//` after it.
+fn after_scheme(s: &[u8], colon: usize) -> Option<&[u8]> {
+    let scheme = s[..colon]
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
+    (scheme && s[colon + 1..].starts_with(b"//")).then(|| &s[colon + 3..])
 }
 
 /// Where a logged host's parts begin and end, found in one pass.
@@ -123,13 +127,8 @@ pub fn path_part(raw: &[u8]) -> Option<&[u8]> {
         s
     } else {
         let mut t = s;
-        if let Some(i) = memchr(b':', t)
-            && t[i + 1..].starts_with(b"//")
-            && t[..i]
-                .iter()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
-        {
-            t = &t[i + 3..];
+        if let Some(rest) = memchr(b':', t).and_then(|i| after_scheme(t, i)) {
+            t = rest;
         } else if let Some(rest) = t.strip_prefix(b"//") {
             t = rest;
         }
@@ -193,13 +192,8 @@ mod tests {
     /// The four-`memchr` version `host_part` replaced: the reference it must agree with.
     fn host_part_by_memchr(raw: &[u8]) -> &[u8] {
         let mut s = raw.trim_ascii();
-        if let Some(i) = memchr(b':', s)
-            && s[i + 1..].starts_with(b"//")
-            && s[..i]
-                .iter()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
-        {
-            s = &s[i + 3..];
+        if let Some(rest) = memchr(b':', s).and_then(|i| after_scheme(s, i)) {
+            s = rest;
         }
         if let Some(i) = memchr3(b'/', b'?', b'#', s) {
             s = &s[..i];

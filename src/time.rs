@@ -115,17 +115,20 @@ pub fn fmt_day(day: i32) -> String {
 pub fn fmt_rfc3339(ts: i64) -> String {
     match rfc3339_text(ts) {
         Some(text) => text.as_str().to_string(),
-        None => {
-            let secs = ts.rem_euclid(86_400);
-            format!(
-                "{}T{:02}:{:02}:{:02}Z",
-                fmt_day(day_of(ts)),
-                secs / 3600,
-                secs / 60 % 60,
-                secs % 60
-            )
-        }
+        None => rfc3339_by_format(ts),
     }
+}
+
+/// [`fmt_rfc3339`] through `format!`: for the years [`rfc3339_text`] does not write.
+fn rfc3339_by_format(ts: i64) -> String {
+    let secs = ts.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        fmt_day(day_of(ts)),
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 /// The text of [`fmt_rfc3339`] in a buffer of its own, for years 0 to 9999 (`None` beyond).
@@ -178,7 +181,7 @@ impl std::fmt::Display for Stamp {
         match self.0 {
             Some(ts) => match rfc3339_text(ts) {
                 Some(text) => f.write_str(text.as_str()),
-                None => f.write_str(&fmt_rfc3339(ts)),
+                None => f.write_str(&rfc3339_by_format(ts)),
             },
             None => Ok(()),
         }
@@ -447,16 +450,7 @@ mod tests {
     /// year 9999 or before year 0 still print (through `format!`).
     #[test]
     fn rfc3339_in_place_agrees_with_format() {
-        let slow = |ts: i64| {
-            let secs = ts.rem_euclid(86_400);
-            format!(
-                "{}T{:02}:{:02}:{:02}Z",
-                fmt_day(day_of(ts)),
-                secs / 3600,
-                secs / 60 % 60,
-                secs % 60
-            )
-        };
+        let slow = rfc3339_by_format;
         let year_0 = -62_167_219_200;
         let year_10000 = 253_402_300_800;
         let mut ts = year_0 - 86_400;
