@@ -12,7 +12,7 @@ use memchr::{memchr, memchr3, memrchr};
 /// are otherwise left alone. Case is untouched (see [`lowercase_into`]).
 ///
 /// # Performance
-/// Runs once per event: one pass over the bytes ([`Marks`]) finds the scheme's colon, the
+/// Runs once per event: one pass over the bytes (`Marks`) finds the scheme's colon, the
 /// path, the userinfo and the port together (two for a URL, whose host is measured again
 /// after its scheme). Four `memchr` calls, each with its own setup for a twenty-byte host,
 /// cost three times as long.
