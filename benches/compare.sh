@@ -59,9 +59,11 @@ check() { # check NAME COMMAND...: PASS when the command succeeds.
     fi
 }
 
-# Median wall time of a command, in seconds.
+# Median wall time of a command, in seconds, after one untimed warm-up run (as hyperfine's
+# --warmup: the first run pays for page-cache misses and cold code the others do not).
 median() {
     local times=()
+    "$@" > /dev/null 2>&1 || true
     for _ in $(seq "$runs"); do
         local start end
         start=$(date +%s.%N)
@@ -161,6 +163,8 @@ for n in "${people[@]}"; do
         echo "generating $lines Squid lines from $n people..." >&2
         "$gen" org "$lines" 1 --people "$n" --truth "$truth" > "$plain"
         gzip -c -6 "$plain" > "$gz"
+        # Written back now, not by the kernel's flusher in the middle of the timed runs.
+        sync
     fi
     [ -n "$first_plain" ] || first_plain=$plain
     echo
