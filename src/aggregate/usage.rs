@@ -167,7 +167,10 @@ impl Usage {
     /// The cells summed over days per user × tool: a person × tool is use or incidental as
     /// a whole ([`Cell::evidence`]), over the window counted.
     pub fn pairs(&self) -> FxHashMap<(UserId, ToolId), Cell> {
-        let mut pairs: FxHashMap<(UserId, ToolId), Cell> = FxHashMap::default();
+        // Sized for a person × tool seen on a few days (six cells a pair in the org workload),
+        // so the table is not rehashed a dozen times on the way up.
+        let mut pairs: FxHashMap<(UserId, ToolId), Cell> =
+            FxHashMap::with_capacity_and_hasher(self.cells.len() / 4, Default::default());
         for (k, c) in &self.cells {
             pairs.entry((k.user, k.tool)).or_default().merge(c);
         }
