@@ -71,6 +71,11 @@ impl<R: Read> LineReader<R> {
         &self.rdr
     }
 
+    /// The underlying reader, mutably.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.rdr
+    }
+
     /// Input offset (bytes from where this reader started) at which the next line begins;
     /// chunked reading stops at the first line that begins past its chunk.
     pub fn offset(&self) -> u64 {

@@ -20,7 +20,7 @@ fn summary_records_the_generation_time_and_the_hash_of_every_input_as_stored() {
     let small: String = (0..50)
         .map(|i| crate::util::hostile_chatgpt_line(i, "alice"))
         .collect();
-    // Over 1 MiB: read in chunks with --chunk-mib 1, hashed by a task of its own.
+    // Over 1 MiB: read in chunks with --chunk-mib 1, hashed by the chunks in file order.
     let large: String = (0..20_000)
         .map(|i| crate::util::hostile_chatgpt_line(i % 200, &format!("user{}", i % 37)))
         .collect();

@@ -19,7 +19,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use indicatif::ProgressBar;
-use sha2::Digest as _;
 
 use super::Opened;
 
@@ -150,22 +149,6 @@ impl Handle {
             super::expansion_limit(self.size, min_expansion),
             true,
         )
-    }
-
-    /// The SHA-256 (hex) of the file's stored bytes up to its planned size, read in one pass:
-    /// for a file read in chunks by several workers, hashed by one more task alongside them.
-    pub fn sha256(&self) -> io::Result<String> {
-        let mut hasher = sha2::Sha256::new();
-        let mut reader = self.bytes_from(0);
-        let mut buf = vec![0; 1 << 20];
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) => return Ok(crate::hash::hex(&hasher.finalize())),
-                Ok(n) => hasher.update(&buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
     }
 
     /// Checks, after reading, that the file still holds at least its planned size: a file

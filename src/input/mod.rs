@@ -23,6 +23,7 @@ use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
 pub mod blocks;
+pub mod chunk_hash;
 pub mod gzip;
 pub mod handle;
 pub mod stream;
@@ -232,6 +233,22 @@ pub struct Counted<R> {
     inner: R,
     pending: u64,
     bar: ProgressBar,
+}
+
+/// `inner`, its bytes counted on `bar`.
+pub fn counted<R: Read>(inner: R, bar: &ProgressBar) -> Counted<R> {
+    Counted {
+        inner,
+        pending: 0,
+        bar: bar.clone(),
+    }
+}
+
+impl<R> Counted<R> {
+    /// The reader counted.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
 }
 
 impl<R: Read> Read for Counted<R> {

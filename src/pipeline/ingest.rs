@@ -273,6 +273,7 @@ impl Plan {
             left: AtomicUsize::new(0),
             head_key: None,
             sha256: OnceLock::new(),
+            chunk_hash: None,
         }
     }
 }

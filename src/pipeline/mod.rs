@@ -26,6 +26,7 @@ use crate::event::{Event, Parsed, SourceKind};
 use crate::formats::{self, LogFormat};
 use crate::identity::Identity;
 use crate::input::blocks::LineBlocks;
+use crate::input::chunk_hash::{ChunkHash, ChunkReader};
 use crate::input::{self, FileId, Handle, stream::Tail};
 use crate::lines::{Line, LineReader};
 use crate::normalize;
@@ -84,8 +85,11 @@ struct Plan {
     /// ([`duplicates`]).
     head_key: Option<u64>,
     /// The SHA-256 (hex) of the stored bytes, once read to the end without error: by the
-    /// task that reads the whole file, or for a file read in chunks by a task of its own.
+    /// task that reads the whole file, or for a file read in chunks by the chunk that
+    /// completes [`Plan::chunk_hash`].
     sha256: OnceLock<String>,
+    /// A file read in chunks: its hash, fed by the chunks' readers.
+    chunk_hash: Option<Arc<ChunkHash>>,
 }
 
 /// What a planned input is read through.
@@ -163,8 +167,6 @@ struct Task {
     chunk: usize,
     start: u64,
     end: Option<u64>,
-    /// Not a chunk to parse: the SHA-256 of a file read in chunks, in one pass alongside them.
-    hash: bool,
 }
 
 /// One task's statistics, and how many physical lines it covered (for renumbering).
@@ -225,7 +227,8 @@ fn read_plans(ctx: &Context, plans: Vec<Plan>) -> Scan {
             .map(|p| p.size)
             .sum(),
     );
-    let tasks = tasks(&plans, ctx.config.chunk_bytes);
+    let mut plans = plans;
+    let tasks = tasks(&mut plans, ctx.config.chunk_bytes);
     // Progress counts tasks (files, or chunks of a large file), updated once per task.
     let done = AtomicUsize::new(0);
     ctx.bar.set_message(format!("0/{} files", tasks.len()));
@@ -360,6 +363,7 @@ fn plan(ctx: &Context, found: input::Found) -> Plan {
         left: AtomicUsize::new(0),
         head_key: None,
         sha256: OnceLock::new(),
+        chunk_hash: None,
     };
     let fail = |plan: &mut Plan, msg: String| {
         plan.done = Some(FileStats {
@@ -453,17 +457,11 @@ fn plan(ctx: &Context, found: input::Found) -> Plan {
 }
 
 /// The tasks of the planned files: one per file, or per chunk of a large plain file whose
-/// format keeps no header state, plus one that hashes such a file. Each plan learns how many
-/// tasks it has.
-///
-/// # Performance
-/// A chunked file's hash is one sequential pass over pages its chunks bring into the cache
-/// (or it brings in for them), on one worker while the others parse; it costs that worker's
-/// time (about 0.5 s a GB with SHA extensions), not a second read from disk.
-fn tasks(plans: &[Plan], chunk_bytes: u64) -> Vec<Task> {
-    let mut hashes = Vec::new();
+/// format keeps no header state (hashed by its chunks, [`ChunkHash`]). Each plan learns how
+/// many tasks it has.
+fn tasks(plans: &mut [Plan], chunk_bytes: u64) -> Vec<Task> {
     let mut out = Vec::new();
-    for (file, p) in plans.iter().enumerate() {
+    for (file, p) in plans.iter_mut().enumerate() {
         let Some(format) = p.format.filter(|_| p.done.is_none()) else {
             continue;
         };
@@ -475,37 +473,24 @@ fn tasks(plans: &[Plan], chunk_bytes: u64) -> Vec<Task> {
                 chunk: 0,
                 start: 0,
                 end: None,
-                hash: false,
             });
             continue;
         }
-        let n = p.size.div_ceil(chunk_bytes);
-        p.left.store(
-            usize::try_from(n + 1).unwrap_or(usize::MAX),
-            Ordering::Release,
-        );
-        hashes.push(Task {
-            file,
-            chunk: 0,
-            start: 0,
-            end: None,
-            hash: true,
-        });
+        let n = usize::try_from(p.size.div_ceil(chunk_bytes)).unwrap_or(usize::MAX);
+        p.left.store(n, Ordering::Release);
+        p.chunk_hash = Some(ChunkHash::new(n));
         for chunk in 0..n {
-            let start = chunk * chunk_bytes;
+            let start = chunk as u64 * chunk_bytes;
             let end = (chunk + 1 < n).then(|| start + chunk_bytes);
             out.push(Task {
                 file,
-                chunk: chunk as usize,
+                chunk,
                 start,
                 end,
-                hash: false,
             });
         }
     }
-    // First, so that a worker starts on them while the others parse the chunks.
-    hashes.extend(out);
-    hashes
+    out
 }
 
 /// Keeps the hash a reader published on reaching its end as `plan`'s (none when it stopped
@@ -690,14 +675,6 @@ impl<'c> Worker<'c> {
 
     fn run(&mut self, plan: &Plan, task: &Task) {
         let Some(format) = plan.format else { return };
-        if task.hash {
-            // An error here is the chunks' error too, which they report.
-            if let Ok(sha256) = plan.handle().and_then(|h| h.sha256()) {
-                let _ = plan.sha256.set(sha256);
-            }
-            self.finish_task(plan);
-            return;
-        }
         let mut stats = plan.stats(format);
         let mut physical = 0;
         let mut stream = None;
@@ -809,14 +786,21 @@ impl<'c> Worker<'c> {
         }
         // A chunk starts one byte early and drops the partial line up to the first newline:
         // that line belongs to the previous chunk (if the byte is `\n`, it drops nothing).
+        let Some(hash) = &plan.chunk_hash else {
+            return Err(io::Error::other("internal error: a chunk without its hash"));
+        };
         let begin = task.start.saturating_sub(1);
-        let opened = file.open_at(begin, &self.ctx.bar, min_expansion)?;
-        let mut lines = LineReader::new(opened.reader);
+        let end = task.end.unwrap_or(plan.size);
+        let reader = ChunkReader::new(&file, hash, task.chunk, begin, task.start, end);
+        let mut lines = LineReader::new(input::counted(reader, &self.ctx.bar));
         if task.start > 0 {
             lines.next_line()?;
         }
         let end = task.end.map(|end| end.saturating_sub(begin));
         self.lines(&mut lines, format, b"", end, stats, physical)?;
+        if let Some(sha256) = lines.get_mut().get_mut().finish() {
+            let _ = plan.sha256.set(sha256);
+        }
         file.check()
     }
 
@@ -1218,6 +1202,8 @@ mod tests {
             (f.lines, f.events, f.error.as_deref()),
             (2_000, 2_000, None)
         );
+        // Hashed by its chunks, in order, whichever worker read which.
+        assert_eq!(f.sha256, Some(crate::hash::sha256(&old)));
         let usage = &held.agg.usage;
         assert!((0..usage.users() as u32).all(|u| usage.name(u).starts_with(b"alice")));
         // Opened again by the first chunk: the path names another file, which is refused.
@@ -1244,6 +1230,7 @@ mod tests {
         let error = f.error.as_deref().unwrap_or_default();
         assert!(error.starts_with("changed while being read"), "{error}");
         assert!(f.events < 2_000);
+        assert_eq!(f.sha256, None, "a file not read whole has no hash");
         // Grown instead: read up to the planned size, no error; the rest is the next run's.
         std::fs::write(&path, &old).unwrap();
         let grow = || {
@@ -1257,5 +1244,7 @@ mod tests {
         let scan = plan_then_read(&path, true, grow);
         let f = &scan.files[0];
         assert_eq!((f.events, f.error.as_deref()), (2_000, None));
+        // The bytes read, up to the planned size: not the lines appended since.
+        assert_eq!(f.sha256, Some(crate::hash::sha256(&old)));
     }
 }
