@@ -347,7 +347,7 @@ pub fn departments(
     let mut heat: BTreeMap<&str, Heat> = BTreeMap::new();
     // As `per-tool.csv`: a person × tool counts when any of its events is use; contact
     // without use is no one's use of the tool (issue 18).
-    for ((user, tool), cell) in usage.pairs() {
+    for (&(user, tool), cell) in usage.pairs().iter() {
         if cell.use_events() == 0 {
             continue;
         }
@@ -358,7 +358,7 @@ pub fn departments(
         h.1.insert(user);
         h.0[policy.tier(tool).index()].insert(user);
         let acc = cells.entry((dept, tool)).or_default();
-        acc.0.merge(&cell);
+        acc.0.merge(cell);
         acc.1.insert(user);
     }
     let mut rows: Vec<DepartmentRow> = cells

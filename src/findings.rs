@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::aggregate::{Cell, Usage, UserId};
+use crate::aggregate::{Cell, Pairs, Usage, UserId};
 use crate::policy::{Policy, Rule, Severity, Tier};
 use crate::pseudonym::Shown;
 use crate::register::DISCOVERED_STATUS;
@@ -129,7 +129,7 @@ fn a_year_before(day: i32) -> i32 {
 /// [`Users::show_all`]: crate::pseudonym::Users::show_all
 pub fn evaluate(
     usage: &Usage,
-    pairs: &FxHashMap<(UserId, ToolId), Cell>,
+    pairs: &Pairs,
     shown: &Shown,
     catalogue: &Catalogue,
     policy: &Policy,
@@ -184,7 +184,7 @@ pub fn evaluate(
     // room for exactly the findings they make (a growing list held up to twice its size).
     let mut broken_by: FxHashMap<ToolId, Vec<(Rule, Arc<str>)>> = FxHashMap::default();
     let mut rows = 0;
-    for (&(_, tool), cell) in pairs {
+    for (&(_, tool), cell) in pairs.iter() {
         if cell.evidence() == Evidence::Use {
             rows += broken_by
                 .entry(tool)
@@ -194,7 +194,7 @@ pub fn evaluate(
     }
     out.reserve_exact(rows + policy.register.map_or(0, |r| 2 * r.entries.len()));
     let mut per_tool: BTreeMap<ToolId, Cell> = BTreeMap::new();
-    for (&(user, tool), cell) in pairs {
+    for (&(user, tool), cell) in pairs.iter() {
         if cell.evidence() != Evidence::Use {
             continue;
         }

@@ -17,7 +17,7 @@ use crate::signatures::{Evidence, ToolId};
 
 mod usage;
 
-pub use usage::{Key, Usage, UserId};
+pub use usage::{Key, Pairs, Usage, UserId};
 
 /// A UTC day number (days since 1970-01-01), or `None` for events without a timestamp.
 pub type Day = Option<i32>;

@@ -374,7 +374,7 @@ impl<'a> Report<'a> {
         // evidence decides which of the counts below it goes to.
         let pairs = usage.pairs();
         let mut per_tool: BTreeMap<ToolId, ToolTotals> = BTreeMap::new();
-        for (&(_, tool), cell) in &pairs {
+        for (&(_, tool), cell) in pairs.iter() {
             // Each pair is one user × tool: counting pairs counts distinct users.
             let t = per_tool.entry(tool).or_default();
             match cell.evidence() {
