@@ -48,6 +48,7 @@ struct State {
 
 /// The part of a chunk not hashed yet: `[from, end)` of the file, of which `bytes` holds the
 /// first `bytes.len()`; the rest is read again from the file.
+#[derive(Default)]
 struct Waiting {
     from: u64,
     bytes: Vec<u8>,
@@ -243,27 +244,24 @@ impl ChunkReader {
     /// is its turn (and the chunks that finished waiting for it), else leaves it waiting.
     /// The file's hash (hex) when this completed it.
     pub fn finish(&mut self) -> Option<String> {
+        let mut hasher = match self.hasher.take() {
+            Some(h) => h,
+            None => {
+                let mut st = self.hash.lock();
+                // Failed: dropped unfinished, this reader releases what it kept.
+                if st.failed {
+                    return None;
+                }
+                if st.next != self.chunk {
+                    st.finished
+                        .insert(self.chunk, std::mem::take(&mut self.waiting));
+                    self.done = true;
+                    return None;
+                }
+                st.hasher.take()?
+            }
+        };
         self.done = true;
-        let hasher = self.hasher.take().or_else(|| {
-            let mut st = self.hash.lock();
-            if st.failed {
-                return None;
-            }
-            if st.next == self.chunk {
-                return st.hasher.take();
-            }
-            let w = std::mem::replace(
-                &mut self.waiting,
-                Waiting {
-                    from: 0,
-                    bytes: Vec::new(),
-                    end: 0,
-                },
-            );
-            st.finished.insert(self.chunk, w);
-            None
-        });
-        let mut hasher = hasher?;
         let end = self.waiting.end;
         if self
             .hash

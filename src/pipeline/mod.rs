@@ -784,14 +784,15 @@ impl<'c> Worker<'c> {
             keep_hash(plan, &opened.sha256);
             return file.check();
         }
-        // A chunk starts one byte early and drops the partial line up to the first newline:
-        // that line belongs to the previous chunk (if the byte is `\n`, it drops nothing).
         let Some(hash) = &plan.chunk_hash else {
             return Err(io::Error::other("internal error: a chunk without its hash"));
         };
+        // A chunk starts one byte early and drops the partial line up to the first newline:
+        // that line belongs to the previous chunk (if the byte is `\n`, it drops nothing).
+        // Its own bytes, [start, end), are what it feeds to the file's hash.
         let begin = task.start.saturating_sub(1);
-        let end = task.end.unwrap_or(plan.size);
-        let reader = ChunkReader::new(&file, hash, task.chunk, begin, task.start, end);
+        let own_end = task.end.unwrap_or(plan.size);
+        let reader = ChunkReader::new(&file, hash, task.chunk, begin, task.start, own_end);
         let mut lines = LineReader::new(input::counted(reader, &self.ctx.bar));
         if task.start > 0 {
             lines.next_line()?;
