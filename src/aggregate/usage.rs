@@ -248,16 +248,6 @@ impl Pairs {
     pub fn iter(&self) -> impl Iterator<Item = (&(UserId, ToolId), &Cell)> {
         self.shards.iter().flat_map(|shard| shard.iter())
     }
-
-    /// Distinct user × tool pairs.
-    pub fn len(&self) -> usize {
-        self.shards.iter().map(FxHashMap::len).sum()
-    }
-
-    /// Whether there is none.
-    pub fn is_empty(&self) -> bool {
-        self.shards.iter().all(FxHashMap::is_empty)
-    }
 }
 
 #[cfg(test)]

@@ -219,7 +219,7 @@ pub fn scan(ctx: &Context) -> Scan {
 }
 
 /// Reads the planned inputs: the second half of [`scan`].
-fn read_plans(ctx: &Context, plans: Vec<Plan>) -> Scan {
+fn read_plans(ctx: &Context, mut plans: Vec<Plan>) -> Scan {
     ctx.bar.set_length(
         plans
             .iter()
@@ -227,7 +227,6 @@ fn read_plans(ctx: &Context, plans: Vec<Plan>) -> Scan {
             .map(|p| p.size)
             .sum(),
     );
-    let mut plans = plans;
     let tasks = tasks(&mut plans, ctx.config.chunk_bytes);
     // Progress counts tasks (files, or chunks of a large file), updated once per task.
     let done = AtomicUsize::new(0);
